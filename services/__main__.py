@@ -1,0 +1,128 @@
+"""The embedded default: the gateway, every service and every worker in one process.
+
+    python -m services run
+
+Each service keeps its own port, database file and worker, exactly as when it is
+deployed alone; only the process is shared, which lets the in-process bus stand
+in for RabbitMQ when `AMQP_URL` does not reach one.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import signal
+import sys
+import threading
+from urllib.parse import urlparse
+
+from werkzeug.serving import make_server
+
+from shared.bus import resolve_broker_url
+from shared.config import amqp_url, data_dir, env_str
+from shared.logs import configure_logging
+
+log = logging.getLogger("services")
+
+# In start order: the services first, the gateway last.
+SERVICES = ("tickets", "notifications", "video", "referrals")
+
+
+def _load(name: str):
+    try:
+        app_module = importlib.import_module(f"services.{name}.app")
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith(f"services.{name}"):
+            return None, None
+        raise
+    try:
+        worker_module = importlib.import_module(f"services.{name}.worker")
+    except ModuleNotFoundError as exc:
+        if not (exc.name and exc.name.startswith(f"services.{name}")):
+            raise
+        worker_module = None
+    return app_module, worker_module
+
+
+class Product:
+    """Everything `make run` starts, and stops."""
+
+    def __init__(self) -> None:
+        self.servers = []
+        self.workers = []
+        self.extras = []
+        self.stopped = threading.Event()
+
+    def serve(self, name: str, app, port: int, host: str = "127.0.0.1") -> None:
+        server = make_server(host, port, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, name=f"http-{name}", daemon=True)
+        thread.start()
+        self.servers.append(server)
+        log.info("service listening", extra={"service": name, "url": f"http://{host}:{port}"})
+
+    def start(self) -> None:
+        from services.gateway import config as gateway_config
+
+        broker = resolve_broker_url(amqp_url())
+        os.environ["AMQP_URL"] = broker  # every worker of this process uses the same bus
+        for name in SERVICES:
+            app_module, worker_module = _load(name)
+            if app_module is None:
+                continue
+            hook = getattr(app_module, "before_embedded_start", None)
+            if hook is not None:
+                self.extras.append(hook())
+            app = app_module.create_app()
+            url = env_str(f"{name.upper()}_URL") or f"http://127.0.0.1:{gateway_config.DEFAULT_PORTS[name]}"
+            self.serve(name, app, urlparse(url).port)
+            if worker_module is not None:
+                worker = worker_module.create_worker(dict(app.config), app.extensions.get("outbox"))
+                self.workers.append(worker.start())
+        from services.gateway import app as gateway_app
+        from services.gateway import worker as gateway_worker
+
+        gateway = gateway_app.create_app()
+        self.serve("gateway", gateway, gateway.config["PORT"], env_str("HOST", "127.0.0.1"))
+        self.workers.append(gateway_worker.create_worker(dict(gateway.config),
+                                                         gateway.extensions["outbox"]).start())
+        public = gateway.config["PUBLIC_URL"]
+        print(f"\n  Support platform running at {public}\n"
+              f"  API reference: {public}/api/docs\n"
+              f"  Message bus: {'RabbitMQ' if broker.startswith('amqp') else 'in-process'}; "
+              f"data in {data_dir()}\n", flush=True)
+        for extra in self.extras:
+            if extra:
+                print(f"  {extra}", flush=True)
+
+    def stop(self) -> None:
+        for server in self.servers:
+            server.shutdown()
+        for worker in self.workers:
+            worker.stop(timeout=10)
+        self.stopped.set()
+
+
+def run() -> None:
+    configure_logging(env_str("LOG_LEVEL", "INFO"))
+    product = Product()
+    product.start()
+
+    def _stop(signum, _frame):
+        log.info("stopping", extra={"signal": signum})
+        threading.Thread(target=product.stop, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    product.stopped.wait()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m services")
+    parser.add_argument("command", choices=["run"])
+    parser.parse_args(argv)
+    run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

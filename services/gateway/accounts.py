@@ -1,0 +1,135 @@
+"""Accounts and sessions: argon2 password hashes, server-side sessions whose token
+is both the web cookie and the app's bearer token (stored only as a hash)."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from shared import clock
+from shared.errors import ApiError
+from shared.events import EventType
+from shared.internal_auth import Caller
+from services.gateway.models import Account, Device, Session
+
+_hasher: PasswordHasher | None = None
+_DUMMY_HASH: str | None = None
+
+
+def configure_hasher(memory_kib: int, time_cost: int) -> None:
+    global _hasher, _DUMMY_HASH
+    _hasher = PasswordHasher(memory_cost=memory_kib, time_cost=time_cost)
+    _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+def hasher() -> PasswordHasher:
+    if _hasher is None:
+        configure_hasher(65536, 3)
+    return _hasher
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def create_account(outbox, *, email: str, password: str, locale: str = "en", region: str | None = None,
+                   referral_code: str | None = None, parent: Account | None = None, role: str = "customer",
+                   tier: str | None = None, department: str | None = None,
+                   display_name: str | None = None) -> Account:
+    email = normalize_email(email)
+    if Account.select().where(Account.email == email).exists():
+        raise ApiError(409, "email_taken", "An account with this email already exists.",
+                       {"fields": {"email": ["Already registered."]}})
+    account = Account.create(
+        email=email, password_hash=hasher().hash(password), role=role, tier=tier, department=department,
+        locale=locale or "en", region=(region or (parent.region if parent else None)),
+        referral_code=referral_code, parent=parent, display_name=display_name,
+    )
+    if role == "customer":
+        outbox.add(EventType.USER_REGISTERED, {
+            "user_id": account.id, "email": account.email, "locale": account.locale, "region": account.region,
+            "referral_code": referral_code, "parent_id": parent.id if parent else None,
+            "registered_at": clock.isoformat(account.created_at),
+        })
+    return account
+
+
+def authenticate(email: str, password: str) -> Account:
+    account = Account.get_or_none(Account.email == normalize_email(email))
+    try:
+        if account is None:
+            # Same work as for a real account, so timing does not tell which emails exist.
+            hasher().verify(_DUMMY_HASH, password)
+            raise VerificationError()
+        hasher().verify(account.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        raise ApiError(401, "invalid_credentials", "The email or password is not right.") from None
+    if hasher().check_needs_rehash(account.password_hash):
+        account.password_hash = hasher().hash(password)
+        account.save()
+    return account
+
+
+def start_session(account: Account, ttl_seconds: int) -> tuple[str, Session]:
+    token = secrets.token_urlsafe(32)
+    session = Session.create(token_hash=hash_token(token), account=account, csrf_token=secrets.token_urlsafe(24),
+                             expires_at=clock.now() + dt.timedelta(seconds=ttl_seconds))
+    return token, session
+
+
+def session_for_token(token: str | None) -> Session | None:
+    if not token or len(token) > 200:
+        return None
+    session = (Session.select(Session, Account).join(Account)
+               .where(Session.token_hash == hash_token(token)).first())
+    if session is None or session.revoked_at is not None or session.expires_at <= clock.now():
+        return None
+    return session
+
+
+def end_session(session: Session) -> None:
+    session.revoked_at = clock.now()
+    session.save()
+
+
+def csrf_matches(session: Session, presented: str | None) -> bool:
+    return bool(presented) and hmac.compare_digest(session.csrf_token, presented)
+
+
+def caller_for(account: Account) -> Caller:
+    name = account.display_name or account.email.split("@")[0]
+    return Caller(kind="user", user_id=account.id, role=account.role, email=account.email, name=name,
+                  locale=account.locale, tier=account.tier, department=account.department,
+                  parent_id=account.parent_id)
+
+
+def user_dict(account: Account) -> dict:
+    data = {"id": account.id, "email": account.email, "locale": account.locale, "region": account.region,
+            "role": account.role, "is_sub_account": account.parent_id is not None,
+            "created_at": clock.isoformat(account.created_at)}
+    if account.role == "agent":
+        data.update(tier=account.tier or "standard", department=account.department,
+                    display_name=account.display_name)
+    return data
+
+
+def register_device(outbox, account: Account, platform: str, device_id: str) -> tuple[Device, bool]:
+    """Record a device; the account's first one publishes `user.app_installed.v1`."""
+    existing = Device.get_or_none((Device.account == account) & (Device.device_id == device_id))
+    if existing is not None:
+        return existing, False
+    first = not Device.select().where(Device.account == account).exists()
+    device = Device.create(account=account, platform=platform, device_id=device_id)
+    if first:
+        outbox.add(EventType.USER_APP_INSTALLED,
+                   {"user_id": account.id, "platform": platform, "device_id": device_id},
+                   occurred_at=device.created_at)
+    return device, True

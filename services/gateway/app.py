@@ -1,0 +1,70 @@
+"""The gateway: identity, routing, rate limits; the only door to the services."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from shared.db import bind_to_app, make_database, run_migrations
+from shared.outbox import Outbox
+from shared.web import create_service_app
+from services.gateway import accounts, config
+from services.gateway.extensions import limiter
+from services.gateway.models import OutboxMessage, db
+from services.gateway.upstream import UpstreamClient
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+
+def init_database(url: str, migrate: bool = True):
+    database = make_database(url, config.SERVICE)
+    db.initialize(database)
+    if migrate:
+        run_migrations(database, MIGRATIONS)
+    return database
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    settings = config.settings()
+    if test_config:
+        settings.update(test_config)
+
+    def readiness() -> None:
+        with db.connection_context():
+            db.execute_sql("SELECT 1")
+
+    app, api = create_service_app(config.SERVICE, settings, title="Gateway", readiness=readiness, guard=False)
+    if app.config["TRUSTED_PROXY_COUNT"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXY_COUNT"],
+                                x_proto=app.config["TRUSTED_PROXY_COUNT"])
+    database = init_database(app.config["DATABASE_URL"], app.config["RUN_MIGRATIONS"])
+    bind_to_app(app, database)
+    accounts.configure_hasher(app.config["PASSWORD_HASH_MEMORY_KIB"], app.config["PASSWORD_HASH_TIME_COST"])
+    app.extensions["outbox"] = Outbox(OutboxMessage, producer=config.SERVICE)
+    app.extensions["upstream"] = UpstreamClient(
+        app.config["SERVICE_URLS"], app.config["UPSTREAM_POOL_SIZE"], app.config["UPSTREAM_CONNECT_TIMEOUT"],
+        app.config["UPSTREAM_READ_TIMEOUT"], app.config["INTERNAL_TOKEN_SECRET"])
+    app.extensions["smorest_spec"] = lambda: api.spec.to_dict()
+    limiter.init_app(app)
+
+    from services.gateway.auth_api import blp as accounts_blp
+    from services.gateway.proxy import blp as proxy_blp
+    from services.gateway.public_docs import blp as docs_blp
+
+    api.register_blueprint(accounts_blp)
+    app.register_blueprint(docs_blp)
+    app.register_blueprint(proxy_blp)
+
+    @app.after_request
+    def _security_headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    return app

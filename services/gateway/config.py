@@ -1,0 +1,31 @@
+"""The gateway's settings, one environment variable each."""
+from shared.config import common_settings, env_bool, env_float, env_int, env_str, secret, service_url
+
+SERVICE = "gateway"
+MIB = 1024 * 1024
+
+# Where each service listens in the embedded default; deployments set <SERVICE>_URL.
+DEFAULT_PORTS = {"tickets": 8101, "notifications": 8102, "video": 8103, "referrals": 8104}
+
+
+def settings() -> dict:
+    values = common_settings(SERVICE)
+    values.update(
+        PORT=env_int("PORT", 8000),
+        SERVICE_URLS={name: service_url(name, port) for name, port in DEFAULT_PORTS.items()},
+        UPSTREAM_CONNECT_TIMEOUT=env_float("UPSTREAM_CONNECT_TIMEOUT", 2.0),
+        UPSTREAM_READ_TIMEOUT=env_float("UPSTREAM_READ_TIMEOUT", 15.0),
+        UPSTREAM_POOL_SIZE=env_int("UPSTREAM_POOL_SIZE", 64),
+        SESSION_TTL_SECONDS=env_int("SESSION_TTL_SECONDS", 24 * 3600),
+        SESSION_COOKIE_SECURE=env_bool("SESSION_COOKIE_SECURE", False),
+        GUEST_TOKEN_SECRET=secret("GUEST_TOKEN_SECRET"),
+        RATELIMIT_STORAGE_URI=env_str("RATELIMIT_STORAGE_URI", "memory://"),
+        RATE_LIMIT_LOGIN=env_str("RATE_LIMIT_LOGIN", "20/minute"),
+        RATE_LIMIT_LOGIN_PER_EMAIL=env_str("RATE_LIMIT_LOGIN_PER_EMAIL", "10/minute"),
+        RATE_LIMIT_REGISTER=env_str("RATE_LIMIT_REGISTER", "30/minute"),
+        PASSWORD_HASH_MEMORY_KIB=env_int("PASSWORD_HASH_MEMORY_KIB", 65536),
+        PASSWORD_HASH_TIME_COST=env_int("PASSWORD_HASH_TIME_COST", 3),
+        TRUSTED_PROXY_COUNT=env_int("TRUSTED_PROXY_COUNT", 0),
+        MAX_CONTENT_LENGTH=env_int("MAX_REQUEST_BYTES", 52 * MIB),
+    )
+    return values

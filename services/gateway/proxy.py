@@ -1,0 +1,28 @@
+"""Every public path that a service owns: authenticate, check the role, forward."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+from shared.errors import ApiError
+from services.gateway import identity
+from services.gateway.upstream import find_route, forward
+
+blp = Blueprint("proxy", __name__)
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+@blp.route("/api/v1/<path:rest>", methods=METHODS)
+def proxy(rest: str):
+    from flask import request
+
+    target = find_route(request.path)
+    if target is None:
+        raise ApiError(404, "not_found", "No such endpoint.")
+    caller = identity.resolve_identity().caller
+    if target.access != "public" and caller is None:
+        raise ApiError(401, "not_authenticated", "Log in first.")
+    if target.access == "user" and caller.kind != "user":
+        raise ApiError(403, "forbidden", "A guest session cannot do this; log in with an account.")
+    if target.access == "agent" and not caller.is_agent:
+        raise ApiError(403, "forbidden", "This is for support agents.")
+    return forward(target, caller)

@@ -1,0 +1,71 @@
+"""The gateway's own request and response schemas."""
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from services.gateway.models import LOCALES
+
+PASSWORD = validate.Length(min=8, max=128)
+REGION = validate.Regexp(r"^[A-Z]{2}$", error="Use a two-letter region code, e.g. ES.")
+LOCALE_ALIASES = {"zh-tw": "zh-Hant", "zh-hk": "zh-Hant", "zh-hant": "zh-Hant", "zh": "zh-Hant",
+                  "en-us": "en", "en-gb": "en", "es-es": "es", "es-mx": "es"}
+
+
+class Strict(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+
+class LocaleField(fields.String):
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        locale = LOCALE_ALIASES.get(text.lower(), text)
+        if locale not in LOCALES:
+            raise ma.ValidationError(f"Use one of {', '.join(LOCALES)}.")
+        return locale
+
+
+class RegisterSchema(Strict):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, load_only=True, validate=PASSWORD)
+    locale = LocaleField(load_default="en")
+    region = fields.String(load_default=None, allow_none=True, validate=REGION)
+    referral_code = fields.String(load_default=None, allow_none=True,
+                                  validate=validate.Regexp(r"^[A-Za-z0-9]{4,32}$", error="Not a referral code."))
+
+
+class LoginSchema(Strict):
+    email = fields.String(required=True, validate=validate.Length(min=3, max=254))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=128))
+
+
+class SubAccountSchema(Strict):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, load_only=True, validate=PASSWORD)
+
+
+class DeviceSchema(Strict):
+    platform = fields.String(required=True, validate=validate.OneOf(["ios", "android"]))
+    device_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class UserOut(ma.Schema):
+    id = fields.Integer()
+    email = fields.String()
+    locale = fields.String()
+    region = fields.String(allow_none=True)
+    role = fields.String()
+    is_sub_account = fields.Boolean()
+    tier = fields.String()
+    department = fields.String(allow_none=True)
+    created_at = fields.String()
+
+
+class UserEnvelope(ma.Schema):
+    user = fields.Nested(UserOut)
+
+
+class LoginOut(ma.Schema):
+    access_token = fields.String()
+    token_type = fields.String()
+    expires_in = fields.Integer()
+    user = fields.Nested(UserOut)

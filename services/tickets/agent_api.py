@@ -1,0 +1,139 @@
+"""The agents' endpoints: queues, the ticket with internal notes, replies, requests
+for details, notes, resolution, assignment and escalations."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask.views import MethodView
+
+
+from shared import clock
+from shared.errors import ApiError
+from shared.web import Blueprint, current_caller, load_body, load_query
+from services.tickets import presenters, schemas, workflow
+from services.tickets.api import checked_files, window_days
+from services.tickets.app import attachment_store, outbox
+from services.tickets.models import Escalation, Ticket, db
+
+blp = Blueprint("agent_tickets", __name__, url_prefix="/api/v1/agent", description="Agents' queues and tickets")
+
+
+@blp.before_request
+def _agents_only():
+    if not current_caller().is_agent:
+        raise ApiError(403, "forbidden", "This is for support agents.")
+
+
+def visible_to(agent):
+    """The SQL form of workflow.agent_may_see."""
+    if agent.tier == "senior":
+        if agent.department:
+            return Ticket.department.is_null() | (Ticket.department == agent.department)
+        return Ticket.department.is_null()
+    if agent.department:
+        return (Ticket.department == agent.department) | (
+            Ticket.department.is_null() & (Ticket.tier == "standard"))
+    return Ticket.department.is_null() & (Ticket.tier == "standard")
+
+
+@blp.route("/tickets")
+class Queue(MethodView):
+    @blp.response(200, schemas.AgentTicketPageOut)
+    def get(self):
+        """The queue, oldest activity first, filtered by status, tier, department, assignee and age."""
+        agent = current_caller()
+        args = load_query(schemas.AgentQueueQuery())
+        query = Ticket.select().where(visible_to(agent))
+        if args["status"]:
+            query = query.where(Ticket.status.in_(args["status"].split(",")))
+        if args["tier"]:
+            query = query.where(Ticket.tier == args["tier"])
+        if args["department"]:
+            query = query.where(Ticket.department == args["department"])
+        assignee = args["assignee"]
+        if assignee == "me":
+            query = query.where(Ticket.assignee_id == agent.user_id)
+        elif assignee == "none":
+            query = query.where(Ticket.assignee_id.is_null())
+        elif assignee:
+            query = query.where(Ticket.assignee_id == int(assignee))
+        if args["min_age_hours"] is not None:
+            query = query.where(Ticket.created_at <= clock.now() - dt.timedelta(hours=args["min_age_hours"]))
+        if args["escalated"] is not None:
+            pending = Escalation.select(Escalation.ticket).where(Escalation.status == "pending")
+            query = query.where(Ticket.id.in_(pending) if args["escalated"] else Ticket.id.not_in(pending))
+        rows, next_cursor = presenters.page(query, args["limit"], args["cursor"], newest_first=False)
+        return {"items": [presenters.ticket_dict(t, with_messages=False, agent_view=True) for t in rows],
+                "next_cursor": next_cursor}
+
+
+@blp.route("/tickets/<string:number>")
+class AgentTicket(MethodView):
+    @blp.response(200, schemas.AgentTicketOut)
+    def get(self, number):
+        """The ticket with its whole history, internal notes included."""
+        return presenters.ticket_dict(workflow.agent_ticket(current_caller(), number),
+                                      include_notes=True, agent_view=True)
+
+
+@blp.route("/tickets/<string:number>/messages")
+class AgentMessages(MethodView):
+    @blp.doc(requestBody={"content": {
+        "application/json": {"schema": schemas.AgentMessageCreateSchema},
+        "multipart/form-data": {"schema": schemas.AgentMessageCreateSchema}}})
+    @blp.response(201, schemas.MessageCreatedOut)
+    def post(self, number):
+        """A public reply, a request for details (sets `awaiting_user`), or an internal note."""
+        agent = current_caller()
+        workflow.agent_ticket(agent, number)
+        fields, files = load_body(schemas.AgentMessageCreateSchema())
+        checked = checked_files(files)
+        with db.atomic():
+            ticket = workflow.agent_ticket(agent, number)
+            message = workflow.add_message(outbox(), attachment_store(), ticket, workflow.Author.of(agent),
+                                           fields["kind"], fields["body"], checked, window_days=window_days())
+        return {"message": presenters.message_dict(message, list(message.attachments))}
+
+
+@blp.route("/tickets/<string:number>/resolve")
+class Resolve(MethodView):
+    @blp.response(200, schemas.AgentTicketOut)
+    def post(self, number):
+        """Confirm that the problem is solved."""
+        with db.atomic():
+            ticket = workflow.agent_ticket(current_caller(), number)
+            workflow.resolve(outbox(), ticket, window_days())
+        return presenters.ticket_dict(Ticket.get_by_id(ticket.id), include_notes=True, agent_view=True)
+
+
+@blp.route("/tickets/<string:number>/assign")
+class Assign(MethodView):
+    @blp.arguments(schemas.AssignSchema)
+    @blp.response(200, schemas.AgentTicketOut)
+    def post(self, fields, number):
+        """Give the ticket to an agent (or `null` to put it back in the queue)."""
+        with db.atomic():
+            ticket = workflow.agent_ticket(current_caller(), number)
+            workflow.assign(ticket, fields["agent_id"])
+        return presenters.ticket_dict(Ticket.get_by_id(ticket.id), include_notes=True, agent_view=True)
+
+
+@blp.route("/tickets/<string:number>/escalation/accept")
+class AcceptEscalation(MethodView):
+    @blp.response(200, schemas.AgentTicketOut)
+    def post(self, number):
+        """A senior agent or the named department takes the escalated ticket."""
+        agent = current_caller()
+        with db.atomic():
+            ticket = workflow.agent_ticket(agent, number)
+            escalation = workflow.pending_escalation(ticket)
+            if escalation is not None and not _may_accept(agent, escalation):
+                raise ApiError(403, "forbidden", "Only the senior tier or the named department accepts this escalation.")
+            workflow.accept_escalation(outbox(), ticket, agent)
+        return presenters.ticket_dict(Ticket.get_by_id(ticket.id), include_notes=True, agent_view=True)
+
+
+def _may_accept(agent, escalation: Escalation) -> bool:
+    if escalation.department:
+        return agent.department == escalation.department
+    return agent.tier == "senior"

@@ -1,0 +1,139 @@
+"""The customers' and guests' ticket endpoints."""
+from __future__ import annotations
+
+from flask import current_app, send_file
+from flask.views import MethodView
+
+
+from shared.errors import ApiError, not_found
+from shared.web import Blueprint, current_caller, load_body, load_query
+from services.tickets import presenters, schemas, workflow
+from services.tickets.app import attachment_store, outbox
+from services.tickets.attachments import check_files
+from services.tickets.models import Attachment, Ticket, db
+
+blp = Blueprint("tickets", __name__, url_prefix="/api/v1", description="Customers' and guests' tickets")
+
+
+def checked_files(files):
+    return check_files(files, max_bytes=current_app.config["MAX_ATTACHMENT_BYTES"],
+                       max_count=current_app.config["MAX_ATTACHMENTS_PER_MESSAGE"])
+
+
+def window_days() -> int:
+    return current_app.config["REOPEN_WINDOW_DAYS"]
+
+
+def requester_of_caller() -> workflow.Requester:
+    caller = current_caller()
+    if not caller.is_customer:
+        raise ApiError(403, "forbidden", "Only customers open tickets here; guests use /api/v1/guest/tickets.")
+    return workflow.Requester("user", caller.email, caller.user_id, caller.name, caller.locale or "en")
+
+
+@blp.route("/tickets")
+class Tickets(MethodView):
+    @blp.doc(requestBody={"content": {
+        "application/json": {"schema": schemas.TicketCreateSchema},
+        "multipart/form-data": {"schema": schemas.TicketCreateSchema}}})
+    @blp.response(201, schemas.TicketCreatedOut)
+    def post(self):
+        """Open a ticket (JSON, or multipart with up to five `files`)."""
+        requester = requester_of_caller()
+        fields, files = load_body(schemas.TicketCreateSchema())
+        checked = checked_files(files)
+        with db.atomic():
+            ticket, similar = workflow.create_ticket(outbox(), attachment_store(), requester, fields, checked)
+        return {"ticket": presenters.ticket_dict(ticket),
+                "similar_open_tickets": [{"number": t.number, "subject": t.subject, "status": t.status,
+                                          "category": t.category} for t in similar]}
+
+    @blp.response(200, schemas.TicketPageOut)
+    @blp.doc(parameters=[{"in": "query", "name": "status", "schema": {"type": "string"}},
+                         {"in": "query", "name": "cursor", "schema": {"type": "string"}}])
+    def get(self):
+        """The caller's tickets, open and closed, newest activity first."""
+        caller = current_caller()
+        if caller.is_guest:
+            raise ApiError(403, "forbidden", "A guest session opens one ticket only; log in to see a list.")
+        if not caller.is_customer:
+            raise ApiError(403, "forbidden", "Agents use /api/v1/agent/tickets.")
+        args = load_query(schemas.TicketListQuery())
+        query = Ticket.select().where((Ticket.requester_kind == "user") & (Ticket.requester_user_id == caller.user_id))
+        if args["status"]:
+            query = query.where(Ticket.status.in_(args["status"].split(",")))
+        rows, next_cursor = presenters.page(query, args["limit"], args["cursor"])
+        return {"items": [presenters.ticket_dict(t, with_messages=False) for t in rows],
+                "next_cursor": next_cursor}
+
+
+@blp.route("/tickets/<string:number>")
+class TicketDetail(MethodView):
+    @blp.response(200, schemas.TicketOut)
+    def get(self, number):
+        """The ticket with its whole history (internal notes left out)."""
+        return presenters.ticket_dict(workflow.customer_ticket(current_caller(), number))
+
+
+@blp.route("/tickets/<string:number>/messages")
+class TicketMessages(MethodView):
+    @blp.doc(requestBody={"content": {
+        "application/json": {"schema": schemas.MessageCreateSchema},
+        "multipart/form-data": {"schema": schemas.MessageCreateSchema}}})
+    @blp.response(201, schemas.MessageCreatedOut)
+    def post(self, number):
+        """Reply with text and attachments; a reply on a resolved ticket reopens it."""
+        caller = current_caller()
+        workflow.customer_ticket(caller, number)  # 404 before reading any upload
+        fields, files = load_body(schemas.MessageCreateSchema())
+        checked = checked_files(files)
+        with db.atomic():
+            ticket = workflow.customer_ticket(caller, number)
+            message = workflow.add_message(outbox(), attachment_store(), ticket, workflow.Author.of(caller),
+                                           "reply", fields["body"], checked, window_days=window_days())
+        return {"message": presenters.message_dict(message, list(message.attachments))}
+
+
+@blp.route("/tickets/<string:number>/escalation")
+class TicketEscalation(MethodView):
+    @blp.arguments(schemas.EscalationCreateSchema)
+    @blp.response(201, schemas.TicketOut)
+    def post(self, fields, number):
+        """Ask for the senior tier (or a named department) to take the ticket."""
+        caller = current_caller()
+        if caller.is_guest:
+            raise not_found("ticket")
+        with db.atomic():
+            ticket = workflow.customer_ticket(caller, number)
+            workflow.escalate(outbox(), ticket, fields["reason"], fields["department"], window_days())
+        return presenters.ticket_dict(Ticket.get_by_id(ticket.id))
+
+
+@blp.route("/attachments/<string:attachment_id>")
+class AttachmentDownload(MethodView):
+    @blp.response(200, description="The file")
+    def get(self, attachment_id):
+        """The file, to those who may see its ticket (notes' files to agents only)."""
+        caller = current_caller()
+        attachment = Attachment.get_or_none(Attachment.id == attachment_id)
+        if attachment is None:
+            raise not_found("attachment")
+        ticket = attachment.ticket
+        try:
+            if caller.is_agent:
+                workflow.agent_ticket(caller, ticket.number)
+            else:
+                workflow.customer_ticket(caller, ticket.number)
+                if attachment.message.kind == "note":
+                    raise not_found("attachment")
+        except ApiError:
+            raise not_found("attachment") from None
+        path = attachment_store().path(attachment.storage_name)
+        if not path.exists():
+            raise not_found("attachment")
+        response = send_file(path, mimetype=attachment.content_type, as_attachment=True,
+                             download_name=attachment.filename, max_age=0)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        response.headers["Cache-Control"] = "private, no-store"
+        return response

@@ -1,0 +1,55 @@
+"""The tickets service: tickets, messages, attachments (and, later, guest
+verification and the help center)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, current_app
+
+from shared.db import bind_to_app, make_database, run_migrations
+from shared.outbox import Outbox
+from shared.web import create_service_app
+from services.tickets import config
+from services.tickets.attachments import AttachmentStore
+from services.tickets.models import OutboxMessage, db
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def init_database(url: str, migrate: bool = True):
+    database = make_database(url, config.SERVICE)
+    db.initialize(database)
+    if migrate:
+        run_migrations(database, MIGRATIONS)
+    return database
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    settings = config.settings()
+    if test_config:
+        settings.update(test_config)
+
+    def readiness() -> None:
+        with db.connection_context():
+            db.execute_sql("SELECT 1")
+
+    app, api = create_service_app(config.SERVICE, settings, title="Tickets service", readiness=readiness)
+    database = init_database(app.config["DATABASE_URL"], app.config["RUN_MIGRATIONS"])
+    bind_to_app(app, database)
+    app.extensions["outbox"] = Outbox(OutboxMessage, producer=config.SERVICE)
+    app.extensions["attachment_store"] = AttachmentStore(app.config["ATTACHMENT_DIR"])
+
+    from services.tickets.agent_api import blp as agent_blp
+    from services.tickets.api import blp as customer_blp
+
+    api.register_blueprint(customer_blp)
+    api.register_blueprint(agent_blp)
+    return app
+
+
+def outbox() -> Outbox:
+    return current_app.extensions["outbox"]
+
+
+def attachment_store() -> AttachmentStore:
+    return current_app.extensions["attachment_store"]

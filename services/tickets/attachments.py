@@ -1,0 +1,114 @@
+"""Attachments: checked by their content, stored outside any web root under
+generated names, served only to those who may see the ticket."""
+from __future__ import annotations
+
+import hashlib
+import os
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import filetype
+from werkzeug.datastructures import FileStorage
+
+from shared.errors import ApiError
+
+ALLOWED_TYPES = {"image/png": "png", "image/jpeg": "jpg", "application/pdf": "pdf", "text/plain": "txt"}
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    filename: str
+    content_type: str
+    data: bytes
+    sha256: str
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+
+def sniff_content_type(data: bytes) -> str | None:
+    """The type the bytes really are (PNG, JPEG, PDF or plain text), whatever the name says."""
+    kind = filetype.guess(data)
+    if kind is not None:
+        return kind.mime if kind.mime in ALLOWED_TYPES else None
+    if _is_plain_text(data):
+        return "text/plain"
+    return None
+
+
+def _is_plain_text(data: bytes) -> bool:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    if "\x00" in text:
+        return False
+    head = text[:4096].lstrip().lower()
+    # Markup is not plain text: a browser could be talked into rendering it.
+    if head.startswith(("<!doctype", "<html", "<script", "<svg", "<?xml")):
+        return False
+    control = sum(1 for ch in text[:65536] if unicodedata.category(ch) == "Cc" and ch not in "\r\n\t\f")
+    return control == 0
+
+
+def safe_filename(name: str | None, content_type: str) -> str:
+    base = os.path.basename((name or "").replace("\\", "/")).strip()
+    base = "".join(ch for ch in base if ch.isprintable() and ch not in '"<>|:*?')[:200]
+    return base or f"attachment.{ALLOWED_TYPES[content_type]}"
+
+
+def check_files(files: list[FileStorage], *, max_bytes: int, max_count: int) -> list[CheckedFile]:
+    """Read and check every uploaded file; refuse the whole message on the first bad one."""
+    files = [f for f in files if f is not None and (f.filename or f.content_length)]
+    if len(files) > max_count:
+        raise ApiError(400, "too_many_files", f"At most {max_count} files may be attached to one message.",
+                       {"max_files": max_count, "received": len(files)})
+    checked = []
+    for upload in files:
+        data = upload.stream.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise ApiError(413, "file_too_large", f"Each file may be at most {max_bytes // (1024 * 1024)} MiB.",
+                           {"filename": upload.filename, "max_bytes": max_bytes})
+        if not data:
+            raise ApiError(400, "empty_file", "An attached file is empty.", {"filename": upload.filename})
+        content_type = sniff_content_type(data)
+        if content_type is None:
+            raise ApiError(415, "unsupported_file_type",
+                           "Only PNG, JPEG, PDF and plain-text files may be attached.",
+                           {"filename": upload.filename, "allowed": sorted(ALLOWED_TYPES)})
+        checked.append(CheckedFile(safe_filename(upload.filename, content_type), content_type, data,
+                                   hashlib.sha256(data).hexdigest()))
+    return checked
+
+
+class AttachmentStore:
+    """Files on disk under generated names; the database keeps the rest."""
+
+    def __init__(self, directory: str | Path) -> None:
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+
+    def save(self, checked: CheckedFile) -> tuple[str, str]:
+        attachment_id = str(uuid.uuid4())
+        storage_name = uuid.uuid4().hex
+        path = self.path(storage_name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".part")
+        with open(tmp, "wb") as handle:
+            handle.write(checked.data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+        return attachment_id, storage_name
+
+    def path(self, storage_name: str) -> Path:
+        return self.directory / storage_name[:2] / storage_name
+
+    def remove(self, storage_name: str) -> None:
+        try:
+            self.path(storage_name).unlink()
+        except FileNotFoundError:
+            pass

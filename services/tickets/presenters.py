@@ -1,0 +1,92 @@
+"""Tickets and messages as the API shows them. Internal notes appear only in the agents' view."""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+
+from flask import current_app
+
+from shared import clock
+from shared.errors import ApiError
+from services.tickets.models import Attachment, Message, Ticket
+from services.tickets.workflow import is_closed, latest_escalation
+
+
+def attachment_dict(attachment: Attachment) -> dict:
+    return {"id": attachment.id, "filename": attachment.filename, "content_type": attachment.content_type,
+            "size": attachment.size, "url": f"/api/v1/attachments/{attachment.id}"}
+
+
+def message_dict(message: Message, attachments: list[Attachment]) -> dict:
+    return {"id": message.id, "author": {"role": message.author_role, "name": message.author_name},
+            "kind": message.kind, "body": message.body,
+            "attachments": [attachment_dict(a) for a in attachments],
+            "created_at": clock.isoformat(message.created_at)}
+
+
+def escalation_dict(ticket: Ticket) -> dict | None:
+    escalation = latest_escalation(ticket)
+    if escalation is None:
+        return None
+    return {"status": escalation.status, "reason": escalation.reason, "tier": escalation.tier,
+            "department": escalation.department, "requested_at": clock.isoformat(escalation.requested_at),
+            "accepted_at": clock.isoformat(escalation.accepted_at)}
+
+
+def ticket_dict(ticket: Ticket, *, with_messages: bool = True, include_notes: bool = False,
+                agent_view: bool = False) -> dict:
+    window = current_app.config["REOPEN_WINDOW_DAYS"]
+    data = {
+        "number": ticket.number, "subject": ticket.subject, "category": ticket.category,
+        "status": "closed" if is_closed(ticket, window) else ticket.status, "description": ticket.description, "txid": ticket.txid,
+        "order_id": ticket.order_id, "occurred_at": clock.isoformat(ticket.occurred_at),
+        "channel": ticket.channel, "locale": ticket.locale,
+        "created_at": clock.isoformat(ticket.created_at), "updated_at": clock.isoformat(ticket.updated_at),
+        "escalation": escalation_dict(ticket),
+    }
+    if with_messages:
+        query = ticket.messages.order_by(Message.created_at, Message.id)
+        if not include_notes:
+            query = query.where(Message.kind != "note")
+        messages = list(query)
+        by_message: dict[int, list[Attachment]] = {}
+        if messages:
+            for attachment in (Attachment.select()
+                               .where(Attachment.message.in_([m.id for m in messages]))
+                               .order_by(Attachment.created_at)):
+                by_message.setdefault(attachment.message_id, []).append(attachment)
+        data["messages"] = [message_dict(m, by_message.get(m.id, [])) for m in messages]
+    if agent_view:
+        data.update(tier=ticket.tier, department=ticket.department, assignee_id=ticket.assignee_id,
+                    requester={"kind": ticket.requester_kind, "user_id": ticket.requester_user_id,
+                               "email": ticket.requester_email, "name": ticket.requester_name},
+                    age_seconds=int((clock.now() - ticket.created_at).total_seconds()))
+    return data
+
+
+def encode_cursor(ticket: Ticket) -> str:
+    raw = f"{ticket.updated_at.isoformat()}|{ticket.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        stamp, ticket_id = raw.split("|")
+        return dt.datetime.fromisoformat(stamp), int(ticket_id)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, "invalid_cursor", "The cursor is not valid.", {"fields": {"cursor": ["Not valid."]}}) from exc
+
+
+def page(query, limit: int, cursor: str | None, *, newest_first: bool = True):
+    """Keyset pagination on (updated_at, id): as fast on the millionth ticket as on the first."""
+    if cursor:
+        stamp, ticket_id = decode_cursor(cursor)
+        if newest_first:
+            query = query.where((Ticket.updated_at < stamp) | ((Ticket.updated_at == stamp) & (Ticket.id < ticket_id)))
+        else:
+            query = query.where((Ticket.updated_at > stamp) | ((Ticket.updated_at == stamp) & (Ticket.id > ticket_id)))
+    order = (Ticket.updated_at.desc(), Ticket.id.desc()) if newest_first else (Ticket.updated_at, Ticket.id)
+    rows = list(query.order_by(*order).limit(limit + 1))
+    next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    return rows[:limit], next_cursor

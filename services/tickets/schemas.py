@@ -1,0 +1,152 @@
+"""Request and response schemas of the tickets API."""
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from services.tickets.models import CATEGORIES, STATUSES
+
+TXID = validate.Regexp(r"^[A-Za-z0-9:_\-]{8,128}$", error="Not a transaction ID.")
+ORDER_ID = validate.Regexp(r"^[A-Za-z0-9_\-]{1,64}$", error="Not an order number.")
+DEPARTMENT = validate.Regexp(r"^[a-z][a-z0-9_\-]{1,49}$", error="Not a department name.")
+
+
+class StrictSchema(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+
+class TicketCreateSchema(StrictSchema):
+    subject = fields.String(required=True, validate=validate.Length(min=3, max=200))
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    description = fields.String(required=True, validate=validate.Length(min=1, max=10000))
+    txid = fields.String(load_default=None, allow_none=True, validate=TXID)
+    order_id = fields.String(load_default=None, allow_none=True, validate=ORDER_ID)
+    occurred_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=None)
+    locale = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["en", "es", "zh-Hant"]))
+
+
+class GuestTicketCreateSchema(TicketCreateSchema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+
+
+class MessageCreateSchema(StrictSchema):
+    body = fields.String(load_default="", validate=validate.Length(max=10000))
+
+
+class AgentMessageCreateSchema(MessageCreateSchema):
+    kind = fields.String(load_default="reply", validate=validate.OneOf(["reply", "info_request", "note"]))
+
+
+class EscalationCreateSchema(StrictSchema):
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
+    department = fields.String(load_default=None, allow_none=True, validate=DEPARTMENT)
+
+
+class AssignSchema(StrictSchema):
+    agent_id = fields.Integer(required=True, allow_none=True, strict=True, validate=validate.Range(min=1))
+
+
+def _statuses(value: str) -> bool:
+    return all(part in STATUSES for part in value.split(","))
+
+
+class TicketListQuery(ma.Schema):
+    status = fields.String(load_default=None)
+    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+    @ma.validates("status")
+    def _check_status(self, value, **_):
+        if value is not None and not _statuses(value):
+            raise ma.ValidationError(f"Unknown status; use one or more of {', '.join(STATUSES)}.")
+
+
+class AgentQueueQuery(TicketListQuery):
+    tier = fields.String(load_default=None, validate=validate.OneOf(["standard", "senior"]))
+    department = fields.String(load_default=None, validate=DEPARTMENT)
+    assignee = fields.String(load_default=None, validate=validate.Regexp(r"^(me|none|\d{1,12})$"))
+    min_age_hours = fields.Integer(load_default=None, validate=validate.Range(min=0, max=24 * 365))
+    escalated = fields.Boolean(load_default=None)
+
+
+class AttachmentOut(ma.Schema):
+    id = fields.String()
+    filename = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    url = fields.String()
+
+
+class AuthorOut(ma.Schema):
+    role = fields.String()
+    name = fields.String()
+
+
+class MessageOut(ma.Schema):
+    id = fields.Integer()
+    author = fields.Nested(AuthorOut)
+    kind = fields.String()
+    body = fields.String()
+    attachments = fields.List(fields.Nested(AttachmentOut))
+    created_at = fields.String()
+
+
+class EscalationOut(ma.Schema):
+    status = fields.String()
+    reason = fields.String()
+    tier = fields.String(allow_none=True)
+    department = fields.String(allow_none=True)
+    requested_at = fields.String()
+    accepted_at = fields.String(allow_none=True)
+
+
+class TicketOut(ma.Schema):
+    number = fields.String()
+    subject = fields.String()
+    category = fields.String()
+    status = fields.String()
+    description = fields.String()
+    txid = fields.String(allow_none=True)
+    order_id = fields.String(allow_none=True)
+    occurred_at = fields.String(allow_none=True)
+    channel = fields.String()
+    locale = fields.String()
+    created_at = fields.String()
+    updated_at = fields.String()
+    escalation = fields.Nested(EscalationOut, allow_none=True)
+    messages = fields.List(fields.Nested(MessageOut))
+
+
+class AgentTicketOut(TicketOut):
+    tier = fields.String()
+    department = fields.String(allow_none=True)
+    assignee_id = fields.Integer(allow_none=True)
+    requester = fields.Dict()
+    age_seconds = fields.Integer()
+
+
+class TicketSummaryOut(ma.Schema):
+    number = fields.String()
+    subject = fields.String()
+    status = fields.String()
+    category = fields.String()
+
+
+class TicketCreatedOut(ma.Schema):
+    ticket = fields.Nested(TicketOut)
+    similar_open_tickets = fields.List(fields.Nested(TicketSummaryOut))
+
+
+class TicketPageOut(ma.Schema):
+    items = fields.List(fields.Nested(TicketOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class MessageCreatedOut(ma.Schema):
+    message = fields.Nested(MessageOut)
+
+
+class AgentTicketPageOut(ma.Schema):
+    items = fields.List(fields.Nested(AgentTicketOut))
+    next_cursor = fields.String(allow_none=True)

@@ -1,0 +1,42 @@
+"""The tickets worker: relays the outbox, consumes the events the service handles,
+and closes resolved tickets after their quiet days.
+
+Run alone with `python -m services.tickets.worker`.
+"""
+from __future__ import annotations
+
+from shared.bus import resolve_broker_url
+from shared.logs import configure_logging
+from shared.outbox import Outbox
+from shared.worker import PeriodicJob, ServiceWorker, build_worker
+from services.tickets import config, workflow
+from services.tickets.app import init_database
+from services.tickets.handlers import HANDLERS
+from services.tickets.models import OutboxMessage, ProcessedEvent, db
+
+
+def create_worker(settings: dict | None = None, outbox: Outbox | None = None) -> ServiceWorker:
+    settings = settings or config.settings()
+    database = db.obj or init_database(settings["DATABASE_URL"], settings["RUN_MIGRATIONS"])
+    outbox = outbox or Outbox(OutboxMessage, producer=config.SERVICE)
+
+    def close_quiet_tickets() -> int:
+        with database.connection_context():
+            with database.atomic():
+                return workflow.close_quiet_resolved(outbox, settings["REOPEN_WINDOW_DAYS"])
+
+    return build_worker(
+        config.SERVICE, database=database, outbox=outbox,
+        broker_url=resolve_broker_url(settings["AMQP_URL"]), exchange_name=settings["EVENT_EXCHANGE"], queue_prefix=settings["QUEUE_PREFIX"],
+        handlers=HANDLERS, processed_model=ProcessedEvent,
+        jobs=[PeriodicJob("auto-close", 60.0, close_quiet_tickets)],
+    )
+
+
+def main() -> None:
+    configure_logging()
+    create_worker().run_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,297 @@
+"""What happens to a ticket: creation, messages, the status life cycle, escalation,
+assignment, auto-close. Each function runs inside the caller's transaction and
+writes its events to the outbox in that same transaction."""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+from shared import clock
+from shared.errors import ApiError, not_found
+from shared.events import EventType
+from shared.internal_auth import Caller
+from services.tickets.attachments import AttachmentStore, CheckedFile
+from services.tickets.models import ACTIVE_STATUSES, Attachment, Escalation, Message, Ticket
+
+SYSTEM_NAME = "Support"
+
+
+@dataclass(frozen=True)
+class Author:
+    role: str  # customer | guest | agent | system | bot
+    name: str
+    user_id: int | None = None
+
+    @classmethod
+    def of(cls, caller: Caller) -> "Author":
+        if caller.is_guest:
+            return cls("guest", caller.name or (caller.email or "Guest").split("@")[0])
+        role = "agent" if caller.is_agent else "customer"
+        return cls(role, caller.name or (caller.email or role).split("@")[0], caller.user_id)
+
+
+SYSTEM = Author("system", SYSTEM_NAME)
+
+
+@dataclass(frozen=True)
+class Requester:
+    kind: str
+    email: str
+    user_id: int | None = None
+    name: str | None = None
+    locale: str = "en"
+
+
+def new_ticket_number() -> str:
+    """Eight random digits: readable, unique, and never enough alone to open a ticket."""
+    while True:
+        number = str(10_000_000 + secrets.randbelow(90_000_000))
+        if not Ticket.select().where(Ticket.number == number).exists():
+            return number
+
+
+def requester_filter(requester: Requester):
+    if requester.kind == "user":
+        return (Ticket.requester_kind == "user") & (Ticket.requester_user_id == requester.user_id)
+    return (Ticket.requester_kind == "guest") & (Ticket.requester_email == requester.email.lower())
+
+
+def find_duplicate(requester: Requester, txid: str | None, order_id: str | None) -> Ticket | None:
+    """An open ticket of the same requester about the same transaction or order."""
+    keys = []
+    if txid:
+        keys.append(Ticket.txid == txid)
+    if order_id:
+        keys.append(Ticket.order_id == order_id)
+    if not keys:
+        return None
+    match = keys[0] if len(keys) == 1 else (keys[0] | keys[1])
+    return (Ticket.select().where(requester_filter(requester) & Ticket.status.in_(ACTIVE_STATUSES) & match)
+            .order_by(Ticket.id).first())
+
+
+def similar_open_tickets(requester: Requester, category: str) -> list[Ticket]:
+    return list(Ticket.select().where(requester_filter(requester) & Ticket.status.in_(ACTIVE_STATUSES)
+                                      & (Ticket.category == category))
+                .order_by(Ticket.updated_at.desc()).limit(5))
+
+
+def event_data(ticket: Ticket, **extra) -> dict:
+    return {
+        "number": ticket.number,
+        "subject": ticket.subject,
+        "category": ticket.category,
+        "status": ticket.status,
+        "requester": {"kind": ticket.requester_kind, "user_id": ticket.requester_user_id,
+                      "email": ticket.requester_email, "locale": ticket.locale},
+        **extra,
+    }
+
+
+def create_ticket(outbox, store: AttachmentStore, requester: Requester, fields: dict,
+                  files: list[CheckedFile], channel: str = "web") -> tuple[Ticket, list[Ticket]]:
+    duplicate = find_duplicate(requester, fields.get("txid"), fields.get("order_id"))
+    if duplicate is not None:
+        raise ApiError(409, "duplicate_ticket",
+                       f"Ticket {duplicate.number} about this transaction or order is still open; "
+                       "please continue there.", {"ticket_number": duplicate.number})
+    similar = similar_open_tickets(requester, fields["category"])
+    now = clock.now()
+    occurred_at = fields.get("occurred_at")
+    if occurred_at is not None:
+        occurred_at = clock.to_naive_utc(occurred_at)
+        if occurred_at > now + dt.timedelta(minutes=5):
+            raise ApiError(400, "validation_error", "Some fields are missing or invalid.",
+                           {"fields": {"occurred_at": ["The time of the problem cannot be in the future."]}})
+    ticket = Ticket.create(
+        number=new_ticket_number(), requester_kind=requester.kind, requester_user_id=requester.user_id,
+        requester_email=requester.email.lower(), requester_name=requester.name,
+        locale=fields.get("locale") or requester.locale or "en", channel=channel,
+        subject=fields["subject"].strip(), category=fields["category"], description=fields["description"],
+        txid=fields.get("txid"), order_id=fields.get("order_id"), occurred_at=occurred_at,
+        status="open", created_at=now, updated_at=now,
+    )
+    author = Author(requester.kind if requester.kind == "guest" else "customer",
+                    requester.name or requester.email.split("@")[0], requester.user_id)
+    first = Message.create(ticket=ticket, author_role=author.role, author_id=author.user_id,
+                           author_name=author.name, kind="reply", body=fields["description"], created_at=now)
+    _attach(store, ticket, first, files)
+    outbox.add(EventType.TICKET_CREATED, event_data(ticket, channel=channel))
+    return ticket, similar
+
+
+def _attach(store: AttachmentStore, ticket: Ticket, message: Message, files: list[CheckedFile]) -> None:
+    for checked in files:
+        attachment_id, storage_name = store.save(checked)
+        Attachment.create(id=attachment_id, ticket=ticket, message=message, filename=checked.filename,
+                          content_type=checked.content_type, size=checked.size, sha256=checked.sha256,
+                          storage_name=storage_name)
+
+
+def reopen_deadline(ticket: Ticket, window_days: int) -> dt.datetime | None:
+    if ticket.status != "resolved" or ticket.resolved_at is None:
+        return None
+    return ticket.resolved_at + dt.timedelta(days=window_days)
+
+
+def is_closed(ticket: Ticket, window_days: int) -> bool:
+    """Closed, or resolved with its quiet days passed (the scheduler will record the close)."""
+    deadline = reopen_deadline(ticket, window_days)
+    return ticket.status == "closed" or (deadline is not None and clock.now() >= deadline)
+
+
+def ensure_not_closed(ticket: Ticket, window_days: int) -> None:
+    """Refuse activity on a closed ticket."""
+    if is_closed(ticket, window_days):
+        raise ApiError(409, "ticket_closed",
+                       "This ticket is closed and can no longer be answered. Please open a new ticket.",
+                       {"ticket_number": ticket.number})
+
+
+def set_status(outbox, ticket: Ticket, new_status: str, note: str | None = None) -> None:
+    old_status = ticket.status
+    if old_status == new_status:
+        return
+    now = clock.now()
+    ticket.status = new_status
+    ticket.updated_at = now
+    if new_status == "resolved":
+        ticket.resolved_at = now
+    if new_status == "closed":
+        ticket.closed_at = now
+    if new_status in ACTIVE_STATUSES:
+        ticket.resolved_at = None
+    ticket.save()
+    add_system_message(ticket, note or f"Status changed from {old_status} to {new_status}.")
+    outbox.add(EventType.TICKET_STATUS_CHANGED, event_data(ticket, old_status=old_status, new_status=new_status))
+
+
+def add_system_message(ticket: Ticket, body: str) -> Message:
+    return Message.create(ticket=ticket, author_role=SYSTEM.role, author_name=SYSTEM.name,
+                          kind="event", body=body, created_at=clock.now())
+
+
+def add_message(outbox, store: AttachmentStore, ticket: Ticket, author: Author, kind: str, body: str,
+                files: list[CheckedFile], *, window_days: int) -> Message:
+    if not body.strip() and not files:
+        raise ApiError(400, "validation_error", "Some fields are missing or invalid.",
+                       {"fields": {"body": ["Write a message or attach a file."]}})
+    ensure_not_closed(ticket, window_days)
+    now = clock.now()
+    message = Message.create(ticket=ticket, author_role=author.role, author_id=author.user_id,
+                             author_name=author.name, kind=kind, body=body.strip(), created_at=now)
+    _attach(store, ticket, message, files)
+    if kind != "note":
+        ticket.updated_at = now
+        ticket.save()
+    outbox.add(EventType.TICKET_MESSAGE_ADDED,
+               event_data(ticket, message_id=message.id, kind=kind, author_role=author.role))
+    if author.role in ("customer", "guest") and ticket.status in ("awaiting_user", "resolved"):
+        set_status(outbox, ticket, "open",
+                   "The customer replied; the ticket is open again." if ticket.status == "resolved"
+                   else "The customer sent the details; waiting for support.")
+    elif kind == "info_request" and ticket.status == "open":
+        set_status(outbox, ticket, "awaiting_user", "Support asked for more details.")
+    return message
+
+
+def resolve(outbox, ticket: Ticket, window_days: int) -> None:
+    ensure_not_closed(ticket, window_days)
+    set_status(outbox, ticket, "resolved", "Support marked the problem as solved.")
+
+
+def pending_escalation(ticket: Ticket) -> Escalation | None:
+    return ticket.escalations.where(Escalation.status == "pending").first()
+
+
+def latest_escalation(ticket: Ticket) -> Escalation | None:
+    return ticket.escalations.order_by(Escalation.requested_at.desc(), Escalation.id.desc()).first()
+
+
+def escalate(outbox, ticket: Ticket, reason: str, department: str | None, window_days: int) -> Escalation:
+    ensure_not_closed(ticket, window_days)
+    if pending_escalation(ticket) is not None:
+        raise ApiError(409, "escalation_pending", "An escalation of this ticket is already pending.",
+                       {"ticket_number": ticket.number})
+    tier = None if department else "senior"
+    escalation = Escalation.create(ticket=ticket, reason=reason.strip(), tier=tier, department=department,
+                                   requested_at=clock.now())
+    if department:
+        ticket.department = department
+    else:
+        ticket.tier = "senior"
+    ticket.updated_at = clock.now()
+    ticket.save()
+    target = f"the {department} department" if department else "the senior support tier"
+    add_system_message(ticket, f"The customer asked to escalate this ticket to {target}: {reason.strip()}")
+    outbox.add(EventType.TICKET_ESCALATED,
+               event_data(ticket, escalation_id=escalation.id, tier=tier, department=department))
+    if ticket.status == "resolved":
+        set_status(outbox, ticket, "open", "The escalation reopened the ticket.")
+    return escalation
+
+
+def accept_escalation(outbox, ticket: Ticket, agent: Caller) -> Escalation:
+    escalation = pending_escalation(ticket)
+    if escalation is None:
+        raise ApiError(409, "no_pending_escalation", "This ticket has no pending escalation.")
+    escalation.status = "accepted"
+    escalation.accepted_at = clock.now()
+    escalation.accepted_by = agent.user_id
+    escalation.save()
+    ticket.assignee_id = agent.user_id
+    ticket.updated_at = clock.now()
+    ticket.save()
+    add_system_message(ticket, "A specialist accepted the escalation and is now handling this ticket.")
+    outbox.add(EventType.TICKET_ESCALATION_ACCEPTED,
+               event_data(ticket, escalation_id=escalation.id, tier=escalation.tier,
+                          department=escalation.department))
+    return escalation
+
+
+def assign(ticket: Ticket, agent_id: int | None) -> None:
+    ticket.assignee_id = agent_id
+    ticket.save()
+
+
+def agent_may_see(agent: Caller, ticket: Ticket) -> bool:
+    """Escalated tickets belong to their tier or department; senior agents see every ticket."""
+    if agent.tier == "senior":
+        return ticket.department is None or agent.department in (None, ticket.department)
+    if ticket.department is not None:
+        return agent.department == ticket.department
+    return ticket.tier == "standard"
+
+
+def customer_ticket(caller: Caller, number: str) -> Ticket:
+    """The ticket if this customer or guest may see it; 404 otherwise, whichever it is."""
+    ticket = Ticket.get_or_none(Ticket.number == number)
+    if ticket is None:
+        raise not_found("ticket")
+    if caller.is_guest:
+        if caller.scope.get("ticket") == number and ticket.requester_kind == "guest" \
+                and ticket.requester_email == (caller.email or "").lower():
+            return ticket
+        raise not_found("ticket")
+    if caller.kind == "user" and ticket.requester_kind == "user" and ticket.requester_user_id == caller.user_id:
+        return ticket
+    raise not_found("ticket")
+
+
+def agent_ticket(agent: Caller, number: str) -> Ticket:
+    ticket = Ticket.get_or_none(Ticket.number == number)
+    if ticket is None or not agent_may_see(agent, ticket):
+        raise not_found("ticket")
+    return ticket
+
+
+def close_quiet_resolved(outbox, window_days: int, limit: int = 500) -> int:
+    """Close resolved tickets after their quiet days; called by the worker's scheduler."""
+    cutoff = clock.now() - dt.timedelta(days=window_days)
+    due = list(Ticket.select().where((Ticket.status == "resolved") & (Ticket.resolved_at <= cutoff))
+               .order_by(Ticket.resolved_at).limit(limit))
+    for ticket in due:
+        set_status(outbox, ticket, "closed",
+                   f"The ticket was closed after {window_days} days without activity.")
+    return len(due)

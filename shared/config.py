@@ -1,0 +1,113 @@
+"""Configuration from environment variables, one variable per setting."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """A required setting is missing or malformed."""
+
+
+def env_str(name: str, default: str | None = None, *, required: bool = False) -> str | None:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        if required:
+            raise ConfigError(f"environment variable {name} is required")
+        return default
+    return value
+
+
+def env_int(name: str, default: int) -> int:
+    raw = env_str(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"environment variable {name} must be an integer, got {raw!r}") from exc
+
+
+def env_float(name: str, default: float) -> float:
+    raw = env_str(name)
+    if raw is None:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"environment variable {name} must be a number, got {raw!r}") from exc
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = env_str(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: tuple[str, ...] = ()) -> list[str]:
+    raw = env_str(name)
+    if raw is None:
+        return list(default)
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def data_dir() -> Path:
+    """The folder that holds the embedded default's SQLite files and attachments."""
+    path = Path(env_str("DATA_DIR", "./data")).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def database_url(service: str) -> str:
+    """`<SERVICE>_DATABASE_URL`, else `DATABASE_URL`, else a SQLite file under DATA_DIR."""
+    return (
+        env_str(f"{service.upper()}_DATABASE_URL")
+        or env_str("DATABASE_URL")
+        or f"sqlite:///{data_dir() / (service + '.db')}"
+    )
+
+
+def secret(name: str) -> str:
+    """A secret from the environment; the embedded default makes one per data folder.
+
+    A made secret is written once under DATA_DIR so that every process of a local
+    run (and a restart) agrees on it. Deployments always set the variable.
+    """
+    value = env_str(name)
+    if value:
+        return value
+    path = data_dir() / "secrets" / name.lower()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_urlsafe(32))
+    return path.read_text().strip()
+
+
+def service_url(service: str, default_port: int) -> str:
+    """The base URL of a peer service (`TICKETS_URL`, ...)."""
+    return env_str(f"{service.upper()}_URL", f"http://127.0.0.1:{default_port}").rstrip("/")
+
+
+def amqp_url() -> str | None:
+    return env_str("AMQP_URL")
+
+
+def common_settings(service: str) -> dict:
+    """Settings every service reads the same way."""
+    return {
+        "SERVICE_NAME": service,
+        "DATABASE_URL": database_url(service),
+        "AMQP_URL": amqp_url(),
+        "INTERNAL_TOKEN_SECRET": secret("INTERNAL_TOKEN_SECRET"),
+        "PUBLIC_URL": env_str("PUBLIC_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}").rstrip("/"),
+        "EVENT_EXCHANGE": env_str("EVENT_EXCHANGE", "support.events"),
+        # Prefixes every queue name, so that tests (or two products on one broker) never share queues.
+        "QUEUE_PREFIX": env_str("QUEUE_PREFIX", ""),
+        "RUN_MIGRATIONS": env_bool("RUN_MIGRATIONS", True),
+    }

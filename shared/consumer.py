@@ -1,0 +1,218 @@
+"""The idempotent consumer base.
+
+Each service consumes from its own durable queue, bound by event type. A handler's
+effect and the event's id in the processed-events table commit in one
+transaction; the message is acked only after that commit, so a redelivered event
+has no second effect. A failing event is retried with back-off (a delay queue
+that dead-letters back into the service's queue) a bounded number of times, then
+parked in the service's dead-letter queue for ops to inspect and replay.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from typing import Callable, Iterable
+
+import peewee
+from kombu import Connection, Exchange, Queue, binding
+from kombu.mixins import ConsumerMixin
+
+from shared import clock
+from shared.bus import is_memory
+from shared.events import Envelope, InvalidEvent
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Envelope], None]
+DEFAULT_EXCHANGE = Exchange("", type="direct")
+RETRY_HEADER = "x-retries"
+
+
+def make_processed_event_model(database) -> type[peewee.Model]:
+    class ProcessedEvent(peewee.Model):
+        event_id = peewee.CharField(max_length=36)
+        consumer = peewee.CharField(max_length=100)
+        event_type = peewee.CharField(max_length=100)
+        processed_at = peewee.DateTimeField(default=clock.now)
+
+        class Meta:
+            table_name = "processed_event"
+            primary_key = peewee.CompositeKey("event_id", "consumer")
+
+    ProcessedEvent._meta.set_database(database)
+    return ProcessedEvent
+
+
+class QueueTopology:
+    """A consumer's queue, its retry (delay) queue and its dead-letter queue."""
+
+    def __init__(self, name: str, exchange: Exchange, event_types: Iterable[str]) -> None:
+        self.name = name
+        self.exchange = exchange
+        self.event_types = sorted(set(event_types))
+        self.queue = Queue(
+            name,
+            exchange=exchange,
+            bindings=[binding(exchange, routing_key=t) for t in self.event_types],
+            durable=True,
+        )
+        self.retry_queue = Queue(
+            f"{name}.retry",
+            exchange=DEFAULT_EXCHANGE,
+            routing_key=f"{name}.retry",
+            durable=True,
+            queue_arguments={"x-dead-letter-exchange": "", "x-dead-letter-routing-key": name},
+        )
+        self.dead_letter_queue = Queue(f"{name}.dlq", exchange=DEFAULT_EXCHANGE,
+                                       routing_key=f"{name}.dlq", durable=True)
+
+    def declare(self, channel) -> None:
+        self.exchange(channel).declare()
+        for queue in (self.queue, self.retry_queue, self.dead_letter_queue):
+            queue(channel).declare()
+
+
+def backoff_seconds(attempt: int, base: float = 1.0, cap: float = 60.0) -> float:
+    """1, 2, 4, ... seconds, capped: eight attempts span about four minutes."""
+    return min(cap, base * (2 ** attempt))
+
+
+class EventConsumer(ConsumerMixin):
+    """Consumes a service's queue and dispatches to handlers, once per event id."""
+
+    def __init__(self, connection: Connection, topology: QueueTopology,
+                 handlers: dict[str, list[Handler]], database: peewee.Database,
+                 processed_model: type[peewee.Model], *, consumer_name: str | None = None,
+                 prefetch: int = 32, max_retries: int = 8, backoff_base: float = 1.0) -> None:
+        self.connection = connection
+        self.topology = topology
+        self.handlers = handlers
+        self.database = database
+        self.processed = processed_model
+        self.consumer_name = consumer_name or topology.name
+        self.prefetch = prefetch
+        self.max_retries = max_retries
+        self.backoff_base = backoff_base
+        self.handled = 0
+        self._timers: list[threading.Timer] = []
+
+    # kombu's ConsumerMixin asks for the consumers once per connection.
+    def get_consumers(self, Consumer, channel):
+        self.topology.declare(channel)
+        return [Consumer(queues=[self.topology.queue], callbacks=[self.on_message],
+                         accept=["json"], prefetch_count=self.prefetch)]
+
+    def on_message(self, body, message) -> None:
+        try:
+            raw = json.loads(body) if isinstance(body, (str, bytes)) else body
+            envelope = Envelope.from_dict(raw)
+        except (InvalidEvent, ValueError, TypeError) as exc:
+            log.error("malformed event parked", extra={"queue": self.topology.name, "error": str(exc)[:300]})
+            self._park(message, reason=str(exc)[:300])
+            return
+        try:
+            self.handle(envelope)
+        except Exception as exc:  # noqa: BLE001 - any handler failure is retried, then parked
+            self._retry_or_park(message, envelope, exc)
+            return
+        message.ack()
+
+    def handle(self, envelope: Envelope) -> bool:
+        """Run the handlers for one event in one transaction; False if it was a duplicate."""
+        with self.database.connection_context():
+            with self.database.atomic():
+                already = (self.processed.select()
+                           .where((self.processed.event_id == envelope.id)
+                                  & (self.processed.consumer == self.consumer_name))
+                           .exists())
+                if already:
+                    return False
+                for handler in self.handlers.get(envelope.type, []):
+                    handler(envelope)
+                self.processed.create(event_id=envelope.id, consumer=self.consumer_name,
+                                      event_type=envelope.type)
+        self.handled += 1
+        return True
+
+    def _retry_or_park(self, message, envelope: Envelope, exc: Exception) -> None:
+        attempt = int((message.headers or {}).get(RETRY_HEADER, 0))
+        if attempt >= self.max_retries:
+            log.error("event parked after retries", extra={
+                "event_id": envelope.id, "event_type": envelope.type, "attempts": attempt,
+                "error": repr(exc)[:300]})
+            self._park(message, reason=repr(exc)[:300])
+            return
+        delay = backoff_seconds(attempt, self.backoff_base)
+        log.warning("event handler failed; retrying", extra={
+            "event_id": envelope.id, "event_type": envelope.type, "attempt": attempt + 1,
+            "retry_in": delay, "error": repr(exc)[:300]})
+        headers = dict(message.headers or {}, **{RETRY_HEADER: attempt + 1})
+        if is_memory(self.connection.as_uri()):
+            # The in-process bus has no message TTL: a timer puts the event back.
+            timer = threading.Timer(delay, self._republish, args=(message.body, headers, self.topology.name))
+            timer.daemon = True
+            timer.start()
+            self._timers.append(timer)
+        else:
+            self._republish(message.body, headers, self.topology.retry_queue.name,
+                            expiration=delay)
+        message.ack()
+
+    def _park(self, message, reason: str) -> None:
+        headers = dict(message.headers or {}, **{"x-park-reason": reason, "x-parked-at": clock.isoformat(clock.now())})
+        self._republish(message.body, headers, self.topology.dead_letter_queue.name)
+        message.ack()
+
+    def _republish(self, body, headers: dict, routing_key: str, expiration: float | None = None) -> None:
+        with self.connection.Producer() as producer:
+            producer.publish(
+                body, exchange="", routing_key=routing_key, headers=headers,
+                content_type="application/json", content_encoding="utf-8", delivery_mode=2,
+                expiration=expiration,
+                declare=[self.topology.retry_queue, self.topology.dead_letter_queue],
+                retry=True,
+            )
+
+
+def dead_letters(connection: Connection, topology: QueueTopology, limit: int = 100) -> list[dict]:
+    """The parked messages, left in place (read unacked, then given back)."""
+    found = []
+    with connection.channel() as channel:
+        topology.declare(channel)
+        queue = topology.dead_letter_queue(channel)
+        for _ in range(limit):
+            message = queue.get(no_ack=False, accept=["json"])
+            if message is None:
+                break
+            found.append({"headers": dict(message.headers or {}), "body": _as_json(message.body)})
+        # Closing the channel returns every unacked message to the queue, in order.
+    return found
+
+
+def replay_dead_letters(connection: Connection, topology: QueueTopology, limit: int | None = None) -> int:
+    """Move parked messages back to the service's queue with a fresh retry count."""
+    moved = 0
+    with connection.channel() as channel:
+        topology.declare(channel)
+        queue = topology.dead_letter_queue(channel)
+        producer = connection.Producer(channel)
+        while limit is None or moved < limit:
+            message = queue.get(no_ack=False, accept=["json"])
+            if message is None:
+                break
+            headers = {k: v for k, v in (message.headers or {}).items()
+                       if k not in (RETRY_HEADER, "x-park-reason", "x-parked-at", "x-death")}
+            producer.publish(message.body, exchange="", routing_key=topology.name, headers=headers,
+                             content_type="application/json", content_encoding="utf-8",
+                             delivery_mode=2)
+            message.ack()
+            moved += 1
+    return moved
+
+
+def _as_json(body):
+    try:
+        return json.loads(body)
+    except (TypeError, ValueError):
+        return body

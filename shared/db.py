@@ -1,0 +1,139 @@
+"""The database behind a service's peewee proxy, chosen by `DATABASE_URL`.
+
+SQLite (the embedded default) runs in WAL mode with a busy timeout and takes its
+write lock at BEGIN, so concurrent writers queue instead of failing on upgrade.
+PostgreSQL gets a connection pool and one schema per service, so several services
+may share one database without seeing each other's tables.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import zlib
+from pathlib import Path
+from urllib.parse import parse_qsl, urlparse
+
+import peewee
+from flask import Flask
+from playhouse.migrations import Runner
+from playhouse.pool import PooledPostgresqlDatabase
+
+log = logging.getLogger(__name__)
+
+_SQLITE_PRAGMAS = (
+    ("journal_mode", "wal"),
+    ("busy_timeout", 15000),
+    ("synchronous", "normal"),
+    ("foreign_keys", 1),
+)
+
+
+def is_postgres(database: peewee.Database) -> bool:
+    return isinstance(database, peewee.PostgresqlDatabase)
+
+
+def make_database(url: str, schema: str) -> peewee.Database:
+    """Open (lazily) the database that `url` names.
+
+    On PostgreSQL the service's tables live in `schema` (the service's name unless
+    the URL says `?schema=...`).
+    """
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else parsed.path
+        if path not in ("", ":memory:"):
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return peewee.SqliteDatabase(path or ":memory:", pragmas=_SQLITE_PRAGMAS,
+                                     lock_type="IMMEDIATE", check_same_thread=False)
+    if parsed.scheme in ("postgres", "postgresql"):
+        query = dict(parse_qsl(parsed.query))
+        max_connections = int(query.get("max_connections", 20))
+        schema = query.get("schema", schema)
+        database = PooledPostgresqlDatabase(
+            None,
+            max_connections=max_connections,
+            stale_timeout=300,
+            timeout=10,
+        )
+        database.init(dsn_database(parsed), **dsn_params(parsed), options=f"-c search_path={schema}")
+        database._service_schema = schema  # read by ensure_schema and the migrations runner
+        return database
+    raise ValueError(f"unsupported DATABASE_URL scheme {parsed.scheme!r}")
+
+
+def dsn_database(parsed) -> str:
+    return parsed.path.lstrip("/") or "postgres"
+
+
+def dsn_params(parsed) -> dict:
+    params = {"host": parsed.hostname or "127.0.0.1", "port": parsed.port or 5432,
+              "user": parsed.username or "postgres"}
+    if parsed.password:
+        params["password"] = parsed.password
+    params.update(dict(parse_qsl(parsed.query)))
+    params.pop("max_connections", None)
+    params.pop("schema", None)
+    return params
+
+
+def ensure_schema(database: peewee.Database) -> None:
+    schema = getattr(database, "_service_schema", None)
+    if schema and is_postgres(database):
+        with database.connection_context():
+            database.execute_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+
+
+def run_migrations(database: peewee.Database, directory: Path) -> list[str]:
+    """Apply the service's numbered migrations that are not yet applied.
+
+    Replicas starting together take a lock first, so each migration runs once.
+    """
+    ensure_schema(database)
+    with database.connection_context():
+        with _migration_lock(database, str(directory)):
+            runner = Runner(database, directory=str(directory),
+                            schema=getattr(database, "_service_schema", None))
+            pending = [m.name for m in runner.migrations() if m.name not in runner.applied()]
+            if pending:
+                runner.up()
+                log.info("migrations applied", extra={"migrations": pending})
+            return pending
+
+
+_local_locks: dict[str, threading.Lock] = {}
+
+
+@contextlib.contextmanager
+def _migration_lock(database: peewee.Database, name: str):
+    lock = _local_locks.setdefault(name, threading.Lock())
+    with lock:
+        if is_postgres(database):
+            key = zlib.crc32(f"{getattr(database, '_service_schema', '')}:migrations".encode())
+            database.execute_sql("SELECT pg_advisory_lock(%s)", (key,))
+            try:
+                yield
+            finally:
+                database.execute_sql("SELECT pg_advisory_unlock(%s)", (key,))
+        else:
+            yield
+
+
+def bind_to_app(app: Flask, database: peewee.Database) -> None:
+    """One connection per request, given back when the request ends."""
+
+    @app.before_request
+    def _connect() -> None:
+        database.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def _close(_exc) -> None:
+        if not database.is_closed():
+            database.close()
+
+
+def for_update(query: peewee.Query, database: peewee.Database, skip_locked: bool = True):
+    """`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite's write lock already serialises."""
+    if is_postgres(database):
+        return query.for_update("FOR UPDATE SKIP LOCKED" if skip_locked else "FOR UPDATE")
+    return query

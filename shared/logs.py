@@ -1,0 +1,42 @@
+"""Structured JSON logs to stdout, with secrets kept out."""
+from __future__ import annotations
+
+import logging
+import re
+import sys
+
+from pythonjsonlogger.json import JsonFormatter
+
+_SECRET_KEYS = re.compile(r"(password|secret|token|code|authorization|cookie|signature)", re.I)
+_configured = False
+
+
+class RedactSecrets(logging.Filter):
+    """Blank out any extra field whose name says it holds a secret."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        for key, value in list(record.__dict__.items()):
+            if isinstance(value, str) and _SECRET_KEYS.search(key) and key not in {"msg", "message"}:
+                record.__dict__[key] = "[redacted]"
+        return True
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Send every log record to stdout as one JSON object per line."""
+    global _configured
+    if _configured:
+        return
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(
+        JsonFormatter(
+            "%(asctime)s %(levelname)s %(name)s %(message)s",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        )
+    )
+    handler.addFilter(RedactSecrets())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("werkzeug", "amqp", "kombu", "pika", "urllib3", "peewee"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    _configured = True

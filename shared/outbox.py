@@ -1,0 +1,124 @@
+"""The transactional outbox: an event is a row written in the same transaction as
+the change it reports; a relay publishes rows with confirms and marks them sent.
+A broker that is down delays events and never loses them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import threading
+
+import peewee
+
+from shared import clock
+from shared.bus import EventPublisher, connect
+from shared.db import for_update, is_postgres
+from shared.events import Envelope
+
+log = logging.getLogger(__name__)
+
+
+def make_outbox_model(database: peewee.DatabaseProxy | peewee.Database) -> type[peewee.Model]:
+    class OutboxMessage(peewee.Model):
+        event_id = peewee.CharField(max_length=36, unique=True)
+        event_type = peewee.CharField(max_length=100)
+        payload = peewee.TextField()
+        created_at = peewee.DateTimeField(default=clock.now)
+        sent_at = peewee.DateTimeField(null=True, index=True)
+        attempts = peewee.IntegerField(default=0)
+
+        class Meta:
+            table_name = "outbox"
+
+    OutboxMessage._meta.set_database(database)
+    return OutboxMessage
+
+
+class Outbox:
+    """Adds events to the service's outbox table, inside the caller's transaction."""
+
+    def __init__(self, model: type[peewee.Model], producer: str) -> None:
+        self.model = model
+        self.producer = producer
+        self.wakeup = threading.Event()
+
+    def add(self, event_type: str, data: dict, *, correlation_id: str | None = None,
+            occurred_at: dt.datetime | None = None, event_id: str | None = None) -> Envelope:
+        envelope = Envelope.new(event_type, data, self.producer, correlation_id=correlation_id,
+                                occurred_at=occurred_at, event_id=event_id)
+        self.model.create(event_id=envelope.id, event_type=envelope.type, payload=envelope.to_json())
+        self.wakeup.set()
+        return envelope
+
+
+class OutboxRelay:
+    """Publishes unsent outbox rows in order; safe with several replicas on PostgreSQL."""
+
+    def __init__(self, outbox: Outbox, database: peewee.Database, broker_url: str, exchange,
+                 *, batch_size: int = 200, poll_interval: float = 0.1) -> None:
+        self.outbox = outbox
+        self.model = outbox.model
+        self.database = database
+        self.broker_url = broker_url
+        self.exchange = exchange
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self._publisher: EventPublisher | None = None
+        self.unroutable = 0
+
+    @property
+    def publisher(self) -> EventPublisher:
+        if self._publisher is None:
+            self._publisher = EventPublisher(connect(self.broker_url), self.exchange)
+        return self._publisher
+
+    def _pending(self):
+        query = (self.model.select().where(self.model.sent_at.is_null())
+                 .order_by(self.model.id).limit(self.batch_size))
+        return for_update(query, self.database)
+
+    def relay_once(self) -> int:
+        """Publish one batch; returns how many rows were published."""
+        with self.database.connection_context():
+            if is_postgres(self.database):
+                # Rows stay locked while they are published, so replicas share the work.
+                with self.database.atomic():
+                    return self._publish_rows(list(self._pending()))
+            return self._publish_rows(list(self._pending()))
+
+    def _publish_rows(self, rows) -> int:
+        published: list[int] = []
+        try:
+            for row in rows:
+                envelope = Envelope.from_dict(json.loads(row.payload))
+                if not self.publisher.publish(envelope):
+                    self.unroutable += 1
+                published.append(row.id)
+        except Exception:
+            if self._publisher is not None:
+                self._publisher.reset()
+                self._publisher = None
+            raise
+        finally:
+            if published:
+                (self.model.update(sent_at=clock.now(), attempts=self.model.attempts + 1)
+                 .where(self.model.id.in_(published)).execute())
+        return len(published)
+
+    def run(self, stop: threading.Event) -> None:
+        backoff = self.poll_interval
+        while not stop.is_set():
+            try:
+                count = self.relay_once()
+                backoff = self.poll_interval
+            except Exception as exc:  # noqa: BLE001 - the broker or database is down: wait and retry
+                log.warning("outbox relay waiting for the broker",
+                            extra={"error": str(exc)[:200], "retry_in": backoff})
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            if count < self.batch_size:
+                self.outbox.wakeup.wait(self.poll_interval)
+                self.outbox.wakeup.clear()
+

@@ -1,0 +1,133 @@
+"""What every service's Flask app has: the contract's errors, JSON logs, the
+internal-token guard, health and readiness, and an OpenAPI document."""
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+from flask import Flask, g, jsonify, request
+import flask_smorest
+from flask_smorest import Api
+from webargs.flaskparser import FlaskParser
+
+from shared.errors import ApiError, ErrorSchema, error_response, from_http_exception, register_error_handlers
+from shared.internal_auth import Caller, verify_internal_token
+from shared.logs import configure_logging
+
+log = logging.getLogger(__name__)
+
+PUBLIC_ENDPOINTS = {"healthz", "readyz", "api-docs.openapi_json", "static"}
+
+
+class ContractApi(Api):
+    """flask-smorest's Api, answering errors in the contract's shape, 400 for bad input."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def handle_http_exception(self, error):
+        api_error = from_http_exception(error)
+        return api_error.to_dict(), api_error.status, api_error.headers
+
+
+class _ContractParser(FlaskParser):
+    DEFAULT_VALIDATION_STATUS = 400
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's Blueprint; bad arguments are a 400 in the contract's shape."""
+
+    ARGUMENTS_PARSER = _ContractParser()
+
+
+def create_service_app(name: str, settings: dict, test_config: dict | None = None,
+                       *, title: str, readiness: Callable[[], None] | None = None,
+                       guard: bool = True) -> tuple[Flask, ContractApi]:
+    """The Flask app of service `name`: defaults, then environment, then overrides."""
+    configure_logging()
+    app = Flask(name)
+    app.config.update(
+        API_TITLE=title,
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        JSON_SORT_KEYS=False,
+    )
+    app.config.update(settings)
+    if test_config:
+        app.config.update(test_config)
+    app.json.sort_keys = False
+    api = ContractApi(app, spec_kwargs={"components": {"securitySchemes": {
+        "internalToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}}})
+    register_error_handlers(app)
+
+    @app.get("/healthz")
+    def healthz():
+        return jsonify(status="ok", service=name)
+
+    @app.get("/readyz")
+    def readyz():
+        try:
+            if readiness is not None:
+                readiness()
+        except Exception as exc:  # noqa: BLE001 - any failure means not ready
+            log.warning("not ready", extra={"error": str(exc)[:200]})
+            return error_response(ApiError(503, "not_ready", "A dependency is unreachable."))
+        return jsonify(status="ready", service=name)
+
+    if guard:
+        @app.before_request
+        def _require_internal_token():
+            if request.endpoint in PUBLIC_ENDPOINTS:
+                return None
+            header = request.headers.get("Authorization", "")
+            token = header[7:] if header.startswith("Bearer ") else None
+            g.caller = verify_internal_token(token, name, app.config["INTERNAL_TOKEN_SECRET"])
+            return None
+
+    return app, api
+
+
+def current_caller() -> Caller:
+    return g.caller
+
+
+
+def load_body(schema, *, allow_multipart: bool = True) -> tuple[dict, list]:
+    """Validate a JSON body, or a multipart form with its `files`, against `schema`.
+
+    Returns the loaded fields and the uploaded files; bad input becomes the
+    contract's 400 naming the fields.
+    """
+    import marshmallow as ma
+
+    files: list = []
+    if request.mimetype == "application/json":
+        raw = request.get_json(silent=True)
+        if not isinstance(raw, dict):
+            raise ApiError(400, "invalid_json", "The request body must be a JSON object.")
+    elif allow_multipart and request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        raw = {key: value for key, value in request.form.items() if value != ""}
+        files = request.files.getlist("files")
+        unknown_files = set(request.files) - {"files"}
+        if unknown_files:
+            raise ApiError(400, "validation_error", "Some fields are missing or invalid.",
+                           {"fields": {name: ["Unknown file field; use 'files'."] for name in unknown_files}})
+    else:
+        raise ApiError(415, "unsupported_media_type",
+                       "Send JSON" + (" or multipart/form-data." if allow_multipart else "."))
+    try:
+        return schema.load(raw), files
+    except ma.ValidationError as exc:
+        raise ApiError(400, "validation_error", "Some fields are missing or invalid.",
+                       {"fields": exc.messages}) from exc
+
+
+def load_query(schema) -> dict:
+    import marshmallow as ma
+
+    try:
+        return schema.load(request.args.to_dict())
+    except ma.ValidationError as exc:
+        raise ApiError(400, "validation_error", "Some query parameters are invalid.",
+                       {"fields": exc.messages}) from exc

@@ -1,0 +1,104 @@
+"""The worker process of a service: its outbox relay, its event consumer and its
+periodic jobs, each on a thread, stopping cleanly on SIGTERM (the in-flight
+message finishes; prefetched ones go back to the queue when the channel closes).
+"""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from dataclasses import dataclass, field
+from typing import Callable
+
+from shared.consumer import EventConsumer
+from shared.outbox import OutboxRelay
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PeriodicJob:
+    name: str
+    interval: float
+    run: Callable[[], object]
+
+
+@dataclass
+class ServiceWorker:
+    name: str
+    relay: OutboxRelay | None = None
+    consumer: EventConsumer | None = None
+    jobs: list[PeriodicJob] = field(default_factory=list)
+    stop_event: threading.Event = field(default_factory=threading.Event)
+    threads: list[threading.Thread] = field(default_factory=list)
+
+    def start(self) -> "ServiceWorker":
+        if self.relay is not None:
+            self._spawn(f"{self.name}-relay", self.relay.run, self.stop_event)
+        if self.consumer is not None:
+            self._spawn(f"{self.name}-consumer", self._consume)
+        for job in self.jobs:
+            self._spawn(f"{self.name}-{job.name}", self._every, job)
+        return self
+
+    def _spawn(self, name: str, target, *args) -> None:
+        thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+        thread.start()
+        self.threads.append(thread)
+
+    def _consume(self) -> None:
+        while not self.stop_event.is_set():
+            try:
+                self.consumer.run()
+            except Exception as exc:  # noqa: BLE001 - reconnect after any broker trouble
+                log.warning("consumer restarting", extra={"worker": self.name, "error": str(exc)[:200]})
+                self.stop_event.wait(1.0)
+
+    def _every(self, job: PeriodicJob) -> None:
+        while not self.stop_event.wait(job.interval):
+            try:
+                job.run()
+            except Exception:  # noqa: BLE001 - a failed run is logged and tried next time
+                log.exception("periodic job failed", extra={"job": job.name})
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self.stop_event.set()
+        if self.consumer is not None:
+            self.consumer.should_stop = True
+        for thread in self.threads:
+            thread.join(timeout)
+
+    def run_forever(self) -> None:
+        """Run until SIGTERM or SIGINT."""
+        def _graceful(signum, _frame):
+            log.info("worker stopping", extra={"worker": self.name, "signal": signum})
+            self.stop_event.set()
+            if self.consumer is not None:
+                self.consumer.should_stop = True
+
+        signal.signal(signal.SIGTERM, _graceful)
+        signal.signal(signal.SIGINT, _graceful)
+        self.start()
+        log.info("worker started", extra={"worker": self.name})
+        while not self.stop_event.wait(0.5):
+            pass
+        self.stop()
+        log.info("worker stopped", extra={"worker": self.name})
+
+
+def build_worker(name: str, *, database, outbox, broker_url: str, exchange_name: str,
+                 handlers: dict | None = None, processed_model=None, jobs: list[PeriodicJob] | None = None,
+                 queue_prefix: str = "", queue_name: str | None = None, prefetch: int = 32, max_retries: int = 8,
+                 backoff_base: float = 1.0) -> ServiceWorker:
+    """A service's worker: relay its outbox, consume its queue (if it handles events), run its jobs."""
+    from shared.bus import connect, event_exchange
+    from shared.consumer import EventConsumer, QueueTopology
+
+    exchange = event_exchange(exchange_name)
+    relay = OutboxRelay(outbox, database, broker_url, exchange) if outbox is not None else None
+    consumer = None
+    if handlers:
+        topology = QueueTopology(queue_prefix + (queue_name or f"{name}.events"), exchange, handlers.keys())
+        consumer = EventConsumer(connect(broker_url), topology, handlers, database, processed_model,
+                                 prefetch=prefetch, max_retries=max_retries, backoff_base=backoff_base)
+    return ServiceWorker(name, relay=relay, consumer=consumer, jobs=list(jobs or []))

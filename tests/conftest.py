@@ -1,0 +1,41 @@
+"""Fixtures for the whole suite: a fresh database per test (SQLite and PostgreSQL)."""
+from __future__ import annotations
+
+import os
+import tempfile
+
+import pytest
+
+# Secrets the embedded default would write to DATA_DIR go to a folder of the test run.
+os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="support-tests-"))
+
+from shared import clock  # noqa: E402
+from tests.support import PG_URL, drop_pg_schema, unique  # noqa: E402
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request, tmp_path):
+    """A fresh, empty database: a SQLite file, or a PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/service.db"
+        return
+    schema = unique("t")
+    yield f"{PG_URL}?schema={schema}"
+    drop_pg_schema(schema)
+
+
+@pytest.fixture(autouse=True)
+def _reset_clock():
+    clock.clock.reset()
+    yield
+    clock.clock.reset()
+
+
+def close_database(proxy) -> None:
+    database = proxy.obj
+    if database is None:
+        return
+    if hasattr(database, "close_all"):
+        database.close_all()
+    elif not database.is_closed():
+        database.close()

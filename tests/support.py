@@ -1,0 +1,67 @@
+"""What many tests need: real databases and brokers, internal tokens, sample files."""
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import socket
+import struct
+import uuid
+import zlib
+
+import psycopg2
+
+from shared.internal_auth import Caller, sign_internal_token
+
+PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+AMQP_URL = os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
+SECRET = "test-internal-secret-" + "x" * 16
+
+
+def unique(prefix: str = "t") -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+def drop_pg_schema(schema: str) -> None:
+    with contextlib.closing(psycopg2.connect(PG_URL)) as conn:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def token(service: str, secret: str = SECRET, **caller) -> dict:
+    return {"Authorization": "Bearer " + sign_internal_token(Caller(**caller), service, secret)}
+
+
+def customer(user_id: int = 1, email: str | None = None, **extra) -> dict:
+    return {"kind": "user", "user_id": user_id, "role": "customer",
+            "email": email or f"user{user_id}@example.com", "name": f"user{user_id}", "locale": "en", **extra}
+
+
+def agent(user_id: int = 900, tier: str = "standard", department: str | None = None) -> dict:
+    return {"kind": "user", "user_id": user_id, "role": "agent", "email": f"agent{user_id}@support.example",
+            "name": f"Agent {user_id}", "tier": tier, "department": department}
+
+
+def png_bytes(width: int = 2, height: int = 2) -> bytes:
+    """A real, valid PNG image."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def pdf_bytes() -> bytes:
+    return b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def file_tuple(data: bytes, name: str) -> tuple:
+    return (io.BytesIO(data), name)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
