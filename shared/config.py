@@ -105,6 +105,7 @@ def common_settings(service: str) -> dict:
         "DATABASE_URL": database_url(service),
         "AMQP_URL": amqp_url(),
         "INTERNAL_TOKEN_SECRET": secret("INTERNAL_TOKEN_SECRET"),
+        "GUEST_LINK_SECRET": secret("GUEST_LINK_SECRET"),
         "PUBLIC_URL": env_str("PUBLIC_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}").rstrip("/"),
         "EVENT_EXCHANGE": env_str("EVENT_EXCHANGE", "support.events"),
         # Prefixes every queue name, so that tests (or two products on one broker) never share queues.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import secrets
 from dataclasses import dataclass
 
 import jwt
@@ -122,3 +123,32 @@ def set_session_cookies(response, token: str, session: Session) -> None:
 def clear_session_cookies(response) -> None:
     for name in (SESSION_COOKIE, CSRF_COOKIE, GUEST_COOKIE):
         response.delete_cookie(name, path="/")
+
+
+GRANT_KEY = "_guest_grant"
+
+
+def apply_guest_grant(body: dict):
+    """Turn a service's `_guest_grant` into a guest token the gateway signs.
+
+    A service that has verified a guest (a code for a ticket, for video calls, or a
+    chat) answers with `"_guest_grant": {"email", "scope", "ttl_seconds", "field"?, "cookie"?}`;
+    the guest gets the token in `field` (`guest_token` by default, with `expires_in`)
+    and, for web pages, as an HttpOnly cookie with a double-submit CSRF cookie.
+    Returns the new body and the cookies to set.
+    """
+    grant = body.pop(GRANT_KEY)
+    ttl = int(grant["ttl_seconds"])
+    token = sign_guest_token(grant["email"], dict(grant["scope"]), dt.timedelta(seconds=ttl))
+    field = grant.get("field", "guest_token")
+    body[field] = token
+    if field == "guest_token":
+        body["expires_in"] = ttl
+    cookies = []
+    if grant.get("cookie", field == "guest_token"):
+        secure = current_app.config["SESSION_COOKIE_SECURE"]
+        cookies.append((GUEST_COOKIE, token, {"max_age": ttl, "httponly": True, "samesite": "Lax",
+                                              "secure": secure, "path": "/"}))
+        cookies.append((CSRF_COOKIE, secrets.token_urlsafe(24),
+                        {"max_age": ttl, "httponly": False, "samesite": "Lax", "secure": secure, "path": "/"}))
+    return body, cookies

@@ -3,6 +3,7 @@ the caller, the services' errors passed through, and 503 in the contract's shape
 when a service cannot be reached in time."""
 from __future__ import annotations
 
+import json
 import logging
 import re
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from requests.adapters import HTTPAdapter
 
 from shared.errors import ApiError
 from shared.internal_auth import Caller, sign_internal_token
+from services.gateway.identity import GRANT_KEY, apply_guest_grant
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +131,13 @@ def forward(target: Route, caller: Caller | None) -> Response:
     upstream.close()
     if upstream.status_code >= 500 and not _is_contract_error(content):
         raise ApiError(502, "bad_gateway", f"The {target.service} service failed; please try again.")
+    if upstream.status_code < 300 and GRANT_KEY.encode() in content:
+        body, cookies = apply_guest_grant(json.loads(content))
+        response = Response(json.dumps(body), status=upstream.status_code, mimetype="application/json")
+        response.headers["Cache-Control"] = "no-store"
+        for name, value, options in cookies:
+            response.set_cookie(name, value, **options)
+        return response
     return Response(content, status=upstream.status_code, headers=response_headers)
 
 
