@@ -172,7 +172,8 @@ def validate_data(event_type: str, data: dict) -> dict:
     except ValueError as exc:
         raise InvalidEvent(f"unknown event type {event_type!r}") from exc
     try:
-        return schema.dump(schema.load(data))
+        # Known fields in their canonical form; unknown ones kept for consumers that know them.
+        return {**data, **schema.dump(schema.load(data))}
     except ma.ValidationError as exc:
         raise InvalidEvent(json.dumps(exc.messages)) from exc
 

@@ -1,0 +1,43 @@
+"""The catalogue and the envelope."""
+import json
+
+import pytest
+
+from shared.events import SCHEMAS, Envelope, EventType, InvalidEvent
+
+
+def test_every_event_type_has_a_schema_and_a_versioned_name():
+    assert set(SCHEMAS) == set(EventType)
+    for event_type in EventType:
+        noun, verb, version = event_type.value.split(".")
+        assert noun and verb and version.startswith("v") and version[1:].isdigit()
+
+
+def test_envelope_round_trips_as_plain_json():
+    envelope = Envelope.new(EventType.WALLET_DEPOSIT_COMPLETED, {"user_id": 7, "usdt_value": "49.99"}, "gateway",
+                            correlation_id="req-1")
+    raw = json.loads(envelope.to_json())
+    assert set(raw) == {"id", "type", "occurred_at", "producer", "correlation_id", "data"}
+    assert raw["occurred_at"].endswith("Z")
+    assert raw["data"]["usdt_value"] == "49.99"
+    assert Envelope.from_dict(raw) == envelope
+
+
+@pytest.mark.parametrize("raw", [
+    {"type": "ticket.created.v1", "occurred_at": "2026-01-01T00:00:00Z", "data": {}},
+    {"id": "not-a-uuid", "type": "ticket.created.v1", "occurred_at": "2026-01-01T00:00:00Z", "data": {}},
+    {"id": "6f1c5a0e-0000-4000-8000-000000000000", "type": "no.such.v1", "occurred_at": "2026-01-01T00:00:00Z",
+     "data": {}},
+    {"id": "6f1c5a0e-0000-4000-8000-000000000000", "type": "user.app_installed.v1", "occurred_at": "yesterday",
+     "data": {"user_id": 1}},
+    {"id": "6f1c5a0e-0000-4000-8000-000000000000", "type": "user.app_installed.v1",
+     "occurred_at": "2026-01-01T00:00:00Z", "data": {"user_id": "seven"}},
+])
+def test_malformed_envelopes_are_refused(raw):
+    with pytest.raises(InvalidEvent):
+        Envelope.from_dict(raw)
+
+
+def test_unknown_data_fields_are_kept_for_newer_producers():
+    envelope = Envelope.new(EventType.USER_APP_INSTALLED, {"user_id": 1, "extra": "x"}, "test")
+    assert envelope.data["extra"] == "x"

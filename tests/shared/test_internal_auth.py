@@ -1,0 +1,76 @@
+"""Internal tokens: every service refuses a missing, forged, expired or misdirected one."""
+import datetime as dt
+import importlib
+
+import jwt
+import pytest
+
+from shared import clock
+from shared.internal_auth import Caller, sign_internal_token
+from tests.conftest import close_database
+from tests.support import SECRET, customer
+
+def _exists(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(f"services.{name}.app") is not None
+    except ModuleNotFoundError:
+        return False
+
+
+SERVICES = [name for name in ("tickets", "notifications", "video", "referrals") if _exists(name)]
+
+
+@pytest.fixture(params=SERVICES)
+def service(request, tmp_path):
+    module = importlib.import_module(f"services.{request.param}.app")
+    app = module.create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/{request.param}.db",
+                             "INTERNAL_TOKEN_SECRET": SECRET, "ATTACHMENT_DIR": str(tmp_path / "files"),
+                             "TESTING": True})
+    yield request.param, app.test_client()
+    close_database(importlib.import_module(f"services.{request.param}.models").db)
+
+
+def protected_path(name: str) -> str:
+    return {"tickets": "/api/v1/tickets", "notifications": "/api/v1/notifications",
+            "video": "/api/v1/video-calls", "referrals": "/api/v1/referrals/me"}[name]
+
+
+def test_health_needs_no_token(service):
+    _, client = service
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/readyz").status_code == 200
+
+
+def test_valid_token_is_accepted(service):
+    name, client = service
+    token = sign_internal_token(Caller(**customer(5)), name, SECRET)
+    assert client.get(protected_path(name), headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+@pytest.mark.parametrize("case", ["missing", "forged", "expired", "other_audience", "garbage", "wrong_issuer"])
+def test_bad_tokens_are_401(service, case):
+    name, client = service
+    caller = Caller(**customer(5))
+    now = clock.now().replace(tzinfo=dt.timezone.utc)
+    tokens = {
+        "missing": None,
+        "forged": sign_internal_token(caller, name, "another-secret-of-enough-length"),
+        "expired": jwt.encode({"iss": "gateway", "aud": name, "iat": now - dt.timedelta(minutes=5),
+                               "exp": now - dt.timedelta(minutes=4), "caller": caller.claims()}, SECRET,
+                              algorithm="HS256"),
+        "other_audience": sign_internal_token(caller, "gateway" if name != "gateway" else "tickets", SECRET),
+        "garbage": "not.a.jwt",
+        "wrong_issuer": jwt.encode({"iss": "someone", "aud": name, "iat": now, "exp": now + dt.timedelta(seconds=60),
+                                    "caller": caller.claims()}, SECRET, algorithm="HS256"),
+    }
+    headers = {"Authorization": f"Bearer {tokens[case]}"} if tokens[case] else {}
+    response = client.get(protected_path(name), headers=headers)
+    assert response.status_code == 401
+    assert response.json["error"]["code"] == "not_authenticated"
+
+
+def test_token_expires_after_sixty_seconds_by_the_injected_clock(service):
+    name, client = service
+    token = sign_internal_token(Caller(**customer(5)), name, SECRET)
+    clock.clock.advance(dt.timedelta(seconds=70))
+    assert client.get(protected_path(name), headers={"Authorization": f"Bearer {token}"}).status_code == 401
