@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
               "transfer-encoding", "upgrade", "content-length", "content-encoding", "set-cookie", "server", "date"}
+STREAM_READ_TIMEOUT = 60.0
 FORWARDED_REQUEST_HEADERS = ("Content-Type", "Accept", "Accept-Language", "X-Request-ID", "Last-Event-ID")
 
 
@@ -81,7 +82,8 @@ class UpstreamClient:
         outgoing = dict(headers or {})
         outgoing["Authorization"] = "Bearer " + sign_internal_token(caller or Caller(kind="anonymous"), service,
                                                                      self.secret)
-        timeout = (self.connect_timeout, None if stream else self.read_timeout)
+        # A live stream sends a heartbeat every few seconds; a quiet minute means it is gone.
+        timeout = (self.connect_timeout, STREAM_READ_TIMEOUT if stream else self.read_timeout)
         try:
             return self.session.request(method, base + path, params=params, data=data, json=json,
                                         headers=outgoing, timeout=timeout, stream=stream, allow_redirects=False)
@@ -114,7 +116,7 @@ def forward(target: Route, caller: Caller | None) -> Response:
     body = request.get_data(cache=False) if request.method not in ("GET", "HEAD") else None
     upstream = client().request(target.service, request.method, request.path, caller,
                                 params=request.args.to_dict(flat=False), data=body, headers=headers,
-                                stream=True)
+                                stream=target.stream)
     response_headers = [(k, v) for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP]
     if target.stream and upstream.status_code == 200:
         def relay():
