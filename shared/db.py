@@ -8,6 +8,7 @@ may share one database without seeing each other's tables.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
 import threading
 import zlib
@@ -17,7 +18,7 @@ from urllib.parse import parse_qsl, urlparse
 import peewee
 from flask import Flask
 from playhouse.migrations import Runner
-from playhouse.pool import PooledPostgresqlDatabase
+from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +45,9 @@ def make_database(url: str, schema: str) -> peewee.Database:
         path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else parsed.path
         if path not in ("", ":memory:"):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return peewee.SqliteDatabase(path or ":memory:", pragmas=_SQLITE_PRAGMAS,
-                                     lock_type="IMMEDIATE", check_same_thread=False)
+        # Pooled, so the pragmas run once per connection rather than once per request.
+        return PooledSqliteDatabase(path or ":memory:", pragmas=_SQLITE_PRAGMAS, lock_type="IMMEDIATE",
+                                    check_same_thread=False, max_connections=64, stale_timeout=300, timeout=10)
     if parsed.scheme in ("postgres", "postgresql"):
         query = dict(parse_qsl(parsed.query))
         max_connections = int(query.get("max_connections", 20))
@@ -115,6 +117,14 @@ def _migration_lock(database: peewee.Database, name: str):
                 yield
             finally:
                 database.execute_sql("SELECT pg_advisory_unlock(%s)", (key,))
+        elif isinstance(database, peewee.SqliteDatabase) and database.database != ":memory:":
+            # gunicorn workers of one service start together: a file lock makes them take turns.
+            with open(f"{database.database}.migrate-lock", "a") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
         else:
             yield
 

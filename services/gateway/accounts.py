@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+import time
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -85,17 +86,33 @@ def start_session(account: Account, ttl_seconds: int) -> tuple[str, Session]:
     return token, session
 
 
+# Validated sessions are remembered for a few seconds, so a busy client does not cost a
+# query per request; a logout here forgets at once, other gateway processes within that time.
+SESSION_CACHE_SECONDS = 5.0
+_session_cache: dict[str, tuple[float, Session]] = {}
+
+
 def session_for_token(token: str | None) -> Session | None:
     if not token or len(token) > 200:
         return None
-    session = (Session.select(Session, Account).join(Account)
-               .where(Session.token_hash == hash_token(token)).first())
+    token_hash = hash_token(token)
+    cached = _session_cache.get(token_hash)
+    if cached is not None and time.monotonic() - cached[0] < SESSION_CACHE_SECONDS:
+        session = cached[1]
+    else:
+        session = (Session.select(Session, Account).join(Account)
+                   .where(Session.token_hash == token_hash).first())
+        if session is not None:
+            if len(_session_cache) > 50_000:
+                _session_cache.clear()
+            _session_cache[token_hash] = (time.monotonic(), session)
     if session is None or session.revoked_at is not None or session.expires_at <= clock.now():
         return None
     return session
 
 
 def end_session(session: Session) -> None:
+    _session_cache.pop(session.token_hash, None)
     session.revoked_at = clock.now()
     session.save()
 

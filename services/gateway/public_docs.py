@@ -28,8 +28,7 @@ def merged_spec() -> dict:
     schemas = spec.setdefault("components", {}).setdefault("schemas", {})
     for service in current_app.config["SERVICE_URLS"]:
         try:
-            response = client().session.get(current_app.config["SERVICE_URLS"][service] + "/openapi.json", timeout=2)
-            service_spec = response.json()
+            service_spec = client().get_public(service, "/openapi.json")
         except Exception:  # noqa: BLE001 - a service that is down leaves its paths out for now
             log.warning("openapi of a service unavailable", extra={"service": service})
             continue

@@ -3,15 +3,16 @@ the caller, the services' errors passed through, and 503 in the contract's shape
 when a service cannot be reached in time."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import re
 from dataclasses import dataclass
 
-import requests
+import urllib3
 from flask import Response, current_app, request, stream_with_context
-from requests.adapters import HTTPAdapter
 
+from shared import clock
 from shared.errors import ApiError
 from shared.internal_auth import Caller, sign_internal_token
 from services.gateway.identity import GRANT_KEY, apply_guest_grant
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
               "transfer-encoding", "upgrade", "content-length", "content-encoding", "set-cookie", "server", "date"}
 STREAM_READ_TIMEOUT = 60.0
+TOKEN_REUSE = dt.timedelta(seconds=30)  # internal tokens live 60 s
 FORWARDED_REQUEST_HEADERS = ("Content-Type", "Accept", "Accept-Language", "X-Request-ID", "Last-Event-ID")
 
 
@@ -60,7 +62,7 @@ def find_route(path: str) -> Route | None:
 
 
 class UpstreamClient:
-    """One requests.Session per gateway process: keep-alive connections, pooled per service."""
+    """One keep-alive connection pool per service (urllib3), shared by the gateway's threads."""
 
     def __init__(self, service_urls: dict[str, str], pool_size: int, connect_timeout: float,
                  read_timeout: float, secret: str) -> None:
@@ -68,42 +70,61 @@ class UpstreamClient:
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.secret = secret
-        self.session = requests.Session()
-        self.session.trust_env = False
-        adapter = HTTPAdapter(pool_connections=len(service_urls) or 1, pool_maxsize=pool_size, max_retries=0)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        self.pool = urllib3.PoolManager(num_pools=max(len(service_urls), 1) * 2, maxsize=pool_size, block=False,
+                                        retries=False)
+        self._tokens: dict[tuple, tuple[dt.datetime, str]] = {}
 
-    def request(self, service: str, method: str, path: str, caller: Caller | None, *, params=None,
-                data=None, json=None, headers: dict | None = None, stream: bool = False) -> requests.Response:
+    def internal_token(self, caller: Caller, service: str) -> str:
+        """Signed once per caller and service for half the token's life: signing is per caller, not per request."""
+        key = (service, tuple(sorted((k, str(v)) for k, v in caller.claims().items())))
+        now = clock.now()
+        cached = self._tokens.get(key)
+        if cached is not None and cached[0] <= now < cached[0] + TOKEN_REUSE:
+            return cached[1]
+        token = sign_internal_token(caller, service, self.secret)
+        if len(self._tokens) > 10_000:
+            self._tokens.clear()
+        self._tokens[key] = (now, token)
+        return token
+
+    def request(self, service: str, method: str, path: str, caller: Caller | None, *, query: str = "",
+                body: bytes | None = None, headers: dict | None = None,
+                stream: bool = False) -> urllib3.BaseHTTPResponse:
         base = self.service_urls.get(service)
         if base is None:
             raise ApiError(404, "not_found", "No such endpoint.")
         outgoing = dict(headers or {})
-        outgoing["Authorization"] = "Bearer " + sign_internal_token(caller or Caller(kind="anonymous"), service,
-                                                                     self.secret)
+        outgoing["Authorization"] = "Bearer " + self.internal_token(caller or Caller(kind="anonymous"), service)
         # A live stream sends a heartbeat every few seconds; a quiet minute means it is gone.
-        timeout = (self.connect_timeout, STREAM_READ_TIMEOUT if stream else self.read_timeout)
+        timeout = urllib3.Timeout(connect=self.connect_timeout,
+                                  read=STREAM_READ_TIMEOUT if stream else self.read_timeout)
+        url = base + path + (f"?{query}" if query else "")
         try:
-            return self.session.request(method, base + path, params=params, data=data, json=json,
-                                        headers=outgoing, timeout=timeout, stream=stream, allow_redirects=False)
-        except requests.Timeout:
+            return self.pool.request(method, url, body=body, headers=outgoing, timeout=timeout,
+                                     preload_content=not stream, redirect=False)
+        except (urllib3.exceptions.TimeoutError, urllib3.exceptions.ReadTimeoutError):
             log.warning("upstream timed out", extra={"service": service, "path": path})
             raise ApiError(503, "service_unavailable",
                            f"The {service} service did not answer in time; please try again.") from None
-        except requests.ConnectionError:
+        except urllib3.exceptions.HTTPError:
             log.warning("upstream unreachable", extra={"service": service, "path": path})
             raise ApiError(503, "service_unavailable",
                            f"The {service} service is unavailable; please try again shortly.") from None
 
-    def json(self, service: str, method: str, path: str, caller: Caller | None, **kwargs) -> tuple[int, dict]:
+    def json(self, service: str, method: str, path: str, caller: Caller | None, *, payload: dict | None = None,
+             query: str = "") -> tuple[int, dict]:
         """A call whose answer the gateway itself reads (not passed through)."""
-        response = self.request(service, method, path, caller, **kwargs)
+        body = json.dumps(payload).encode() if payload is not None else None
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        response = self.request(service, method, path, caller, query=query, body=body, headers=headers)
         try:
-            body = response.json()
+            return response.status, json.loads(response.data or b"{}")
         except ValueError:
-            body = {}
-        return response.status_code, body
+            return response.status, {}
+
+    def get_public(self, service: str, path: str, timeout: float = 2.0) -> dict:
+        response = self.pool.request("GET", self.service_urls[service] + path, timeout=timeout)
+        return json.loads(response.data)
 
 
 def client() -> UpstreamClient:
@@ -115,32 +136,31 @@ def forward(target: Route, caller: Caller | None) -> Response:
     headers = {name: request.headers[name] for name in FORWARDED_REQUEST_HEADERS if name in request.headers}
     body = request.get_data(cache=False) if request.method not in ("GET", "HEAD") else None
     upstream = client().request(target.service, request.method, request.path, caller,
-                                params=request.args.to_dict(flat=False), data=body, headers=headers,
+                                query=request.query_string.decode("latin-1"), body=body, headers=headers,
                                 stream=target.stream)
     response_headers = [(k, v) for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP]
-    if target.stream and upstream.status_code == 200:
+    if target.stream:
         def relay():
             try:
-                yield from upstream.iter_content(chunk_size=None)
+                yield from upstream.stream(None, decode_content=False)
             finally:
-                upstream.close()
+                upstream.release_conn()
 
-        response = Response(stream_with_context(relay()), status=upstream.status_code, headers=response_headers)
+        response = Response(stream_with_context(relay()), status=upstream.status, headers=response_headers)
         response.headers["X-Accel-Buffering"] = "no"
         response.headers["Cache-Control"] = "no-cache"
         return response
-    content = upstream.content
-    upstream.close()
-    if upstream.status_code >= 500 and not _is_contract_error(content):
+    content = upstream.data
+    if upstream.status >= 500 and not _is_contract_error(content):
         raise ApiError(502, "bad_gateway", f"The {target.service} service failed; please try again.")
-    if upstream.status_code < 300 and GRANT_KEY.encode() in content:
+    if upstream.status < 300 and GRANT_KEY.encode() in content:
         body, cookies = apply_guest_grant(json.loads(content))
-        response = Response(json.dumps(body), status=upstream.status_code, mimetype="application/json")
+        response = Response(json.dumps(body), status=upstream.status, mimetype="application/json")
         response.headers["Cache-Control"] = "no-store"
         for name, value, options in cookies:
             response.set_cookie(name, value, **options)
         return response
-    return Response(content, status=upstream.status_code, headers=response_headers)
+    return Response(content, status=upstream.status, headers=response_headers)
 
 
 def _is_contract_error(content: bytes) -> bool:

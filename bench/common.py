@@ -1,0 +1,83 @@
+"""Helpers for the benchmarks: processes on free ports, a keep-alive load generator, percentiles."""
+from __future__ import annotations
+
+import http.client
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def gunicorn(app: str, port: int, env: dict, workers: int, threads: int, log: Path) -> subprocess.Popen:
+    args = [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+            "--threads", str(threads), "--worker-class", "gthread", "--keep-alive", "30", "--log-level", "warning"]
+    return subprocess.Popen(args, cwd=ROOT, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
+
+
+def wait_ready(port: int, path: str = "/readyz", timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            conn.request("GET", path)
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"port {port} did not become ready")
+
+
+def load(port: int, path: str, headers: Callable[[], dict], requests: int, concurrency: int) -> dict:
+    """`requests` GETs over `concurrency` keep-alive connections; returns rps and latency percentiles (ms)."""
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    per_thread = requests // concurrency
+
+    def worker():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine = []
+        for _ in range(per_thread):
+            started = time.perf_counter()
+            conn.request("GET", path, headers=headers())
+            response = conn.getresponse()
+            response.read()
+            mine.append((time.perf_counter() - started) * 1000)
+            if response.status != 200:
+                errors[0] += 1
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {"requests": len(latencies), "errors": errors[0], "rps": len(latencies) / elapsed,
+            "p50": statistics.median(latencies), "p99": latencies[int(len(latencies) * 0.99) - 1]}
+
+
+def base_env(data_dir: Path) -> dict:
+    env = dict(os.environ)
+    for key in [k for k in env if k.endswith("DATABASE_URL") or k == "AMQP_URL"]:
+        env.pop(key)
+    env.update(DATA_DIR=str(data_dir), PYTHONPATH=str(ROOT), INTERNAL_TOKEN_SECRET="bench-secret-" + "x" * 20,
+               LOG_LEVEL="WARNING", PASSWORD_HASH_MEMORY_KIB="1024", PASSWORD_HASH_TIME_COST="1")
+    return env
