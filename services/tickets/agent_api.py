@@ -63,7 +63,7 @@ class Queue(MethodView):
             pending = Escalation.select(Escalation.ticket).where(Escalation.status == "pending")
             query = query.where(Ticket.id.in_(pending) if args["escalated"] else Ticket.id.not_in(pending))
         rows, next_cursor = presenters.page(query, args["limit"], args["cursor"], newest_first=False)
-        return {"items": [presenters.ticket_dict(t, with_messages=False, agent_view=True) for t in rows],
+        return {"items": presenters.ticket_list(rows, agent_view=True),
                 "next_cursor": next_cursor}
 
 

@@ -63,7 +63,7 @@ class Tickets(MethodView):
         if args["status"]:
             query = query.where(Ticket.status.in_(args["status"].split(",")))
         rows, next_cursor = presenters.page(query, args["limit"], args["cursor"])
-        return {"items": [presenters.ticket_dict(t, with_messages=False) for t in rows],
+        return {"items": presenters.ticket_list(rows),
                 "next_cursor": next_cursor}
 
 

@@ -5,10 +5,11 @@ import base64
 import datetime as dt
 
 from flask import current_app
+from peewee import Tuple
 
 from shared import clock
 from shared.errors import ApiError
-from services.tickets.models import Attachment, Message, Ticket
+from services.tickets.models import Attachment, Escalation, Message, Ticket
 from services.tickets.workflow import is_closed, latest_escalation
 
 
@@ -24,8 +25,22 @@ def message_dict(message: Message, attachments: list[Attachment]) -> dict:
             "created_at": clock.isoformat(message.created_at)}
 
 
-def escalation_dict(ticket: Ticket) -> dict | None:
-    escalation = latest_escalation(ticket)
+_UNSET = object()
+
+
+def latest_escalations(tickets: list[Ticket]) -> dict[int, Escalation]:
+    """The latest escalation of each ticket of a page, in one query."""
+    latest: dict[int, Escalation] = {}
+    if tickets:
+        for escalation in (Escalation.select().where(Escalation.ticket.in_([t.id for t in tickets]))
+                           .order_by(Escalation.requested_at, Escalation.id)):
+            latest[escalation.ticket_id] = escalation
+    return latest
+
+
+def escalation_dict(ticket: Ticket, escalation=_UNSET) -> dict | None:
+    if escalation is _UNSET:
+        escalation = latest_escalation(ticket)
     if escalation is None:
         return None
     return {"status": escalation.status, "reason": escalation.reason, "tier": escalation.tier,
@@ -34,7 +49,7 @@ def escalation_dict(ticket: Ticket) -> dict | None:
 
 
 def ticket_dict(ticket: Ticket, *, with_messages: bool = True, include_notes: bool = False,
-                agent_view: bool = False) -> dict:
+                agent_view: bool = False, escalation=_UNSET) -> dict:
     window = current_app.config["REOPEN_WINDOW_DAYS"]
     data = {
         "number": ticket.number, "subject": ticket.subject, "category": ticket.category,
@@ -42,7 +57,7 @@ def ticket_dict(ticket: Ticket, *, with_messages: bool = True, include_notes: bo
         "order_id": ticket.order_id, "occurred_at": clock.isoformat(ticket.occurred_at),
         "channel": ticket.channel, "locale": ticket.locale,
         "created_at": clock.isoformat(ticket.created_at), "updated_at": clock.isoformat(ticket.updated_at),
-        "escalation": escalation_dict(ticket),
+        "escalation": escalation_dict(ticket, escalation),
     }
     if with_messages:
         query = ticket.messages.order_by(Message.created_at, Message.id)
@@ -82,11 +97,16 @@ def page(query, limit: int, cursor: str | None, *, newest_first: bool = True):
     """Keyset pagination on (updated_at, id): as fast on the millionth ticket as on the first."""
     if cursor:
         stamp, ticket_id = decode_cursor(cursor)
-        if newest_first:
-            query = query.where((Ticket.updated_at < stamp) | ((Ticket.updated_at == stamp) & (Ticket.id < ticket_id)))
-        else:
-            query = query.where((Ticket.updated_at > stamp) | ((Ticket.updated_at == stamp) & (Ticket.id > ticket_id)))
+        # A row-value comparison, so both SQLite and PostgreSQL seek the index instead of filtering a scan.
+        position, after = Tuple(Ticket.updated_at, Ticket.id), Tuple(stamp, ticket_id)
+        query = query.where(position < after if newest_first else position > after)
     order = (Ticket.updated_at.desc(), Ticket.id.desc()) if newest_first else (Ticket.updated_at, Ticket.id)
     rows = list(query.order_by(*order).limit(limit + 1))
     next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
     return rows[:limit], next_cursor
+
+
+def ticket_list(tickets: list[Ticket], *, agent_view: bool = False) -> list[dict]:
+    escalations = latest_escalations(tickets)
+    return [ticket_dict(t, with_messages=False, agent_view=agent_view, escalation=escalations.get(t.id))
+            for t in tickets]
