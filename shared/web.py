@@ -10,6 +10,7 @@ import flask_smorest
 from flask_smorest import Api
 from webargs.flaskparser import FlaskParser
 
+from shared.bus import broker_reachable, is_memory
 from shared.errors import ApiError, ErrorSchema, error_response, from_http_exception, register_error_handlers
 from shared.internal_auth import Caller, verify_internal_token
 from shared.logs import configure_logging
@@ -70,6 +71,9 @@ def create_service_app(name: str, settings: dict, test_config: dict | None = Non
         try:
             if readiness is not None:
                 readiness()
+            broker = app.config.get("AMQP_URL")
+            if broker and not is_memory(broker) and not broker_reachable(broker, timeout=0.5):
+                raise ConnectionError("the message broker does not answer")
         except Exception as exc:  # noqa: BLE001 - any failure means not ready
             log.warning("not ready", extra={"error": str(exc)[:200]})
             return error_response(ApiError(503, "not_ready", "A dependency is unreachable."))

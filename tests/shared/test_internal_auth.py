@@ -74,3 +74,17 @@ def test_token_expires_after_sixty_seconds_by_the_injected_clock(service):
     token = sign_internal_token(Caller(**customer(5)), name, SECRET)
     clock.clock.advance(dt.timedelta(seconds=70))
     assert client.get(protected_path(name), headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_readiness_reports_an_unreachable_broker(tmp_path):
+    from services.tickets.app import create_app
+    from services.tickets.models import db
+
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/t.db", "INTERNAL_TOKEN_SECRET": SECRET,
+                      "ATTACHMENT_DIR": str(tmp_path / "f"), "AMQP_URL": "amqp://guest:guest@127.0.0.1:1//"})
+    try:
+        response = app.test_client().get("/readyz")
+        assert response.status_code == 503 and response.json["error"]["code"] == "not_ready"
+        assert app.test_client().get("/healthz").status_code == 200
+    finally:
+        close_database(db)
