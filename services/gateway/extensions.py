@@ -1,11 +1,69 @@
 """The gateway's process-wide helpers: the rate limiter and the outbox accessor."""
-from flask import current_app
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
+from __future__ import annotations
 
+import functools
+import time
+from typing import Callable
+
+from flask import current_app, request
+from limits import parse
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+from shared.errors import ApiError
 from shared.outbox import Outbox
 
-limiter = Limiter(key_func=get_remote_address, headers_enabled=True, default_limits=[])
+
+def remote_address() -> str:
+    return request.remote_addr or "unknown"
+
+
+class RateLimiter:
+    """Limits on the few views that need them (login, registration, guest tickets).
+
+    Built on `limits` directly rather than a per-request hook, so the forwarding hot
+    path pays nothing for limits it does not have. The store is `RATELIMIT_STORAGE_URI`
+    (memory for one process; redis:// when several gateway processes must share counts).
+    """
+
+    def __init__(self) -> None:
+        self._strategy: MovingWindowRateLimiter | None = None
+        self._storage = None
+
+    def init_app(self, app) -> None:
+        self._storage = storage_from_string(app.config.get("RATELIMIT_STORAGE_URI", "memory://"))
+        self._strategy = MovingWindowRateLimiter(self._storage)
+        app.extensions["rate_limiter"] = self
+
+    def reset(self) -> None:
+        if self._storage is not None:
+            self._storage.reset()
+
+    def limit(self, limit_value: Callable[[], str] | str, key_func: Callable[[], str] = remote_address):
+        """Decorate a view: at most `limit_value` (e.g. "10/minute") per key, else 429 with `Retry-After`."""
+
+        def decorator(view):
+            # as_view names the view after its endpoint before decorating it, so each view has its own scope.
+            scope = f"{view.__module__}.{view.__name__}:{getattr(key_func, '__name__', 'key')}"
+
+            @functools.wraps(view)
+            def limited(*args, **kwargs):
+                item = parse(limit_value() if callable(limit_value) else limit_value)
+                key = key_func()
+                strategy = current_app.extensions["rate_limiter"]._strategy
+                if not strategy.hit(item, scope, key):
+                    reset_at = strategy.get_window_stats(item, scope, key).reset_time
+                    retry_after = max(1, int(reset_at - time.time() + 0.999))
+                    raise ApiError(429, "rate_limited", "Too many attempts; please wait and try again.",
+                                   {"retry_after": retry_after}, {"Retry-After": str(retry_after)})
+                return view(*args, **kwargs)
+
+            return limited
+
+        return decorator
+
+
+limiter = RateLimiter()
 
 
 def outbox() -> Outbox:

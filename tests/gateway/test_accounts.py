@@ -175,3 +175,12 @@ def test_create_agent_cli(database_url, monkeypatch, capsys):
     agent = Account.get(Account.email == "agent@support.example")
     assert (agent.role, agent.tier, agent.department) == ("agent", "senior", "compliance")
     assert not [e for e in outbox_events() if e["type"] == "user.registered.v1"]
+
+
+def test_login_and_registration_limits_are_counted_apart(gateway_factory):
+    app = gateway_factory(RATE_LIMIT_LOGIN="2/minute", RATE_LIMIT_REGISTER="2/minute")
+    client = app.test_client()
+    register(client, "one@example.com")
+    register(client, "two@example.com")
+    assert client.post("/api/v1/auth/login", json={"email": "one@example.com",
+                                                   "password": "a long password"}).status_code == 200
