@@ -130,11 +130,8 @@ def _migration_lock(database: peewee.Database, name: str):
 
 
 def bind_to_app(app: Flask, database: peewee.Database) -> None:
-    """One connection per request, given back when the request ends."""
-
-    @app.before_request
-    def _connect() -> None:
-        database.connect(reuse_if_open=True)
+    """A request takes a pooled connection on its first query (peewee connects lazily)
+    and gives it back when it ends; requests that touch no table take none."""
 
     @app.teardown_request
     def _close(_exc) -> None:
