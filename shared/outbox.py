@@ -14,9 +14,13 @@ import peewee
 from shared import clock
 from shared.bus import EventPublisher, connect
 from shared.db import for_update, is_postgres
-from shared.events import Envelope
+from shared.events import Envelope, EventType
 
 log = logging.getLogger(__name__)
+
+# Events whose data holds a secret (a one-time code): their rows are blanked once published.
+SECRET_EVENT_TYPES = (str(EventType.GUEST_VERIFICATION_REQUESTED),)
+REDACTED = '{"redacted": true}'
 
 
 def make_outbox_model(database: peewee.DatabaseProxy | peewee.Database) -> type[peewee.Model]:
@@ -104,6 +108,9 @@ class OutboxRelay:
             if published:
                 (self.model.update(sent_at=clock.now(), attempts=self.model.attempts + 1)
                  .where(self.model.id.in_(published)).execute())
+                # A sent one-time code has no reason to stay readable in the table.
+                (self.model.update(payload=REDACTED)
+                 .where(self.model.id.in_(published) & self.model.event_type.in_(SECRET_EVENT_TYPES)).execute())
         return len(published)
 
     def run(self, stop: threading.Event) -> None:

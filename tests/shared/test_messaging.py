@@ -249,3 +249,15 @@ def test_in_process_bus_routes_by_type(tmp_path):
     assert wait(lambda: len(seen) == 2)
     assert sorted(e.data["user_id"] for e in seen) == [9, 10]
     stop_consumer(consumer, thread)
+
+
+def test_published_codes_do_not_stay_in_the_outbox(tmp_path):
+    env = Env(f"sqlite:///{tmp_path}/codes.db")
+    with env.database.connection_context(), env.database.atomic():
+        env.outbox.add(EventType.GUEST_VERIFICATION_REQUESTED,
+                       {"purpose": "guest_ticket", "address": "g@example.com", "code": "493817"})
+    relay = OutboxRelay(env.outbox, env.database, "memory://", event_exchange(unique("codes")))
+    assert relay.relay_once() == 1
+    with env.database.connection_context():
+        row = env.outbox_model.get()
+        assert row.sent_at is not None and "493817" not in row.payload
