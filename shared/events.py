@@ -118,18 +118,37 @@ class GuestVerificationRequested(_Data):
     ticket_number = fields.String(allow_none=True)
 
 
+class TimeSlot(_Data):
+    start = fields.String(required=True)
+    end = fields.String(required=True)
+
+
 class VideoCall(_Data):
+    """A video call's change; `slot_start`/`slot_end` are the booked slot (null while none is booked)."""
+
     call_id = fields.Integer(required=True)
     ticket_number = fields.String(required=True)
     requester = fields.Nested(Requester, required=True)
     slot_start = fields.String(allow_none=True)
     slot_end = fields.String(allow_none=True)
+    # Optional, added later: consumers must cope with their absence.
+    status = fields.String(allow_none=True)  # proposed | booked | completed | cancelled | no_show
+    slots = fields.List(fields.Nested(TimeSlot), allow_none=True)  # the offered slots
+    booking_version = fields.Integer(allow_none=True)
+    previous_slot_start = fields.String(allow_none=True)  # a moved or rebooked call's former slot
+    previous_slot_end = fields.String(allow_none=True)
+    join_opens_at = fields.String(allow_none=True)
+    outcome = fields.String(allow_none=True)  # verified | not_verified | no_show (video.call_completed.v1)
+    note = fields.String(allow_none=True)  # the agent's note on the outcome: for agents, never for customers
+    reason = fields.String(allow_none=True)  # why the call was cancelled
 
 
 class ReferralBoxGranted(_Data):
     box_id = fields.Integer(required=True)
     user_id = fields.Integer(required=True)
     milestone = fields.String(required=True)
+    # Optional, added later: consumers must cope with their absence.
+    role = fields.String(allow_none=True)  # inviter | invitee
 
 
 class ReferralRewardCredited(_Data):
@@ -137,6 +156,9 @@ class ReferralRewardCredited(_Data):
     user_id = fields.Integer(required=True)
     asset = fields.String(required=True)
     amount = fields.String(required=True)
+    # Optional, added later: consumers must cope with their absence.
+    entry_type = fields.String(allow_none=True)  # mystery_box_reward | fee_rebate_card (asset USDT)
+    reference = fields.String(allow_none=True)  # what the entry pays, e.g. mystery_box:42
 
 
 SCHEMAS: dict[EventType, type[ma.Schema]] = {

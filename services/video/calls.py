@@ -1,0 +1,270 @@
+"""What happens to a video call: proposal, booking, rescheduling, cancelling, the
+outcome and translation, and the join window. Each function runs inside the
+caller's transaction and writes its events to the outbox in that same transaction."""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+import peewee
+
+from services.video import reminders
+from services.video.models import OPEN_STATUSES, Slot, VideoCall
+from services.video.tickets_client import TicketInfo
+from shared import clock
+from shared.errors import ApiError
+from shared.events import EventType
+from shared.internal_auth import Caller
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The numbers of the scheduling rules, from the service's settings."""
+
+    join_early: dt.timedelta = dt.timedelta(minutes=5)
+    reminder_lead: dt.timedelta = dt.timedelta(hours=1)
+    max_slots: int = 10
+    slot_min: dt.timedelta = dt.timedelta(minutes=5)
+    slot_max: dt.timedelta = dt.timedelta(hours=2)
+    max_ahead: dt.timedelta = dt.timedelta(days=90)
+
+    @classmethod
+    def from_settings(cls, settings: dict) -> Rules:
+        return cls(join_early=dt.timedelta(minutes=settings["VIDEO_JOIN_EARLY_MINUTES"]),
+                   reminder_lead=dt.timedelta(minutes=settings["VIDEO_REMINDER_LEAD_MINUTES"]),
+                   max_slots=settings["VIDEO_MAX_SLOTS"],
+                   slot_min=dt.timedelta(minutes=settings["VIDEO_SLOT_MIN_MINUTES"]),
+                   slot_max=dt.timedelta(minutes=settings["VIDEO_SLOT_MAX_MINUTES"]),
+                   max_ahead=dt.timedelta(days=settings["VIDEO_SLOT_MAX_DAYS_AHEAD"]))
+
+
+# --- the join window -------------------------------------------------------------------------
+
+def join_opens_at(call: VideoCall, rules: Rules) -> dt.datetime | None:
+    if call.status != "booked" or call.booked_start is None:
+        return None
+    return call.booked_start - rules.join_early
+
+
+def is_joinable(call: VideoCall, rules: Rules, now: dt.datetime | None = None) -> bool:
+    """From `join_early` before the booked start until the slot's end, judged by the shared clock."""
+    opens = join_opens_at(call, rules)
+    now = now or clock.now()
+    return opens is not None and opens <= now < call.booked_end
+
+
+def ensure_joinable(call: VideoCall, rules: Rules) -> None:
+    if not is_joinable(call, rules):
+        opens = join_opens_at(call, rules)
+        raise ApiError(409, "not_joinable", "The call can be joined only from 5 minutes before its start "
+                       "until the end of its slot.",
+                       {"status": call.status, "join_opens_at": clock.isoformat(opens),
+                        "join_closes_at": clock.isoformat(call.booked_end if opens else None)})
+
+
+# --- slots -----------------------------------------------------------------------------------
+
+def _slot_error(message: str) -> ApiError:
+    return ApiError(400, "validation_error", "Some fields are missing or invalid.",
+                    {"fields": {"slots": [message]}})
+
+
+def _whole_seconds(value: dt.datetime, field: str = "slots") -> dt.datetime:
+    try:
+        return clock.to_naive_utc(value).replace(microsecond=0)
+    except OverflowError:  # e.g. year 1 with a positive offset
+        raise ApiError(400, "validation_error", "Some fields are missing or invalid.",
+                       {"fields": {field: ["Not a usable time."]}}) from None
+
+
+def check_slots(slots: list[dict], rules: Rules) -> list[tuple[dt.datetime, dt.datetime]]:
+    """Future, `end > start`, of a sensible length, at most `max_slots`, none overlapping."""
+    if not slots:
+        raise _slot_error("Offer at least one slot.")
+    if len(slots) > rules.max_slots:
+        raise _slot_error(f"Offer at most {rules.max_slots} slots.")
+    now = clock.now()
+    checked = sorted((_whole_seconds(s["start"]), _whole_seconds(s["end"])) for s in slots)
+    for start, end in checked:
+        if end <= start:
+            raise _slot_error("A slot must end after it starts.")
+        if start <= now:
+            raise _slot_error("A slot must start in the future.")
+        if start > now + rules.max_ahead:
+            raise _slot_error(f"A slot may start at most {rules.max_ahead.days} days ahead.")
+        if not rules.slot_min <= end - start <= rules.slot_max:
+            raise _slot_error(f"A slot lasts between {int(rules.slot_min.total_seconds() // 60)} and "
+                              f"{int(rules.slot_max.total_seconds() // 60)} minutes.")
+    for (_, previous_end), (start, _) in zip(checked, checked[1:], strict=False):
+        if start < previous_end:
+            raise _slot_error("Slots must not overlap.")
+    return checked
+
+
+def offered_slots(call: VideoCall) -> list[Slot]:
+    return list(call.slots.where(Slot.withdrawn_at.is_null()).order_by(Slot.start))
+
+
+def _offer(call: VideoCall, slots: list[tuple[dt.datetime, dt.datetime]]) -> None:
+    now = clock.now()
+    Slot.update(withdrawn_at=now).where((Slot.call == call) & Slot.withdrawn_at.is_null()).execute()
+    Slot.insert_many([{"call": call.id, "start": start, "end": end} for start, end in slots]).execute()
+
+
+# --- events ----------------------------------------------------------------------------------
+
+def event_data(call: VideoCall, rules: Rules, **extra) -> dict:
+    return {
+        "call_id": call.id,
+        "ticket_number": call.ticket_number,
+        "requester": {"kind": call.requester_kind, "user_id": call.requester_user_id,
+                      "email": call.requester_email, "locale": call.requester_locale},
+        "slot_start": clock.isoformat(call.booked_start),
+        "slot_end": clock.isoformat(call.booked_end),
+        "status": call.status,
+        "booking_version": call.booking_version,
+        "join_opens_at": clock.isoformat(join_opens_at(call, rules)),
+        **extra,
+    }
+
+
+def _slots_data(call: VideoCall) -> list[dict]:
+    return [{"start": clock.isoformat(s.start), "end": clock.isoformat(s.end)} for s in offered_slots(call)]
+
+
+# --- the life cycle --------------------------------------------------------------------------
+
+def ensure_open(call: VideoCall) -> None:
+    if call.status not in OPEN_STATUSES:
+        raise ApiError(409, "call_closed", f"This video call is {call.status.replace('_', ' ')} and can no "
+                       "longer be changed.", {"status": call.status})
+
+
+def active_call_of_ticket(number: str) -> VideoCall | None:
+    return (VideoCall.select().where((VideoCall.ticket_number == number) & VideoCall.status.in_(OPEN_STATUSES))
+            .order_by(VideoCall.id.desc()).first())
+
+
+def _already_scheduled(active: VideoCall | None) -> ApiError:
+    return ApiError(409, "call_already_scheduled", "This ticket already has a video call; reschedule or "
+                    "cancel it instead.", {"call_id": active.id if active else None})
+
+
+def propose(outbox, ticket: TicketInfo, agent: Caller, slots: list[dict], rules: Rules) -> VideoCall:
+    """An agent asks the ticket's requester to a call in one of `slots`."""
+    if ticket.status == "closed":
+        raise ApiError(409, "ticket_closed", "This ticket is closed; open a new one to schedule a call.",
+                       {"ticket_number": ticket.number})
+    checked = check_slots(slots, rules)
+    active = active_call_of_ticket(ticket.number)
+    if active is not None:
+        raise _already_scheduled(active)
+    now = clock.now()
+    try:
+        with VideoCall._meta.database.atomic():  # a savepoint: the partial UNIQUE index settles a race
+            call = VideoCall.create(
+                ticket_number=ticket.number, requester_kind=ticket.requester_kind,
+                requester_user_id=ticket.requester_user_id, requester_email=ticket.requester_email,
+                requester_name=ticket.requester_name, requester_locale=ticket.locale or "en",
+                agent_id=agent.user_id, agent_name=agent.name, status="proposed",
+                room_name=f"support-{secrets.token_hex(12)}", created_at=now, updated_at=now)
+    except peewee.IntegrityError:
+        raise _already_scheduled(active_call_of_ticket(ticket.number)) from None
+    _offer(call, checked)
+    outbox.add(EventType.VIDEO_CALL_PROPOSED, event_data(call, rules, slots=_slots_data(call)))
+    return call
+
+
+def _set_booking(call: VideoCall, start: dt.datetime | None, end: dt.datetime | None) -> None:
+    now = clock.now()
+    call.booked_start, call.booked_end = start, end
+    call.status = "booked" if start is not None else "proposed"
+    call.booking_version += 1
+    call.booked_at = now if start is not None else None
+    call.updated_at = now
+    call.save()
+
+
+def book(outbox, call: VideoCall, slot_start: dt.datetime, rules: Rules) -> VideoCall:
+    """The requester picks one of the offered slots, or changes to another; it must still lie ahead."""
+    ensure_open(call)
+    wanted = _whole_seconds(slot_start, "slot_start")
+    slot = next((s for s in offered_slots(call) if s.start == wanted), None)
+    if slot is None or slot.start <= clock.now():
+        raise ApiError(409, "slot_unavailable", "This time slot is not offered or has already begun; pick "
+                       "another.", {"slot_start": clock.isoformat(wanted)})
+    if call.status == "booked" and call.booked_start == slot.start:
+        return call  # booking the same slot twice changes nothing
+    previous = (call.booked_start, call.booked_end)
+    _set_booking(call, slot.start, slot.end)
+    outbox.add(EventType.VIDEO_CALL_BOOKED, event_data(
+        call, rules, previous_slot_start=clock.isoformat(previous[0]),
+        previous_slot_end=clock.isoformat(previous[1])))
+    reminders.remind_if_due(outbox, call, rules)
+    return call
+
+
+def reschedule(outbox, call: VideoCall, rules: Rules, *, slots: list[dict] | None = None,
+               booked_slot: dict | None = None) -> VideoCall:
+    """New slots for the requester to choose from (the booking is cleared), or the booking moved."""
+    ensure_open(call)
+    previous = (call.booked_start, call.booked_end)
+    if booked_slot is not None:
+        (start, end), = check_slots([booked_slot], rules)
+        _offer(call, [(start, end)])
+        _set_booking(call, start, end)
+    else:
+        _offer(call, check_slots(slots or [], rules))
+        _set_booking(call, None, None)
+    outbox.add(EventType.VIDEO_CALL_RESCHEDULED, event_data(
+        call, rules, slots=_slots_data(call), previous_slot_start=clock.isoformat(previous[0]),
+        previous_slot_end=clock.isoformat(previous[1])))
+    if call.status == "booked":
+        reminders.remind_if_due(outbox, call, rules)
+    return call
+
+
+def cancel(outbox, call: VideoCall, rules: Rules, reason: str | None) -> VideoCall:
+    ensure_open(call)
+    previous = (call.booked_start, call.booked_end)
+    now = clock.now()
+    call.status = "cancelled"
+    call.booking_version += 1  # a reminder that was due for the old booking is never sent
+    call.finished_at = now
+    call.updated_at = now
+    call.save()
+    outbox.add(EventType.VIDEO_CALL_CANCELLED, event_data(
+        call, rules, slot_start=clock.isoformat(previous[0]), slot_end=clock.isoformat(previous[1]),
+        reason=reason))
+    return call
+
+
+def record_outcome(outbox, call: VideoCall, rules: Rules, result: str, note: str | None) -> VideoCall:
+    """Verified or not verified completes the call; a no-show closes it as `no_show`."""
+    if call.status != "booked":
+        if call.status == "proposed":
+            raise ApiError(409, "call_not_booked", "No slot is booked yet; reschedule or cancel the call instead.",
+                           {"status": call.status})
+        ensure_open(call)
+    opens = join_opens_at(call, rules)
+    if clock.now() < opens:
+        raise ApiError(409, "call_not_started", "The outcome can be recorded once the call's window has opened.",
+                       {"join_opens_at": clock.isoformat(opens)})
+    now = clock.now()
+    call.status = "no_show" if result == "no_show" else "completed"
+    call.outcome = result
+    call.outcome_note = note
+    call.finished_at = now
+    call.updated_at = now
+    call.save()
+    outbox.add(EventType.VIDEO_CALL_COMPLETED, event_data(call, rules, outcome=result, note=note))
+    return call
+
+
+def set_translation(call: VideoCall, translate_from: str | None, translate_to: str | None) -> VideoCall:
+    ensure_open(call)
+    call.translate_from, call.translate_to = translate_from, translate_to
+    call.updated_at = clock.now()
+    call.save()
+    return call
