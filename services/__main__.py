@@ -64,7 +64,7 @@ class Product:
     def start(self) -> None:
         from services.gateway import config as gateway_config
 
-        broker = resolve_broker_url(amqp_url())
+        broker = resolve_broker_url(amqp_url(), fall_back=True)
         os.environ["AMQP_URL"] = broker  # every worker of this process uses the same bus
         for name in SERVICES:
             app_module, worker_module = _load(name)

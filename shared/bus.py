@@ -34,13 +34,19 @@ def broker_reachable(url: str, timeout: float = 1.0) -> bool:
         return False
 
 
-def resolve_broker_url(url: str | None) -> str:
-    """The broker to use: `AMQP_URL` when one answers there, else the in-process bus."""
-    if url and url != MEMORY_URL:
-        if broker_reachable(url):
-            return url
+def resolve_broker_url(url: str | None, *, fall_back: bool = False) -> str:
+    """The broker to use: `AMQP_URL`, or the in-process bus when none is set.
+
+    Only the embedded default (`make run`) passes `fall_back`, turning an `AMQP_URL`
+    that does not answer into the in-process bus; a deployed process keeps its broker
+    and waits for it, since a process on its own bus would silently talk to nobody.
+    """
+    if not url or url == MEMORY_URL:
+        return MEMORY_URL
+    if fall_back and not broker_reachable(url):
         log.warning("AMQP_URL does not answer; using the in-process bus")
-    return MEMORY_URL
+        return MEMORY_URL
+    return url
 
 
 def is_memory(url: str) -> bool:

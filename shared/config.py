@@ -80,12 +80,19 @@ def secret(name: str) -> str:
         return value
     path = data_dir() / "secrets" / name.lower()
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(secrets.token_urlsafe(32))
+    if not path.exists():
+        # Written whole under a temporary name, then linked into place: a process that
+        # starts at the same moment reads either nothing or the full secret, never half.
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(32))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
     return path.read_text().strip()
 
 
@@ -105,6 +112,8 @@ def common_settings(service: str) -> dict:
         "DATABASE_URL": database_url(service),
         "AMQP_URL": amqp_url(),
         "INTERNAL_TOKEN_SECRET": secret("INTERNAL_TOKEN_SECRET"),
+        # During a rotation, tokens signed with the previous secret stay good for their 60 s.
+        "INTERNAL_TOKEN_PREVIOUS_SECRET": env_str("INTERNAL_TOKEN_PREVIOUS_SECRET"),
         "GUEST_LINK_SECRET": secret("GUEST_LINK_SECRET"),
         "PUBLIC_URL": env_str("PUBLIC_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}").rstrip("/"),
         "EVENT_EXCHANGE": env_str("EVENT_EXCHANGE", "support.events"),

@@ -71,22 +71,32 @@ def sign_internal_token(caller: Caller, audience: str, secret: str) -> str:
     return jwt.encode(payload, secret, algorithm=ALGORITHM)
 
 
-def verify_internal_token(token: str | None, audience: str, secret: str) -> Caller:
+def verify_internal_token(token: str | None, audience: str, secret: str,
+                          previous_secret: str | None = None) -> Caller:
     if not token:
         raise ApiError(401, "not_authenticated", "An internal token is required.")
-    now = clock.now().replace(tzinfo=dt.timezone.utc).timestamp()
-    try:
-        payload = jwt.decode(
-            token,
-            secret,
-            algorithms=[ALGORITHM],
-            audience=audience,
-            issuer=ISSUER,
-            options={"require": ["exp", "aud", "iss", "iat"], "verify_exp": False, "verify_iat": False},
-        )
-    except jwt.PyJWTError as exc:
-        raise ApiError(401, "not_authenticated", "The internal token is not valid.") from exc
+    payload = None
+    for key in (secret, previous_secret):
+        if not key:
+            continue
+        try:
+            payload = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                audience=audience,
+                issuer=ISSUER,
+                options={"require": ["exp", "aud", "iss", "iat"], "verify_exp": False, "verify_iat": False},
+            )
+            break
+        except jwt.InvalidSignatureError:
+            continue
+        except jwt.PyJWTError as exc:
+            raise ApiError(401, "not_authenticated", "The internal token is not valid.") from exc
+    if payload is None:
+        raise ApiError(401, "not_authenticated", "The internal token is not valid.")
     # Expiry is checked against the injectable clock, not the wall clock.
+    now = clock.now().replace(tzinfo=dt.timezone.utc).timestamp()
     if payload["exp"] < now - 5 or payload["iat"] > now + 30:
         raise ApiError(401, "not_authenticated", "The internal token has expired.")
     return Caller.from_claims(payload.get("caller") or {})

@@ -86,7 +86,8 @@ def create_service_app(name: str, settings: dict, test_config: dict | None = Non
                 return None
             header = request.headers.get("Authorization", "")
             token = header[7:] if header.startswith("Bearer ") else None
-            g.caller = verify_internal_token(token, name, app.config["INTERNAL_TOKEN_SECRET"])
+            g.caller = verify_internal_token(token, name, app.config["INTERNAL_TOKEN_SECRET"],
+                                             app.config.get("INTERNAL_TOKEN_PREVIOUS_SECRET"))
             return None
 
     return app, api

@@ -88,3 +88,33 @@ def test_readiness_reports_an_unreachable_broker(tmp_path):
         assert app.test_client().get("/healthz").status_code == 200
     finally:
         close_database(db)
+
+
+def test_rotation_accepts_the_previous_secret_for_its_tokens(tmp_path):
+    from services.tickets.app import create_app
+    from services.tickets.models import db
+
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/t.db", "INTERNAL_TOKEN_SECRET": "new-secret-" + "n" * 20,
+                      "INTERNAL_TOKEN_PREVIOUS_SECRET": SECRET, "ATTACHMENT_DIR": str(tmp_path / "f")})
+    try:
+        client = app.test_client()
+        old = sign_internal_token(Caller(**customer(5)), "tickets", SECRET)
+        new = sign_internal_token(Caller(**customer(5)), "tickets", "new-secret-" + "n" * 20)
+        other = sign_internal_token(Caller(**customer(5)), "tickets", "unrelated-secret-" + "u" * 20)
+        assert client.get("/api/v1/tickets", headers={"Authorization": f"Bearer {old}"}).status_code == 200
+        assert client.get("/api/v1/tickets", headers={"Authorization": f"Bearer {new}"}).status_code == 200
+        assert client.get("/api/v1/tickets", headers={"Authorization": f"Bearer {other}"}).status_code == 401
+    finally:
+        close_database(db)
+
+
+def test_made_secrets_are_whole_and_shared(tmp_path, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from shared.config import secret
+
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("SOME_TEST_SECRET", raising=False)
+    with ThreadPoolExecutor(8) as pool:
+        values = set(pool.map(lambda _: secret("SOME_TEST_SECRET"), range(32)))
+    assert len(values) == 1 and len(values.pop()) >= 40
