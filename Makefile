@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test venv install test-unit test-postgres create-agent bench lint clean
+.PHONY: run test venv install test-unit test-postgres create-agent bench lint clean run-services migrate
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,11 +26,40 @@ test: $(VENV)/.installed
 test-unit: $(VENV)/.installed
 	$(PY) -m pytest -m "not e2e"
 
-## make create-agent EMAIL=... PASSWORD=... [TIER=senior] [DEPARTMENT=...] [NAME=...]
+## make run-services: every service as its own gunicorn process and every worker as its own
+## process (honcho, deploy/Procfile.services), against this machine's RabbitMQ and PostgreSQL.
+## Each variable below may be overridden, e.g. `make run-services DATABASE_URL=postgresql://...`;
+## a process that dies is started again (deploy/respawn.py); PROCESSES="gateway tickets" starts some.
+RUN_SERVICES_ENV_FILE ?= .env.services
+run-services: export PATH := $(abspath $(VENV))/bin:$(PATH)
+run-services: export DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
+run-services: export AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672//
+run-services: export DATA_DIR ?= $(CURDIR)/data/services
+run-services: export GATEWAY_PORT ?= 8000
+run-services: export TICKETS_PORT ?= 8101
+run-services: export NOTIFICATIONS_PORT ?= 8102
+run-services: export VIDEO_PORT ?= 8103
+run-services: export REFERRALS_PORT ?= 8104
+run-services: export TICKETS_URL ?= http://127.0.0.1:$(TICKETS_PORT)
+run-services: export NOTIFICATIONS_URL ?= http://127.0.0.1:$(NOTIFICATIONS_PORT)
+run-services: export VIDEO_URL ?= http://127.0.0.1:$(VIDEO_PORT)
+run-services: export REFERRALS_URL ?= http://127.0.0.1:$(REFERRALS_PORT)
+run-services: export PUBLIC_URL ?= http://127.0.0.1:$(GATEWAY_PORT)
+run-services: export GUNICORN_WORKERS ?= 2
+run-services: $(VENV)/.installed
+	$(PY) deploy/local_secrets.py
+	$(VENV)/bin/honcho --procfile deploy/Procfile.services --app-root $(CURDIR) --env $(RUN_SERVICES_ENV_FILE) start $(PROCESSES)
+
+## make migrate [SERVICE=tickets]: apply pending migrations (every service by default).
+migrate: $(VENV)/.installed
+	$(PY) -m shared.migrate $(or $(SERVICE),all)
+
+## make create-agent EMAIL=... PASSWORD=... [TIER=senior] [DEPARTMENT=...] [NAME=...] [EDITOR=1]
 create-agent: $(VENV)/.installed
 	@test -n "$(EMAIL)" -a -n "$(PASSWORD)" || (echo "usage: make create-agent EMAIL=... PASSWORD=... [TIER=senior] [DEPARTMENT=...]"; exit 2)
 	$(PY) -m services.gateway.cli create-agent --email "$(EMAIL)" --password "$(PASSWORD)" \
-		--tier "$(or $(TIER),standard)" $(if $(DEPARTMENT),--department "$(DEPARTMENT)") $(if $(NAME),--name "$(NAME)")
+		--tier "$(or $(TIER),standard)" $(if $(DEPARTMENT),--department "$(DEPARTMENT)") $(if $(NAME),--name "$(NAME)") \
+		$(if $(EDITOR),--editor)
 
 ## make bench: the benchmarks in bench/, printing their figures.
 bench: $(VENV)/.installed

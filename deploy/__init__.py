@@ -1,0 +1,1 @@
+"""Deployment helpers: gunicorn settings, health checks, the local multi-process run."""

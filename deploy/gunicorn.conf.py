@@ -1,0 +1,94 @@
+"""Gunicorn settings for every service, one environment variable each.
+
+    gunicorn -c deploy/gunicorn.conf.py 'services.<name>.app:create_app()'
+
+`gthread` workers by default: the gateway relays the notifications stream and the
+notifications service serves it (`text/event-stream`), and each open stream holds
+one thread for as long as the page stays open, so a sync worker would be taken by
+the first stream. Size `GUNICORN_THREADS` for the streams you expect per replica.
+"""
+from __future__ import annotations
+
+import logging
+import os
+
+from gunicorn import glogging
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw else default
+
+
+def _str(name: str, default: str) -> str:
+    return os.environ.get(name, "").strip() or default
+
+
+bind = _str("GUNICORN_BIND", f"{_str('HOST', '0.0.0.0')}:{_int('PORT', 8000)}")
+workers = _int("GUNICORN_WORKERS", 2)
+threads = _int("GUNICORN_THREADS", 8)
+worker_class = _str("GUNICORN_WORKER_CLASS", "gthread")
+# The worker heartbeat: a thread stuck this long gets its worker restarted. Open
+# streams do not count (gthread beats from its own loop), slow upstream calls do.
+timeout = _int("GUNICORN_TIMEOUT", 60)
+# SIGTERM lets requests in flight finish for this long; Kubernetes' grace period is longer.
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 25)
+keepalive = _int("GUNICORN_KEEPALIVE", 5)
+# Recycle workers now and then so a slow leak cannot grow without bound.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 5000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 500)
+# The heartbeat files live in memory: the container's root file system is read-only.
+worker_tmp_dir = _str("GUNICORN_WORKER_TMP_DIR", "/dev/shm" if os.path.isdir("/dev/shm") else "") or None
+# The control socket would default to one path under $HOME for every gunicorn on the machine.
+control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")
+if not control_socket_disable:
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+# Behind the ingress or the compose network; ProxyFix in the gateway trusts only TRUSTED_PROXY_COUNT hops.
+forwarded_allow_ips = _str("FORWARDED_ALLOW_IPS", "127.0.0.1")
+proc_name = _str("SERVICE_NAME", "support")
+loglevel = _str("LOG_LEVEL", "info").lower()
+errorlog = "-"
+accesslog = "-" if _str("GUNICORN_ACCESS_LOG", "true").lower() in {"1", "true", "yes", "on"} else None
+
+# Probes hit these every few seconds; a log line each would drown the rest.
+QUIET_PATHS = {"/healthz", "/readyz"}
+
+
+class JsonLogger(glogging.Logger):
+    """Gunicorn's own logs as JSON lines, like the services' (`shared.logs`).
+
+    The access line names the path without its query string, which may carry a
+    guest link's token.
+    """
+
+    def setup(self, cfg) -> None:
+        super().setup(cfg)
+        from pythonjsonlogger.json import JsonFormatter
+
+        from shared.logs import RedactSecrets
+
+        formatter = JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s",
+                                  rename_fields={"asctime": "time", "levelname": "level", "name": "logger"})
+        for logger in (self.error_log, self.access_log):
+            for handler in logger.handlers:
+                handler.setFormatter(formatter)
+                if not any(isinstance(f, RedactSecrets) for f in handler.filters):
+                    handler.addFilter(RedactSecrets())
+
+    def access(self, resp, req, environ, request_time) -> None:
+        if not self.access_log_enabled:
+            return
+        path = environ.get("PATH_INFO", "")
+        status = resp.status.split(None, 1)[0] if isinstance(resp.status, str) else resp.status
+        status = int(status)
+        if path in QUIET_PATHS and status < 400:
+            return
+        duration_ms = request_time.seconds * 1000 + request_time.microseconds / 1000
+        self.access_log.log(logging.INFO, "request", extra={
+            "method": environ.get("REQUEST_METHOD"), "path": path, "status": status,
+            "duration_ms": round(duration_ms, 1), "bytes": getattr(resp, "sent", None),
+            "remote": environ.get("REMOTE_ADDR"), "request_id": environ.get("HTTP_X_REQUEST_ID"),
+            "pid": os.getpid()})
+
+
+logger_class = JsonLogger

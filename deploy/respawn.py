@@ -1,0 +1,86 @@
+"""Keep one process of the local multi-process run alive, as compose and Kubernetes do.
+
+    python deploy/respawn.py NAME -- COMMAND [ARG ...]
+
+honcho stops every process as soon as one exits; under this wrapper a process
+that dies (a crash, an out-of-memory kill, an operator's `kill -9`) is started
+again after `RESPAWN_DELAY` seconds (doubling on each quick failure up to
+`RESPAWN_MAX_DELAY`), so one service can be killed and restarted while the others
+keep serving. SIGTERM or SIGINT is passed on to the child, which then stops for good.
+
+The child runs in its own process group, so a signal meant for it (and its gunicorn
+workers) reaches all of them and nothing else. Each start prints one JSON line:
+`{"message": "process started", "process": NAME, "pid": ...}`.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+STABLE_AFTER = 30.0  # a child that ran this long resets the back-off
+
+
+def log(message: str, **fields) -> None:
+    print(json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "level": "INFO",
+                      "logger": "respawn", "message": message, **fields}), flush=True)
+
+
+class Respawner:
+    def __init__(self, name: str, command: list[str], delay: float, max_delay: float) -> None:
+        self.name = name
+        self.command = command
+        self.delay = delay
+        self.max_delay = max_delay
+        self.stopping = threading.Event()
+        self.child: subprocess.Popen | None = None
+
+    def stop(self, signum: int, _frame=None) -> None:
+        self.stopping.set()
+        child = self.child
+        if child is not None and child.poll() is None:
+            try:
+                os.killpg(child.pid, signum)
+            except ProcessLookupError:
+                pass
+
+    def run(self) -> int:
+        delay = self.delay
+        returncode = 0
+        while not self.stopping.is_set():
+            started = time.monotonic()
+            self.child = subprocess.Popen(self.command, start_new_session=True)
+            log("process started", process=self.name, pid=self.child.pid)
+            if self.stopping.is_set():  # a signal that came while it was being started
+                self.stop(signal.SIGTERM)
+            returncode = self.child.wait()
+            if self.stopping.is_set():
+                break
+            if time.monotonic() - started >= STABLE_AFTER:
+                delay = self.delay
+            log("process exited; starting it again", process=self.name, returncode=returncode,
+                restart_in=delay)
+            if self.stopping.wait(delay):
+                break
+            delay = min(delay * 2, self.max_delay)
+        log("process stopped", process=self.name, returncode=returncode)
+        return 0 if returncode in (0, -signal.SIGTERM, -signal.SIGINT) else returncode
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) < 4 or argv[2] != "--":
+        print("usage: respawn.py NAME -- COMMAND [ARG ...]", file=sys.stderr)
+        return 2
+    respawner = Respawner(argv[1], argv[3:], float(os.environ.get("RESPAWN_DELAY", "1")),
+                          float(os.environ.get("RESPAWN_MAX_DELAY", "30")))
+    signal.signal(signal.SIGTERM, respawner.stop)
+    signal.signal(signal.SIGINT, respawner.stop)
+    return respawner.run()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
