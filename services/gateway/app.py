@@ -55,16 +55,20 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from services.gateway.auth_api import blp as accounts_blp
     from services.gateway.guest_pages import blp as guest_pages_blp
+    from services.gateway.chats import blp as chats_blp
     from services.gateway.guest_tickets import blp as guest_tickets_blp
     from services.gateway.integrations import blp as integrations_blp
     from services.gateway.proxy import blp as proxy_blp
     from services.gateway.public_docs import blp as docs_blp
+    from services.gateway.web import blp as web_blp
 
     api.register_blueprint(accounts_blp)
     api.register_blueprint(integrations_blp)
     app.register_blueprint(guest_tickets_blp)
+    app.register_blueprint(chats_blp)
     app.register_blueprint(guest_pages_blp)
     app.register_blueprint(docs_blp)
+    app.register_blueprint(web_blp)
     app.register_blueprint(proxy_blp)
 
     @app.after_request

@@ -42,11 +42,13 @@ def route(regex: str, service: str, access: str = "user", stream: bool = False) 
 ROUTES: list[Route] = [
     route(r"^/api/v1/agent/tickets/[^/]+/video-calls$", "video", "agent"),
     route(r"^/api/v1/agent/video-calls(/.*)?$", "video", "agent"),
+    route(r"^/api/v1/agent/chats/[^/]+/stream$", "tickets", "agent", stream=True),
     route(r"^/api/v1/agent/(tickets|help|chats)(/.*)?$", "tickets", "agent"),
     route(r"^/api/v1/tickets(/.*)?$", "tickets", "caller"),
     route(r"^/api/v1/attachments/[^/]+$", "tickets", "caller"),
     route(r"^/api/v1/guest/tickets(/.*)?$", "tickets", "public"),
     route(r"^/api/v1/help(/.*)?$", "tickets", "public"),
+    route(r"^/api/v1/chats/[^/]+/stream$", "tickets", "public", stream=True),
     route(r"^/api/v1/chats(/.*)?$", "tickets", "public"),
     route(r"^/api/v1/notifications/stream$", "notifications", "user", stream=True),
     route(r"^/api/v1/(notifications|notification-preferences|push|push-subscriptions)(/.*)?$",
@@ -144,6 +146,8 @@ def forward(target: Route, caller: Caller | None) -> Response:
             try:
                 yield from upstream.stream(None, decode_content=False)
             finally:
+                # A stream ends when one side goes away: its connection is not fit for reuse.
+                upstream.close()
                 upstream.release_conn()
 
         response = Response(stream_with_context(relay()), status=upstream.status, headers=response_headers)

@@ -64,6 +64,8 @@ def start_product(tmp_path: Path, extra_env: dict | None = None, *, timeout: flo
         "RATE_LIMIT_REGISTER": "1000/minute",
         "RATE_LIMIT_LOGIN": "1000/minute",
         "RATE_LIMIT_LOGIN_PER_EMAIL": "1000/minute",
+        "RATE_LIMIT_CHATS": "1000/minute",
+        "RATE_LIMIT_CHATS_PER_EMAIL": "1000/minute",
         "PYTHONPATH": str(ROOT),
         "PYTHONUNBUFFERED": "1",
     })

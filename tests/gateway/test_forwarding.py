@@ -130,3 +130,25 @@ def test_guest_grants_become_scoped_guest_tokens(gateway_factory, serve):
     assert client.get("/api/v1/referrals/me", headers=headers).status_code == 403
     tampered = body["guest_token"][:-3] + ("AAA" if not body["guest_token"].endswith("AAA") else "BBB")
     assert client.get("/api/v1/tickets/12345678", headers={"Authorization": f"Bearer {tampered}"}).status_code == 401
+
+
+def test_starting_chats_is_rate_limited_per_address_and_email(gateway_factory, serve):
+    fake = Flask("chats")
+    started = []
+
+    @fake.post("/api/v1/chats")
+    def start():
+        started.append(1)
+        return jsonify({"chat": {"id": len(started)}}), 201
+
+    app = gateway_factory(SERVICE_URLS={"tickets": serve(fake)}, RATE_LIMIT_CHATS="5/hour",
+                          RATE_LIMIT_CHATS_PER_EMAIL="2/hour")
+    client = app.test_client()
+    for _ in range(2):
+        assert client.post("/api/v1/chats", json={"message": "hi", "email": "g@example.com"}).status_code == 201
+    limited = client.post("/api/v1/chats", json={"message": "hi", "email": "G@example.com"})
+    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
+    # Every attempt counts against the address, the refused one included: two more get through.
+    assert [client.post("/api/v1/chats", json={"message": "hi", "email": f"other{i}@example.com"}).status_code
+            for i in range(3)] == [201, 201, 429]
+    assert len(started) == 4

@@ -1,0 +1,31 @@
+"""Starting a live chat needs no account, and each chat can become a ticket and an
+email: it is rate limited per client address and per email before it is forwarded."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, request
+
+from shared.config import env_str
+from services.gateway.extensions import limiter
+from services.gateway.proxy import proxy
+
+blp = Blueprint("chats", __name__)
+
+
+@blp.record_once
+def _settings(state) -> None:
+    state.app.config.setdefault("RATE_LIMIT_CHATS", env_str("RATE_LIMIT_CHATS", "30/hour"))
+    state.app.config.setdefault("RATE_LIMIT_CHATS_PER_EMAIL", env_str("RATE_LIMIT_CHATS_PER_EMAIL", "10/hour"))
+
+
+def chat_email_key() -> str:
+    body = request.get_json(silent=True, cache=True)
+    email = body.get("email") if isinstance(body, dict) else None
+    return f"chat-email:{str(email).strip().lower()[:254]}" if email else "chat-email:-"
+
+
+@blp.post("/api/v1/chats")
+@limiter.limit(lambda: current_app.config["RATE_LIMIT_CHATS"])
+@limiter.limit(lambda: current_app.config["RATE_LIMIT_CHATS_PER_EMAIL"], key_func=chat_email_key)
+def start_chat():
+    """Forwarded like any other path once the limits allow it."""
+    return proxy("chats")
