@@ -125,7 +125,7 @@ def caller_for(account: Account) -> Caller:
     name = account.display_name or account.email.split("@")[0]
     return Caller(kind="user", user_id=account.id, role=account.role, email=account.email, name=name,
                   locale=account.locale, tier=account.tier, department=account.department,
-                  parent_id=account.parent_id)
+                  parent_id=account.parent_id, roles=tuple(r for r in (account.roles or "").split(",") if r))
 
 
 def user_dict(account: Account) -> dict:

@@ -11,7 +11,8 @@ from services.gateway.models import Account, OutboxMessage, db
 from shared.outbox import Outbox
 
 
-def create_agent(email: str, password: str, tier: str, department: str | None, name: str | None) -> Account:
+def create_agent(email: str, password: str, tier: str, department: str | None, name: str | None,
+                 editor: bool = False) -> Account:
     settings = config.settings()
     init_database(settings["DATABASE_URL"], settings["RUN_MIGRATIONS"])
     accounts.configure_hasher(settings["PASSWORD_HASH_MEMORY_KIB"], settings["PASSWORD_HASH_TIME_COST"])
@@ -21,10 +22,15 @@ def create_agent(email: str, password: str, tier: str, department: str | None, n
             existing.role, existing.tier, existing.department = "agent", tier, department
             existing.password_hash = accounts.hasher().hash(password)
             existing.display_name = name or existing.display_name
+            existing.roles = "editor" if editor else ""
             existing.save()
             return existing
-        return accounts.create_account(Outbox(OutboxMessage, config.SERVICE), email=email, password=password,
-                                       role="agent", tier=tier, department=department, display_name=name)
+        account = accounts.create_account(Outbox(OutboxMessage, config.SERVICE), email=email, password=password,
+                                          role="agent", tier=tier, department=department, display_name=name)
+        if editor:
+            account.roles = "editor"
+            account.save()
+        return account
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,12 +43,13 @@ def main(argv: list[str] | None = None) -> int:
     agent.add_argument("--tier", default="standard", choices=["standard", "senior"])
     agent.add_argument("--department", default=None)
     agent.add_argument("--name", default=None)
+    agent.add_argument("--editor", action="store_true", help="may write and publish help articles")
     args = parser.parse_args(argv)
     if len(args.password) < 8:
         parser.error("the password needs at least 8 characters")
-    account = create_agent(args.email, args.password, args.tier, args.department or None, args.name)
+    account = create_agent(args.email, args.password, args.tier, args.department or None, args.name, args.editor)
     print(f"agent {account.email} (id {account.id}, tier {account.tier}, "
-          f"department {account.department or '-'}) is ready")
+          f"department {account.department or '-'}{', editor' if args.editor else ''}) is ready")
     return 0
 
 

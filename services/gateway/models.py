@@ -29,6 +29,7 @@ class Account(BaseModel):
     region = peewee.CharField(max_length=2, null=True)
     referral_code = peewee.CharField(max_length=32, null=True)  # the code it registered with
     parent = peewee.ForeignKeyField("self", null=True, backref="sub_accounts", on_delete="CASCADE")
+    roles = peewee.CharField(max_length=200, default="")  # extra agent roles, comma-separated: "editor"
     created_at = peewee.DateTimeField(default=clock.now)
 
 

@@ -41,9 +41,19 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from services.tickets.agent_api import blp as agent_blp
     from services.tickets.api import blp as customer_blp
+    from services.tickets.guest_api import blp as guest_blp
+    from services.tickets.chat_api import agent_blp as agent_chat_blp
+    from services.tickets.chat_api import blp as chat_blp
+    from services.tickets.help_api import blp as help_blp
+    from services.tickets.help_editor_api import blp as help_editor_blp
 
     api.register_blueprint(customer_blp)
     api.register_blueprint(agent_blp)
+    api.register_blueprint(guest_blp)
+    api.register_blueprint(help_blp)
+    api.register_blueprint(help_editor_blp)
+    api.register_blueprint(chat_blp)
+    api.register_blueprint(agent_chat_blp)
     return app
 
 

@@ -1,0 +1,132 @@
+"""The guests' endpoints: open a ticket without an account, then open it again from
+the emailed link with a one-time code sent to the email the link is bound to."""
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import current_app, request
+from flask.views import MethodView
+from marshmallow import fields, validate
+
+from shared import otp
+from shared.config import env_int, secret
+from shared.web import Blueprint, load_body
+from services.tickets import guest_verification, schemas, workflow
+from services.tickets.api import checked_files
+from services.tickets.app import attachment_store, outbox
+from services.tickets.models import db
+
+blp = Blueprint("guest_tickets", __name__, url_prefix="/api/v1/guest",
+                description="Guests: tickets without an account, opened from an emailed link with a one-time code")
+
+
+@blp.record_once
+def _settings(state) -> None:
+    # The tickets service's own guest settings, kept beside the endpoints that use them.
+    state.app.config.setdefault("GUEST_CODE_PEPPER", secret("GUEST_CODE_PEPPER"))
+    state.app.config.setdefault("GUEST_SESSION_TTL_SECONDS", env_int("GUEST_SESSION_TTL_SECONDS", 24 * 3600))
+
+
+class LinkSchema(schemas.StrictSchema):
+    t = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class SessionSchema(LinkSchema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=20))
+
+
+class GuestTicketCreatedOut(ma.Schema):
+    number = fields.String()
+    status = fields.String()
+
+
+class CodeSentOut(ma.Schema):
+    expires_in = fields.Integer(metadata={"description": "Seconds the code stays valid"})
+    resend_after = fields.Integer(metadata={"description": "Seconds before another code may be sent"})
+
+
+class GuestSessionOut(ma.Schema):
+    """What the guest gets from the gateway: `guest_token`, `expires_in` and the guest cookie."""
+
+    ticket_number = fields.String()
+    guest_token = fields.String(metadata={"description": "Signed by the gateway: `Authorization: Bearer` "
+                                                         "for this one ticket (also set as an HttpOnly cookie)"})
+    expires_in = fields.Integer(metadata={"description": "Seconds the guest session lasts (24 hours)"})
+    guest_grant = fields.Dict(data_key="_guest_grant", metadata={
+        "description": "Between the service and the gateway only: the gateway replaces it with the token"})
+
+
+def guest_locale(fields_: dict) -> str:
+    """The language of the guest's emails: the form's choice, else the browser's."""
+    if fields_.get("locale"):
+        return fields_["locale"]
+    for tag in request.accept_languages.values():
+        tag = tag.lower()
+        if tag.startswith("zh"):
+            return "zh-Hant"
+        if tag[:2] in ("en", "es"):
+            return tag[:2]
+    return "en"
+
+
+def pepper() -> str:
+    return current_app.config["GUEST_CODE_PEPPER"]
+
+
+def linked_ticket(number: str, token: str):
+    return guest_verification.linked_ticket(number, token, current_app.config["GUEST_LINK_SECRET"])
+
+
+@blp.route("/tickets")
+class GuestTickets(MethodView):
+    @blp.doc(requestBody={"content": {
+        "application/json": {"schema": schemas.GuestTicketCreateSchema},
+        "multipart/form-data": {"schema": schemas.GuestTicketCreateSchema}}})
+    @blp.response(201, GuestTicketCreatedOut)
+    def post(self):
+        """Open a ticket as a guest; an email with the ticket's link goes to `email`.
+
+        Same fields, validation and duplicate rule as a customer's ticket. The
+        answer names no other ticket, since anyone may type any email here.
+        """
+        fields_, files = load_body(schemas.GuestTicketCreateSchema())
+        checked = checked_files(files)
+        requester = workflow.Requester("guest", fields_["email"].strip().lower(), locale=guest_locale(fields_))
+        with db.atomic():
+            ticket, _similar = workflow.create_ticket(outbox(), attachment_store(), requester, fields_, checked)
+        return {"number": ticket.number, "status": ticket.status}
+
+
+@blp.route("/tickets/<string:number>/verification-code")
+class VerificationCode(MethodView):
+    @blp.arguments(LinkSchema)
+    @blp.response(202, CodeSentOut)
+    def post(self, fields_, number):
+        """Email a 6-digit code to the address the link `t` is bound to (never to another).
+
+        403 `invalid_link`, 410 `link_expired`; 429 `code_recently_sent` (one a
+        minute), `too_many_codes` (five an hour) or `verification_locked`.
+        """
+        with db.atomic():
+            ticket = linked_ticket(number, fields_["t"])
+            guest_verification.request_code(outbox(), ticket, pepper())
+        return {"expires_in": int(otp.CODE_LIFETIME.total_seconds()), "resend_after": 60}
+
+
+@blp.route("/tickets/<string:number>/session")
+class GuestSession(MethodView):
+    @blp.arguments(SessionSchema)
+    @blp.response(200, GuestSessionOut)
+    def post(self, fields_, number):
+        """Trade the link and a right code for a guest session on this one ticket (24 hours).
+
+        400 `invalid_code` with `details.attempts_left`; after five wrong tries 429
+        `verification_locked` for 15 minutes, even with the right code.
+        """
+        with db.atomic():
+            ticket = linked_ticket(number, fields_["t"])
+            result = guest_verification.check_code(ticket, fields_["code"], pepper())
+        # A wrong try is committed above before it is reported, so it counts.
+        if not result.verified:
+            raise otp.wrong_code_error(result.attempts_left)
+        ttl = current_app.config["GUEST_SESSION_TTL_SECONDS"]
+        return {"ticket_number": ticket.number, "guest_grant": guest_verification.session_grant(ticket, ttl)}

@@ -1,0 +1,100 @@
+"""The help center's public endpoints: ranked search, articles, suggestions for a
+ticket being written, and "was this helpful?" votes. Open to everyone, logged in or not.
+
+Registering this blueprint also inserts the shipped articles that the database
+lacks (`HELP_SEED_ARTICLES`, on by default), so every start brings new ones in."""
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from shared.config import env_bool
+from shared.web import Blueprint, current_caller, load_query
+from services.tickets import help_articles
+from services.tickets.help_models import DEFAULT_LOCALE
+from services.tickets.help_seed import seed_missing_articles
+from services.tickets.help_schemas import (ArticleOut, ArticlePageOut, ArticleQuery, ArticleSearchQuery,
+                                           SuggestionQuery, VoteOut, VoteSchema)
+from services.tickets.help_text import guess_locale, normalize_locale
+from services.tickets.models import db
+
+blp = Blueprint("help", __name__, url_prefix="/api/v1/help", description="The help center")
+
+
+@blp.record_once
+def _seed_on_start(state) -> None:
+    state.app.config.setdefault("HELP_SEED_ARTICLES", env_bool("HELP_SEED_ARTICLES", True))
+    if state.app.config["HELP_SEED_ARTICLES"]:
+        with db.connection_context():
+            seed_missing_articles()
+
+
+def reader_locale(requested: str | None, text: str | None = None) -> str:
+    """The language asked for, else the question's own language, else the caller's."""
+    if requested:
+        return requested
+    fallback = normalize_locale(current_caller().locale) or DEFAULT_LOCALE
+    return guess_locale(text, fallback) if text else fallback
+
+
+def page_of(items: list, limit: int, cursor: str | None) -> tuple[list, str | None]:
+    start = int(cursor or 0)
+    end = start + limit
+    return items[start:end], (str(end) if end < len(items) else None)
+
+
+def found_dicts(found: list[help_articles.Found]) -> list[dict]:
+    rows = help_articles.articles_dicts([(f.article, f.translation) for f in found])
+    return [dict(row, score=round(f.score, 4)) for row, f in zip(rows, found, strict=True)]
+
+
+@blp.route("/articles")
+class Articles(MethodView):
+    @blp.response(200, ArticlePageOut)
+    @blp.doc(parameters=[{"in": "query", "name": name, "schema": {"type": "string"}}
+                         for name in ("q", "category", "locale", "limit", "cursor")])
+    def get(self):
+        """Published articles: ranked by relevance to `q`, or all of them (of a category) by title."""
+        args = load_query(ArticleSearchQuery())
+        locale = reader_locale(args["locale"], args["q"])
+        if args["q"] is None:
+            pairs, next_cursor = page_of(help_articles.browse(locale, args["category"]), args["limit"], args["cursor"])
+            return {"items": help_articles.articles_dicts(pairs), "next_cursor": next_cursor}
+        found, next_cursor = page_of(help_articles.search(args["q"], locale, args["category"]), args["limit"],
+                                     args["cursor"])
+        return {"items": found_dicts(found), "next_cursor": next_cursor}
+
+
+@blp.route("/articles/<string:slug>")
+class Article(MethodView):
+    @blp.response(200, ArticleOut)
+    @blp.doc(parameters=[{"in": "query", "name": "locale", "schema": {"type": "string"}}])
+    def get(self, slug):
+        """One published article, in `locale` where written, otherwise in English."""
+        args = load_query(ArticleQuery())
+        article = help_articles.published(slug)
+        return help_articles.article_dict(article, help_articles.translation_for(article, reader_locale(args["locale"])))
+
+
+@blp.route("/suggestions")
+class Suggestions(MethodView):
+    @blp.response(200, ArticlePageOut)
+    @blp.doc(parameters=[{"in": "query", "name": name, "schema": {"type": "string"}}
+                         for name in ("text", "locale", "limit")])
+    def get(self):
+        """The articles likely to answer a ticket being written (`text`: its subject and description)."""
+        args = load_query(SuggestionQuery())
+        found = help_articles.search(args["text"], reader_locale(args["locale"], args["text"]))
+        return {"items": found_dicts(found[:args["limit"]]), "next_cursor": None}
+
+
+@blp.route("/articles/<string:slug>/votes")
+class Votes(MethodView):
+    @blp.arguments(VoteSchema)
+    @blp.response(201, VoteOut)
+    def post(self, fields, slug):
+        """"Was this helpful?": one vote per logged-in person or guest (a new vote replaces theirs)."""
+        with db.atomic():
+            article = help_articles.published(slug)
+            vote = help_articles.vote(article, current_caller(), fields["helpful"],
+                                      reader_locale(fields["locale"]))
+        return {"slug": article.slug, "helpful": vote.helpful}

@@ -1,0 +1,262 @@
+"""What happens to help articles: writing, publishing, finding (ranked full-text
+search with a fallback to English), showing (sanitised), and "was this helpful?"."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import nh3
+import peewee
+
+from shared import clock
+from shared.errors import ApiError, not_found
+from shared.internal_auth import Caller
+from services.tickets import help_text
+from services.tickets.help_models import CATEGORIES, DEFAULT_LOCALE, LOCALES, HelpArticle, HelpTranslation, HelpVote
+from services.tickets.help_search import index_for
+from services.tickets.models import db
+
+BODY_TAGS = {"p", "br", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "b", "i", "a", "code", "blockquote"}
+BODY_ATTRIBUTES = {"a": {"href", "title"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+SUMMARY_CHARS = 200
+
+
+@dataclass(frozen=True)
+class Found:
+    """An article that a search found, in the language it is shown in."""
+
+    article: HelpArticle
+    translation: HelpTranslation
+    score: float
+    coverage: float  # how much of the question it matches, 0..1
+
+
+def search_index():
+    return index_for(db.obj)
+
+
+def sanitize(body: str) -> str:
+    """An article body as it may be shown: a small set of tags, no script, safe links."""
+    return nh3.clean(body, tags=BODY_TAGS, attributes=BODY_ATTRIBUTES, url_schemes=URL_SCHEMES,
+                     link_rel="noopener noreferrer nofollow")
+
+
+def translation_for(article: HelpArticle, locale: str) -> HelpTranslation:
+    """The article in `locale`, or in English when it is not written in that language."""
+    rows = {t.locale: t for t in article.translations}
+    return rows.get(locale) or rows[DEFAULT_LOCALE]
+
+
+def published(slug: str) -> HelpArticle:
+    article = HelpArticle.get_or_none((HelpArticle.slug == slug) & (HelpArticle.status == "published"))
+    if article is None:
+        raise not_found("article")
+    return article
+
+
+def any_article(slug: str) -> HelpArticle:
+    article = HelpArticle.get_or_none(HelpArticle.slug == slug)
+    if article is None:
+        raise not_found("article")
+    return article
+
+
+def written_locales(article_ids: list[int]) -> dict[int, list[str]]:
+    """The languages each article is written in, in the order of LOCALES."""
+    locales: dict[int, list[str]] = {article_id: [] for article_id in article_ids}
+    if article_ids:
+        rows = (HelpTranslation.select(HelpTranslation.article, HelpTranslation.locale)
+                .where(HelpTranslation.article.in_(article_ids)).tuples())
+        for article_id, locale in rows:
+            locales[article_id].append(locale)
+    return {article_id: sorted(found, key=LOCALES.index) for article_id, found in locales.items()}
+
+
+def article_dict(article: HelpArticle, translation: HelpTranslation, locales: list[str] | None = None) -> dict:
+    """An article as readers see it; `locales` (the languages it is written in) saves a query."""
+    text = help_text.html_to_text(translation.body)
+    if locales is None:
+        locales = written_locales([article.id])[article.id]
+    return {
+        "slug": article.slug, "title": translation.title, "category": article.category,
+        "locale": translation.locale, "body": sanitize(translation.body),
+        "summary": text if len(text) <= SUMMARY_CHARS else text[:SUMMARY_CHARS].rsplit(" ", 1)[0] + "…",
+        "available_locales": locales,
+        "updated_at": clock.isoformat(max(article.updated_at, translation.updated_at)),
+    }
+
+
+def articles_dicts(pairs: list[tuple[HelpArticle, HelpTranslation]]) -> list[dict]:
+    locales = written_locales([article.id for article, _ in pairs])
+    return [article_dict(article, translation, locales[article.id]) for article, translation in pairs]
+
+
+def editor_dict(article: HelpArticle, votes: dict | None = None) -> dict:
+    """The agents' view: every translation, the state, and the votes (`votes` saves a query)."""
+    translations = sorted(article.translations, key=lambda t: LOCALES.index(t.locale))
+    english = next(t for t in translations if t.locale == DEFAULT_LOCALE)
+    data = article_dict(article, english, [t.locale for t in translations])
+    data.update(
+        status=article.status, origin=article.origin, created_at=clock.isoformat(article.created_at),
+        published_at=clock.isoformat(article.published_at),
+        votes=votes if votes is not None else vote_counts([article.id])[article.id],
+        translations={t.locale: {"title": t.title, "keywords": t.keywords, "body": sanitize(t.body),
+                                 "updated_at": clock.isoformat(t.updated_at)} for t in translations},
+    )
+    return data
+
+
+# -- finding ---------------------------------------------------------------------------------------
+
+def search(text: str, locale: str, category: str | None = None) -> list[Found]:
+    """Published articles that answer `text`, best first: those written in `locale`,
+    then English-only articles that an English reading of the question finds."""
+    found = _ranked(help_text.analyze(text, locale), category)
+    if locale != DEFAULT_LOCALE:
+        seen = {f.article.id for f in found}
+        english = _ranked(help_text.analyze(text, DEFAULT_LOCALE), category, missing_locale=locale)
+        found += [f for f in english if f.article.id not in seen]
+    return found
+
+
+def _ranked(query: help_text.Query, category: str | None, missing_locale: str | None = None) -> list[Found]:
+    if not query.terms:
+        return []
+    hits = {hit.translation_id: hit for hit in search_index().search(query)}
+    if not hits:
+        return []
+    rows = (HelpTranslation.select(HelpTranslation, HelpArticle).join(HelpArticle)
+            .where(HelpTranslation.id.in_(list(hits)) & (HelpArticle.status == "published")))
+    if category:
+        rows = rows.where(HelpArticle.category == category)
+    if missing_locale:
+        written = HelpTranslation.select(HelpTranslation.article).where(HelpTranslation.locale == missing_locale)
+        rows = rows.where(HelpArticle.id.not_in(written))
+    found = [Found(row.article, row, hits[row.id].score, query.coverage(hits[row.id].matched)) for row in rows]
+    found.sort(key=lambda f: (-f.score, f.translation.title))
+    return found
+
+
+def browse(locale: str, category: str | None = None) -> list[tuple[HelpArticle, HelpTranslation]]:
+    """Every published article (of a category), in `locale` where written, by category then title."""
+    query = HelpArticle.select().where(HelpArticle.status == "published")
+    if category:
+        query = query.where(HelpArticle.category == category)
+    articles = list(query)
+    translations: dict[int, dict[str, HelpTranslation]] = {}
+    if articles:
+        for row in HelpTranslation.select().where(HelpTranslation.article.in_([a.id for a in articles])):
+            translations.setdefault(row.article_id, {})[row.locale] = row
+    pairs = []
+    for article in articles:
+        rows = translations.get(article.id, {})
+        chosen = rows.get(locale) or rows.get(DEFAULT_LOCALE)
+        if chosen is not None:
+            pairs.append((article, chosen))
+    pairs.sort(key=lambda pair: (CATEGORIES.index(pair[0].category), pair[1].title.lower()))
+    return pairs
+
+
+# -- votes -----------------------------------------------------------------------------------------
+
+def voter_key(caller: Caller) -> str | None:
+    """One vote per person we can tell apart; anonymous readers each add one."""
+    if caller.kind == "user" and caller.user_id is not None:
+        return f"user:{caller.user_id}"
+    if caller.kind == "guest" and caller.email:
+        return f"guest:{caller.email.lower()}"
+    return None
+
+
+def vote(article: HelpArticle, caller: Caller, helpful: bool, locale: str) -> HelpVote:
+    """Record (or change) the caller's vote on an article."""
+    key = voter_key(caller)
+    now = clock.now()
+    if key is not None:
+        existing = HelpVote.get_or_none((HelpVote.article == article) & (HelpVote.voter == key))
+        if existing is not None:
+            existing.helpful, existing.locale, existing.updated_at = helpful, locale, now
+            existing.save()
+            return existing
+    try:
+        with db.atomic():
+            return HelpVote.create(article=article, voter=key, helpful=helpful, locale=locale,
+                                   created_at=now, updated_at=now)
+    except peewee.IntegrityError:
+        # The same person's first vote, twice at once: the later one wins.
+        HelpVote.update(helpful=helpful, locale=locale, updated_at=now).where(
+            (HelpVote.article == article) & (HelpVote.voter == key)).execute()
+        return HelpVote.get((HelpVote.article == article) & (HelpVote.voter == key))
+
+
+def vote_counts(article_ids: list[int]) -> dict[int, dict]:
+    counts = {article_id: {"helpful": 0, "not_helpful": 0} for article_id in article_ids}
+    if not article_ids:
+        return counts
+    rows = (HelpVote.select(HelpVote.article, HelpVote.helpful, peewee.fn.COUNT(HelpVote.id).alias("n"))
+            .where(HelpVote.article.in_(article_ids)).group_by(HelpVote.article, HelpVote.helpful).tuples())
+    for article_id, helpful, n in rows:
+        counts[article_id]["helpful" if helpful else "not_helpful"] = n
+    return counts
+
+
+# -- writing ---------------------------------------------------------------------------------------
+
+def save_translation(article: HelpArticle, locale: str, fields: dict, *, new: bool = False) -> HelpTranslation:
+    """Write one language of an article and bring the search index up to date."""
+    values = {"title": fields["title"].strip(), "body": fields["body"], "keywords": fields.get("keywords") or "",
+              "updated_at": clock.now()}
+    translation = None if new else HelpTranslation.get_or_none((HelpTranslation.article == article)
+                                                               & (HelpTranslation.locale == locale))
+    if translation is None:
+        translation = HelpTranslation.create(article=article, locale=locale, **values)
+    else:
+        for key, value in values.items():
+            setattr(translation, key, value)
+        translation.save()
+    search_index().index(translation, new=new)
+    return translation
+
+
+def create_article(fields: dict, author: Caller | None, *, status: str = "draft",
+                   origin: str = "editor") -> HelpArticle:
+    if DEFAULT_LOCALE not in fields["translations"]:
+        raise ApiError(400, "validation_error", "Some fields are missing or invalid.",
+                       {"fields": {"translations": ["Write the English version first; other languages fall back to it."]}})
+    if HelpArticle.select().where(HelpArticle.slug == fields["slug"]).exists():
+        raise ApiError(409, "slug_taken", "An article with this slug already exists.", {"slug": fields["slug"]})
+    now = clock.now()
+    author_id = author.user_id if author else None
+    try:
+        with db.atomic():
+            article = HelpArticle.create(slug=fields["slug"], category=fields["category"], status=status,
+                                         origin=origin, created_by=author_id, updated_by=author_id,
+                                         created_at=now, updated_at=now,
+                                         published_at=now if status == "published" else None)
+    except peewee.IntegrityError:
+        raise ApiError(409, "slug_taken", "An article with this slug already exists.",
+                       {"slug": fields["slug"]}) from None
+    for locale, translation in fields["translations"].items():
+        save_translation(article, locale, translation, new=True)
+    return article
+
+
+def update_article(article: HelpArticle, fields: dict, author: Caller) -> HelpArticle:
+    if fields.get("category"):
+        article.category = fields["category"]
+    for locale, translation in (fields.get("translations") or {}).items():
+        save_translation(article, locale, translation)
+    article.updated_by = author.user_id
+    article.updated_at = clock.now()
+    article.save()
+    return article
+
+
+def set_status(article: HelpArticle, status: str, author: Caller) -> HelpArticle:
+    if status == "published" and article.status != "published":
+        article.published_at = clock.now()
+    article.status = status
+    article.updated_by = author.user_id
+    article.updated_at = clock.now()
+    article.save()
+    return article

@@ -1,0 +1,100 @@
+"""The agents' side of the help center: every article with its drafts and votes;
+agents with the editor role write, edit and publish."""
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from shared.errors import ApiError
+from shared.web import Blueprint, current_caller, load_body, load_query
+from services.tickets import help_articles
+from services.tickets.help_api import page_of
+from services.tickets.help_models import CATEGORIES, HelpArticle
+from services.tickets.help_schemas import (ArticleCreateSchema, ArticleUpdateSchema, EditorArticleOut,
+                                           EditorArticlePageOut, EditorListQuery)
+from services.tickets.models import db
+
+blp = Blueprint("help_editor", __name__, url_prefix="/api/v1/agent/help",
+                description="Agents: help articles, drafts and votes")
+
+EDITOR_ROLE = "editor"
+
+
+@blp.before_request
+def _agents_only():
+    if not current_caller().is_agent:
+        raise ApiError(403, "forbidden", "This is for support agents.")
+
+
+def require_editor():
+    caller = current_caller()
+    if EDITOR_ROLE not in caller.roles:
+        raise ApiError(403, "forbidden", "Only agents with the editor role write help articles.")
+    return caller
+
+
+@blp.route("/articles")
+class EditorArticles(MethodView):
+    @blp.response(200, EditorArticlePageOut)
+    def get(self):
+        """Every article, drafts included, with its translations and vote counts."""
+        args = load_query(EditorListQuery())
+        query = HelpArticle.select()
+        if args["status"]:
+            query = query.where(HelpArticle.status == args["status"])
+        if args["category"]:
+            query = query.where(HelpArticle.category == args["category"])
+        articles = sorted(query, key=lambda a: (CATEGORIES.index(a.category), a.slug))
+        rows, next_cursor = page_of(articles, args["limit"], args["cursor"])
+        votes = help_articles.vote_counts([article.id for article in rows])
+        return {"items": [help_articles.editor_dict(article, votes[article.id]) for article in rows],
+                "next_cursor": next_cursor}
+
+    @blp.doc(requestBody={"content": {"application/json": {"schema": ArticleCreateSchema}}})
+    @blp.response(201, EditorArticleOut)
+    def post(self):
+        """Write a new article (a draft); English is required, other languages fall back to it."""
+        editor = require_editor()
+        fields, _ = load_body(ArticleCreateSchema(), allow_multipart=False)
+        with db.atomic():
+            article = help_articles.create_article(fields, editor)
+        return help_articles.editor_dict(article)
+
+
+@blp.route("/articles/<string:slug>")
+class EditorArticle(MethodView):
+    @blp.response(200, EditorArticleOut)
+    def get(self, slug):
+        """One article as the editors see it."""
+        return help_articles.editor_dict(help_articles.any_article(slug))
+
+    @blp.doc(requestBody={"content": {"application/json": {"schema": ArticleUpdateSchema}}})
+    @blp.response(200, EditorArticleOut)
+    def put(self, slug):
+        """Change the category, or write or rewrite some languages (the others stay as they are)."""
+        editor = require_editor()
+        fields, _ = load_body(ArticleUpdateSchema(), allow_multipart=False)
+        with db.atomic():
+            article = help_articles.update_article(help_articles.any_article(slug), fields, editor)
+        return help_articles.editor_dict(article)
+
+
+@blp.route("/articles/<string:slug>/publish")
+class Publish(MethodView):
+    @blp.response(200, EditorArticleOut)
+    def post(self, slug):
+        """Show the article in the help center."""
+        editor = require_editor()
+        with db.atomic():
+            article = help_articles.set_status(help_articles.any_article(slug), "published", editor)
+        return help_articles.editor_dict(article)
+
+
+@blp.route("/articles/<string:slug>/unpublish")
+class Unpublish(MethodView):
+    @blp.response(200, EditorArticleOut)
+    def post(self, slug):
+        """Take the article back to draft."""
+        editor = require_editor()
+        with db.atomic():
+            article = help_articles.set_status(help_articles.any_article(slug), "draft", editor)
+        return help_articles.editor_dict(article)

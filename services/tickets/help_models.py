@@ -1,0 +1,63 @@
+"""The help center's tables: articles, their translations, and "was this helpful?" votes.
+
+The search index lives beside them and is not a peewee model: FTS5 virtual tables
+on SQLite, a `search_vector` tsvector column with a GIN index on PostgreSQL (both
+made by migration 0003 and kept up to date by `help_search`).
+"""
+from __future__ import annotations
+
+import peewee
+
+from shared import clock
+from services.tickets.models import BaseModel
+
+CATEGORIES = ("account_security", "deposits_withdrawals", "fees_limits", "wallet", "troubleshooting",
+              "video_verification", "referral_program")
+LOCALES = ("en", "es", "zh-Hant")
+DEFAULT_LOCALE = "en"
+STATUSES = ("draft", "published")
+
+
+class HelpArticle(BaseModel):
+    slug = peewee.CharField(max_length=80, unique=True)
+    category = peewee.CharField(max_length=40, index=True)
+    status = peewee.CharField(max_length=12, default="draft")
+    origin = peewee.CharField(max_length=10, default="editor")  # editor | shipped (the seed)
+    created_by = peewee.IntegerField(null=True)
+    updated_by = peewee.IntegerField(null=True)
+    created_at = peewee.DateTimeField(default=clock.now)
+    updated_at = peewee.DateTimeField(default=clock.now)
+    published_at = peewee.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "help_article"
+
+
+class HelpTranslation(BaseModel):
+    article = peewee.ForeignKeyField(HelpArticle, backref="translations", on_delete="CASCADE")
+    locale = peewee.CharField(max_length=10)
+    title = peewee.CharField(max_length=200)
+    keywords = peewee.CharField(max_length=500, default="")  # search terms people use, not shown
+    body = peewee.TextField()  # restricted HTML, sanitised again whenever shown
+    updated_at = peewee.DateTimeField(default=clock.now)
+
+    class Meta:
+        table_name = "help_translation"
+        indexes = ((("article", "locale"), True), (("locale",), False))
+
+
+class HelpVote(BaseModel):
+    article = peewee.ForeignKeyField(HelpArticle, backref="votes", on_delete="CASCADE")
+    voter = peewee.CharField(max_length=300, null=True)  # "user:<id>", "guest:<email>", or null (anonymous)
+    helpful = peewee.BooleanField()
+    locale = peewee.CharField(max_length=10, default=DEFAULT_LOCALE)
+    created_at = peewee.DateTimeField(default=clock.now)
+    updated_at = peewee.DateTimeField(default=clock.now)
+
+    class Meta:
+        table_name = "help_vote"
+        # NULL voters (anonymous) never collide: both databases treat NULLs as distinct.
+        indexes = ((("article", "voter"), True),)
+
+
+HELP_MODELS = [HelpArticle, HelpTranslation, HelpVote]

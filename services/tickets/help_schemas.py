@@ -1,0 +1,224 @@
+"""Request and response schemas of the help center and the live chat."""
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from services.tickets.help_models import CATEGORIES, LOCALES, STATUSES
+from services.tickets.help_text import normalize_locale
+from services.tickets.schemas import MessageOut, StrictSchema
+
+MAX_QUERY = 200  # a search box question
+MAX_SUGGESTION_TEXT = 2000  # the subject and the start of a ticket being written
+MAX_CHAT_MESSAGE = 4000
+SLUG = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="Lower-case letters, digits and single hyphens.")
+CURSOR = validate.Regexp(r"^\d{1,6}$", error="Not a valid cursor.")
+
+
+class Locale(fields.String):
+    """A supported language: en, es or zh-Hant (regional forms such as es-MX or zh-TW are accepted)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        locale = normalize_locale(super()._deserialize(value, attr, data, **kwargs))
+        if locale is None:
+            raise ma.ValidationError(f"Unknown language; use one of {', '.join(LOCALES)}.")
+        return locale
+
+
+class SearchText(fields.String):
+    """Text to search with: not blank, not longer than `max_length`."""
+
+    def __init__(self, max_length: int, **kwargs):
+        super().__init__(validate=validate.Length(max=max_length,
+                                                  error=f"At most {max_length} characters."), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not text.strip():
+            raise ma.ValidationError("Type something to search for.")
+        return text.strip()
+
+
+class JsonBoolean(fields.Boolean):
+    """JSON `true` or `false` only: not "yes", not 1."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class NoMarkup(validate.Validator):
+    def __call__(self, value: str) -> str:
+        if "<" in value or ">" in value:
+            raise ma.ValidationError("Titles are plain text; remove the < and > characters.")
+        return value
+
+
+class ArticleSearchQuery(ma.Schema):
+    q = SearchText(MAX_QUERY, load_default=None)
+    category = fields.String(load_default=None, validate=validate.OneOf(CATEGORIES))
+    locale = Locale(load_default=None)
+    limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=50))
+    cursor = fields.String(load_default=None, validate=CURSOR)
+
+
+class ArticleQuery(ma.Schema):
+    locale = Locale(load_default=None)
+
+
+class SuggestionQuery(ma.Schema):
+    text = SearchText(MAX_SUGGESTION_TEXT, required=True)
+    locale = Locale(load_default=None)
+    limit = fields.Integer(load_default=3, validate=validate.Range(min=1, max=10))
+
+
+class VoteSchema(StrictSchema):
+    helpful = JsonBoolean(required=True)
+    locale = Locale(load_default=None)
+
+
+class TranslationIn(StrictSchema):
+    title = fields.String(required=True, validate=[validate.Length(min=3, max=200), NoMarkup()])
+    body = fields.String(required=True, validate=validate.Length(min=1, max=50_000))
+    keywords = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class Translations(fields.Dict):
+    def __init__(self, **kwargs):
+        super().__init__(keys=fields.String(validate=validate.OneOf(LOCALES)), values=fields.Nested(TranslationIn),
+                         **kwargs)
+
+
+class ArticleCreateSchema(StrictSchema):
+    slug = fields.String(required=True, validate=[validate.Length(min=3, max=80), SLUG])
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    translations = Translations(required=True, validate=validate.Length(min=1))
+
+
+class ArticleUpdateSchema(StrictSchema):
+    category = fields.String(load_default=None, validate=validate.OneOf(CATEGORIES))
+    translations = Translations(load_default=None)
+
+    @ma.validates_schema
+    def _something(self, data, **_):
+        if not data.get("category") and not data.get("translations"):
+            raise ma.ValidationError("Change the category or a translation.", "_schema")
+
+
+class EditorListQuery(ma.Schema):
+    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
+    category = fields.String(load_default=None, validate=validate.OneOf(CATEGORIES))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=100))
+    cursor = fields.String(load_default=None, validate=CURSOR)
+
+
+class ArticleOut(ma.Schema):
+    slug = fields.String()
+    title = fields.String()
+    category = fields.String()
+    locale = fields.String()
+    body = fields.String(metadata={"description": "Sanitised HTML"})
+    summary = fields.String()
+    available_locales = fields.List(fields.String())
+    updated_at = fields.String()
+
+
+class FoundArticleOut(ArticleOut):
+    score = fields.Float(metadata={"description": "Relevance to `q` (higher is better); absent when browsing"})
+
+
+class ArticlePageOut(ma.Schema):
+    items = fields.List(fields.Nested(FoundArticleOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class VoteCountsOut(ma.Schema):
+    helpful = fields.Integer()
+    not_helpful = fields.Integer()
+
+
+class TranslationOut(ma.Schema):
+    title = fields.String()
+    keywords = fields.String()
+    body = fields.String()
+    updated_at = fields.String()
+
+
+class EditorArticleOut(ArticleOut):
+    status = fields.String()
+    origin = fields.String()
+    created_at = fields.String()
+    published_at = fields.String(allow_none=True)
+    votes = fields.Nested(VoteCountsOut)
+    translations = fields.Dict(keys=fields.String(), values=fields.Nested(TranslationOut))
+
+
+class EditorArticlePageOut(ma.Schema):
+    items = fields.List(fields.Nested(EditorArticleOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class VoteOut(ma.Schema):
+    slug = fields.String()
+    helpful = fields.Boolean()
+
+
+# -- the live chat ---------------------------------------------------------------------------------
+
+def not_blank(value: str) -> None:
+    if not value.strip():
+        raise ma.ValidationError("Write a message.")
+
+
+class ChatCreateSchema(StrictSchema):
+    message = fields.String(required=True, validate=[validate.Length(max=MAX_CHAT_MESSAGE), not_blank])
+    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254))
+    locale = Locale(load_default=None)
+
+
+class ChatMessageCreateSchema(StrictSchema):
+    body = fields.String(required=True, validate=[validate.Length(max=MAX_CHAT_MESSAGE), not_blank])
+
+
+class ArticleLinkOut(ma.Schema):
+    slug = fields.String()
+    title = fields.String()
+
+
+class ChatMessageOut(MessageOut):
+    id = fields.String(metadata={"description": "`c<n>` before the handover, `t<n>` for the ticket's messages"})
+    articles = fields.List(fields.Nested(ArticleLinkOut))
+
+
+class ChatOut(ma.Schema):
+    id = fields.String()
+    status = fields.String(metadata={"description": "bot, waiting_agent, with_agent or closed"})
+    locale = fields.String()
+    ticket_number = fields.String(allow_none=True)
+    created_at = fields.String()
+    updated_at = fields.String()
+    messages = fields.List(fields.Nested(ChatMessageOut))
+
+
+class ChatCreatedOut(ma.Schema):
+    chat = fields.Nested(ChatOut)
+    chat_token = fields.String(allow_none=True, metadata={
+        "description": "For a guest: the bearer token of this chat's later calls (set by the gateway)"})
+    guest_grant = fields.Dict(data_key="_guest_grant", metadata={
+        "description": "Internal: the gateway turns it into `chat_token`"})
+
+
+class ChatEnvelopeOut(ma.Schema):
+    chat = fields.Nested(ChatOut)
+
+
+class AgentChatQuery(ma.Schema):
+    ticket_number = fields.String(load_default=None, validate=validate.Regexp(r"^\d{1,12}$"))
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+class AgentChatPageOut(ma.Schema):
+    items = fields.List(fields.Nested(ChatOut))
+    next_cursor = fields.String(allow_none=True)
