@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from shared import clock
 
@@ -25,14 +25,14 @@ class LinkExpired(Exception):
     """The link is older than 30 days."""
 
 
-class _Serializer(URLSafeTimedSerializer):
+class _ClockSigner(TimestampSigner):
     # Signing time comes from the injectable clock, so tests can move time.
     def get_timestamp(self) -> int:
         return int(clock.now().replace(tzinfo=dt.timezone.utc).timestamp())
 
 
-def _serializer(secret: str) -> _Serializer:
-    return _Serializer(secret, salt=SALT)
+def _serializer(secret: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt=SALT, signer=_ClockSigner)
 
 
 def sign_ticket_link(number: str, email: str, secret: str) -> str:

@@ -149,6 +149,9 @@ def apply_guest_grant(body: dict):
         secure = current_app.config["SESSION_COOKIE_SECURE"]
         cookies.append((GUEST_COOKIE, token, {"max_age": ttl, "httponly": True, "samesite": "Lax",
                                               "secure": secure, "path": "/"}))
-        cookies.append((CSRF_COOKIE, secrets.token_urlsafe(24),
-                        {"max_age": ttl, "httponly": False, "samesite": "Lax", "secure": secure, "path": "/"}))
+        # A logged-in browser keeps its session's CSRF token: the guest cookie's double-submit
+        # check accepts any matching pair, the session's check only its own token.
+        if not request.cookies.get(CSRF_COOKIE):
+            cookies.append((CSRF_COOKIE, secrets.token_urlsafe(24),
+                            {"max_age": ttl, "httponly": False, "samesite": "Lax", "secure": secure, "path": "/"}))
     return body, cookies
