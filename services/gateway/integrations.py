@@ -20,6 +20,7 @@ import hmac
 import json
 import logging
 import uuid
+from decimal import Decimal
 
 import peewee
 from flask import current_app, jsonify, request
@@ -46,6 +47,8 @@ ALLOWED_TYPES = (EventType.USER_APP_INSTALLED, EventType.WALLET_DEPOSIT_COMPLETE
 TIMESTAMP_TOLERANCE = dt.timedelta(minutes=5)
 MAX_EVENT_AGE = dt.timedelta(days=30)
 MAX_BODY_BYTES = 64 * 1024
+MAX_ACCOUNT_ID = 2**31 - 1  # account ids are 32-bit serials
+MAX_USDT_VALUE = Decimal(10) ** 12
 
 
 def _load_secret(state) -> None:
@@ -94,7 +97,7 @@ def check_freshness(timestamp: str | None, occurred_at: dt.datetime) -> None:
     now = clock.now()
     if timestamp is not None:
         try:
-            signed_at = dt.datetime.fromtimestamp(int(timestamp), dt.timezone.utc).replace(tzinfo=None)
+            signed_at = dt.datetime.fromtimestamp(int(timestamp), dt.UTC).replace(tzinfo=None)
         except (ValueError, OverflowError, OSError):
             raise ApiError(401, "signature_expired", f"{TIMESTAMP_HEADER} must be Unix seconds.") from None
         if abs(now - signed_at) > TIMESTAMP_TOLERANCE:
@@ -136,6 +139,12 @@ def parse_envelope(body: bytes) -> tuple[str, str, dt.datetime, dict]:
     except InvalidEvent as exc:
         raise ApiError(400, "validation_error", "The event's data does not match its type.",
                        {"fields": {"data": _messages(exc)}}) from None
+    if not 0 < data["user_id"] <= MAX_ACCOUNT_ID:
+        raise ApiError(400, "validation_error", "The event's data does not match its type.",
+                       {"fields": {"data": {"user_id": ["Not an account id."]}}})
+    if "usdt_value" in data and Decimal(data["usdt_value"]) > MAX_USDT_VALUE:
+        raise ApiError(400, "validation_error", "The event's data does not match its type.",
+                       {"fields": {"data": {"usdt_value": ["Larger than any real transaction."]}}})
     return event_id, event_type, occurred_at, data
 
 

@@ -69,13 +69,3 @@ Errors are <code>{{"error": {{"code", "message", "details"}}}}</code>.</p>
 <table><thead><tr><th>Method</th><th>Path</th><th>What it does</th><th>Statuses</th></tr></thead>
 <tbody>{''.join(rows)}</tbody></table></body></html>"""
     return current_app.response_class(body, mimetype="text/html")
-
-
-@blp.get("/")
-def home():
-    body = """<!doctype html><html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>Support</title></head>
-<body><h1>Customer support</h1><p>The support platform is running.</p>
-<ul><li><a href="/api/docs">API reference</a></li><li><a href="/api/openapi.json">OpenAPI document</a></li></ul>
-</body></html>"""
-    return current_app.response_class(body, mimetype="text/html")

@@ -1,0 +1,243 @@
+"""The web front end's pages: server-rendered shells in the visitor's language whose
+scripts (plain ES modules in `static/js/`) talk to the public API with the session
+cookie, exactly as any other client does. Nothing on a page comes from outside the
+product (see `CSP`)."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, make_response, redirect, render_template, request, send_from_directory
+
+from shared.errors import ApiError
+from shared.internal_auth import Caller
+from services.gateway import identity
+from services.gateway.web.i18n import LANG_COOKIE, LANGUAGES, Texts, normalize, pick_language
+
+blp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
+                static_url_path="/ui/static")
+
+MIB = 1024 * 1024
+# The contract's attachment rules, shown before anything is uploaded (the tickets service enforces them).
+ATTACHMENT_LIMITS = {"max_bytes": 10 * MIB, "max_files": 5,
+                     "types": ["image/png", "image/jpeg", "application/pdf", "text/plain"],
+                     "extensions": [".png", ".jpg", ".jpeg", ".pdf", ".txt"]}
+# The spoken languages the video service's interpreter covers (its TranslationSchema checks them).
+TRANSLATION_LANGUAGES = ("ar", "de", "es", "fr", "hi", "id", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr",
+                         "uk", "vi", "zh-Hans", "zh-Hant")
+# Where a customer may send an escalation besides the senior tier (the API takes any department name).
+ESCALATION_DEPARTMENTS = ("security", "payments")
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
+       "connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; "
+       "form-action 'self'; frame-ancestors 'none'")
+LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
+
+
+def viewer() -> Caller | None:
+    """The logged-in account behind the session cookie, if any (guests are not accounts)."""
+    try:
+        caller = identity.resolve_identity().caller
+    except ApiError:
+        return None
+    return caller if caller is not None and caller.kind == "user" else None
+
+
+def user_dict(user: Caller | None) -> dict | None:
+    if user is None:
+        return None
+    return {"id": user.user_id, "role": user.role, "email": user.email, "name": user.name, "locale": user.locale,
+            "tier": user.tier or ("standard" if user.role == "agent" else None), "department": user.department,
+            "is_sub_account": user.parent_id is not None}
+
+
+def render(template: str, page: str, user: Caller | None, *, status: int = 200, data: dict | None = None,
+           **context):
+    """A page in the visitor's language, with its catalogue and data for its script."""
+    lang = pick_language(user.locale if user else None)
+    texts = Texts(lang)
+    page_data = {"page": page, "lang": lang, "catalogue": texts.catalogue, "user": user_dict(user),
+                 "limits": ATTACHMENT_LIMITS, **(data or {})}
+    html = render_template(f"web/{template}", t=texts, lang=lang, languages=LANGUAGES, user=user, page=page,
+                           page_data=page_data, **context)
+    response = make_response(html, status)
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["Cache-Control"] = "no-store"
+    asked = normalize(request.args.get("lang"))
+    if asked:  # a link that names the language switches it, and it is remembered like the switch
+        response.set_cookie(LANG_COOKIE, asked, max_age=LANGUAGE_COOKIE_SECONDS, samesite="Lax",
+                            secure=current_app.config["SESSION_COOKIE_SECURE"], path="/")
+    return response
+
+
+def safe_next(default: str) -> str:
+    """Where to go after logging in: a path on this site only."""
+    target = request.args.get("next", "")
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+def to_login():
+    return redirect("/login?next=" + _quote(request.full_path.rstrip("?")), 303)
+
+
+def _quote(path: str) -> str:
+    from urllib.parse import quote
+
+    return quote(path, safe="/")
+
+
+def customer_page(template: str, page: str, **kwargs):
+    """A page for logged-in customers; others go to the login page (agents to their console)."""
+    user = viewer()
+    if user is None:
+        return to_login()
+    if user.is_agent:
+        return redirect("/agent", 303)
+    return render(template, page, user, **kwargs)
+
+
+def agent_page(template: str, page: str, **kwargs):
+    user = viewer()
+    if user is None:
+        return to_login()
+    if not user.is_agent:
+        return redirect("/support", 303)
+    return render(template, page, user, **kwargs)
+
+
+# -- everyone ----------------------------------------------------------------------------------
+
+@blp.get("/")
+@blp.get("/support")
+def support():
+    """The support center: Get help, active items and tickets (logged in), self-service tools."""
+    user = viewer()
+    if user is not None and user.is_agent:
+        return redirect("/agent", 303)
+    return render("support.html", "support", user, translation_languages=TRANSLATION_LANGUAGES,
+                  data={"translation_languages": TRANSLATION_LANGUAGES})
+
+
+@blp.get("/login")
+def login():
+    user = viewer()
+    if user is not None:
+        return redirect(safe_next("/agent" if user.is_agent else "/support"), 303)
+    return render("login.html", "login", None, data={"next": safe_next("")})
+
+
+@blp.get("/register")
+def register():
+    if viewer() is not None:
+        return redirect("/support", 303)
+    referral = request.args.get("ref", "")[:32]
+    return render("register.html", "register", None, referral_code=referral)
+
+
+@blp.get("/help/articles/<slug>")
+def help_article(slug: str):
+    return render("article.html", "article", viewer(), data={"slug": slug[:80]})
+
+
+@blp.get("/support/guest-ticket")
+def guest_ticket():
+    """A ticket without an account: the link to follow it arrives by email."""
+    user = viewer()
+    if user is not None and user.is_customer:
+        return redirect("/support/tickets/new", 303)
+    return render("ticket_new.html", "guest_ticket", user, guest=True, categories=CATEGORIES)
+
+
+@blp.get("/support/video-calls")
+def video_calls():
+    """Logged in: the calls with booking, translation and the join card; otherwise
+    "Join video call appointment" (email, code, then the calls of that email)."""
+    user = viewer()
+    if user is not None and user.is_agent:
+        return redirect("/agent", 303)
+    return render("video_calls.html", "video_calls", user, translation_languages=TRANSLATION_LANGUAGES,
+                  data={"translation_languages": TRANSLATION_LANGUAGES})
+
+
+@blp.get("/sw.js")
+def service_worker():
+    """The Web Push service worker, at the root so that its scope is the whole site."""
+    response = send_from_directory(blp.static_folder, "sw.js", mimetype="text/javascript", max_age=0)
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Content-Security-Policy"] = "default-src 'self'"
+    return response
+
+
+# -- customers ----------------------------------------------------------------------------------
+
+CATEGORIES = ("account_security", "deposit_withdrawal", "trading_fees_limits", "wallet", "referral_rewards",
+              "video_verification", "other")
+TICKET_STATUSES = ("open", "awaiting_user", "resolved", "closed")
+
+
+@blp.get("/support/tickets")
+def my_tickets():
+    return customer_page("tickets.html", "tickets", statuses=TICKET_STATUSES)
+
+
+@blp.get("/support/tickets/new")
+def new_ticket():
+    if viewer() is None:
+        return redirect("/support/guest-ticket", 303)
+    return customer_page("ticket_new.html", "new_ticket", guest=False, categories=CATEGORIES)
+
+
+def customer_ticket(number: str):
+    return customer_page("ticket.html", "ticket", number=number, departments=ESCALATION_DEPARTMENTS,
+                         data={"number": number})
+
+
+@blp.before_app_request
+def _ticket_link_for_accounts():
+    """`/support/tickets/<number>` is the link in every ticket email and notification. The guest
+    page (guest_pages.py) owns it; a logged-in customer opening it without a guest token gets
+    their own ticket page instead, and an agent the console's."""
+    if request.endpoint != "guest_pages.ticket_page" or request.method != "GET" or "t" in request.args:
+        return None
+    user = viewer()
+    if user is None:
+        return None
+    number = (request.view_args or {}).get("number", "")
+    if user.is_agent:
+        return redirect(f"/agent/tickets/{_quote(number)}", 303)
+    return customer_ticket(number)
+
+
+@blp.get("/notifications")
+def inbox():
+    return customer_page("notifications.html", "notifications")
+
+
+@blp.get("/settings/notifications")
+def preferences():
+    return customer_page("preferences.html", "preferences")
+
+
+@blp.get("/rewards")
+def rewards():
+    return customer_page("rewards.html", "rewards")
+
+
+@blp.get("/rewards/boxes")
+def boxes():
+    return customer_page("boxes.html", "boxes")
+
+
+@blp.get("/assets/capital-flows")
+def capital_flows():
+    return customer_page("capital_flows.html", "capital_flows")
+
+
+# -- agents -------------------------------------------------------------------------------------
+
+@blp.get("/agent")
+def agent_console():
+    return agent_page("agent_queue.html", "agent_queue", statuses=TICKET_STATUSES)
+
+
+@blp.get("/agent/tickets/<number>")
+def agent_ticket(number: str):
+    return agent_page("agent_ticket.html", "agent_ticket", data={"number": number})

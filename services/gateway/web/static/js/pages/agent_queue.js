@@ -1,0 +1,67 @@
+// The agents' queues: filtered by status, tier, department, assignee, age and escalation.
+import { $, api, errorText, formatAge, h, hide, page, show, t, tEnum } from "../core.js";
+
+const form = $("#queue-filters");
+const body = $("#queue-rows");
+let cursor = null;
+
+const VIEWS = {
+  queue: { status: "open,awaiting_user", assignee: "", escalated: "" },
+  mine: { status: "open,awaiting_user", assignee: "me", escalated: "" },
+  escalated: { status: "", assignee: "", escalated: "true" },
+};
+
+function assigneeText(ticket) {
+  if (ticket.assignee_id === null || ticket.assignee_id === undefined) return t("agent.unassigned");
+  if (ticket.assignee_id === page.user.id) return t("agent.assignee_me");
+  return t("agent.agent_number", { id: ticket.assignee_id });
+}
+
+function row(ticket) {
+  const pending = ticket.escalation && ticket.escalation.status === "pending";
+  return h("tr", { id: "queue-" + ticket.number, dataset: { status: ticket.status } },
+    h("td", {}, h("a", { href: "/agent/tickets/" + encodeURIComponent(ticket.number) }, ticket.number)),
+    h("td", {}, ticket.subject, pending ? h("span", { class: "tag escalated" }, t("agent.escalated_tag")) : null),
+    h("td", {}, h("span", { class: "status-badge " + ticket.status }, tEnum("status", ticket.status))),
+    h("td", {}, tEnum("tier", ticket.tier)),
+    h("td", {}, ticket.department || "\u2014"),
+    h("td", {}, assigneeText(ticket)),
+    h("td", {}, formatAge(ticket.age_seconds)));
+}
+
+function params(more) {
+  const query = new URLSearchParams({ limit: "25" });
+  for (const element of form.elements) {
+    if (element.name && element.value.trim()) query.set(element.name, element.value.trim());
+  }
+  if (more && cursor) query.set("cursor", cursor);
+  return query;
+}
+
+async function load(more = false) {
+  hide($("#queue-error"));
+  try {
+    const data = await api("GET", "/api/v1/agent/tickets?" + params(more));
+    const rows = data.items.map(row);
+    if (more) body.append(...rows); else body.replaceChildren(...rows);
+    cursor = data.next_cursor;
+    $("#load-more").hidden = !cursor;
+    $("#queue-empty").hidden = body.children.length > 0;
+  } catch (failure) {
+    show($("#queue-error"), errorText(failure));
+  }
+}
+
+function choose(view) {
+  for (const tab of document.querySelectorAll(".tab")) tab.setAttribute("aria-pressed", String(tab.dataset.view === view));
+  const preset = VIEWS[view];
+  $("#f-status").value = preset.status;
+  $("#f-assignee").value = preset.assignee;
+  $("#f-escalated").value = preset.escalated;
+  load();
+}
+
+document.querySelectorAll(".tab").forEach((tab) => tab.addEventListener("click", () => choose(tab.dataset.view)));
+form.addEventListener("submit", (event) => { event.preventDefault(); load(); });
+$("#load-more").addEventListener("click", () => load(true));
+choose("queue");

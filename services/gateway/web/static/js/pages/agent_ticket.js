@@ -1,0 +1,276 @@
+// An agent's ticket: the history with internal notes set apart; reply, ask for details,
+// note, resolve, assign, accept an escalation; propose video slots, record outcomes.
+import { $, api, errorText, formatAge, formatDateTime, formatTime, h, hide, page, show, t, tEnum } from "../core.js";
+import { attachmentPicker } from "../attachments.js";
+import { renderHistory } from "../history.js";
+
+const number = page.number;
+const base = "/api/v1/agent/tickets/" + encodeURIComponent(number);
+const picker = attachmentPicker("agent");
+const me = page.user;
+let ticket = null;
+
+function done(key) {
+  show($("#action-done"), t(key));
+}
+
+function failed(failure, box = "#page-error") {
+  show($(box), errorText(failure));
+}
+
+function mayAccept(escalation) {
+  if (escalation.department) return me.department === escalation.department;
+  return me.tier === "senior";
+}
+
+function render() {
+  $("#ticket-subject").textContent = ticket.subject;
+  const badge = $("#ticket-status");
+  badge.textContent = tEnum("status", ticket.status);
+  badge.className = "status-badge " + ticket.status;
+  badge.dataset.status = ticket.status;
+  const requester = ticket.requester || {};
+  $("#fact-requester").textContent = `${requester.name || ""} <${requester.email || ""}> · ${tEnum("requester_kind", requester.kind || "user")}`;
+  $("#fact-category").textContent = tEnum("category", ticket.category);
+  $("#fact-tier").textContent = tEnum("tier", ticket.tier);
+  $("#fact-department").textContent = ticket.department || "\u2014";
+  $("#fact-assignee").textContent = ticket.assignee_id == null ? t("agent.unassigned")
+    : ticket.assignee_id === me.id ? t("agent.assignee_me") : t("agent.agent_number", { id: ticket.assignee_id });
+  $("#fact-age").textContent = formatAge(ticket.age_seconds);
+  $("#fact-txid").textContent = ticket.txid || "\u2014";
+  $("#fact-order").textContent = ticket.order_id || "\u2014";
+  $("#fact-occurred").textContent = ticket.occurred_at ? formatDateTime(ticket.occurred_at) : "\u2014";
+  $("#ticket-facts").hidden = false;
+  const escalation = ticket.escalation;
+  const box = $("#escalation-box");
+  if (escalation) {
+    const target = escalation.department ? t("agent.department_named", { department: escalation.department }) : tEnum("tier", "senior");
+    $("#escalation-text").textContent = t(escalation.status === "pending" ? "agent.escalation_pending" : "agent.escalation_accepted",
+      { target, reason: escalation.reason, time: formatDateTime(escalation.requested_at) });
+    $("#accept-escalation").hidden = !(escalation.status === "pending" && mayAccept(escalation));
+    box.classList.toggle("pending", escalation.status === "pending");
+    box.hidden = false;
+  } else {
+    box.hidden = true;
+  }
+  renderHistory($("#history"), ticket.messages, { agentView: true });
+  const closed = ticket.status === "closed";
+  $("#resolve").disabled = closed || ticket.status === "resolved";
+  $("#agent-send").disabled = closed;
+}
+
+async function load() {
+  try {
+    ticket = await api("GET", base);
+    render();
+  } catch (failure) {
+    failed(failure);
+  }
+}
+
+async function act(button, work, message) {
+  hide($("#page-error"));
+  hide($("#action-done"));
+  button.disabled = true;
+  try {
+    ticket = await work();
+    render();
+    done(message);
+  } catch (failure) {
+    failed(failure);
+  } finally {
+    button.disabled = false;
+    if (ticket) render();   // sets what the ticket's state allows
+  }
+}
+
+$("#agent-message-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const error = $("#compose-error");
+  hide(error);
+  const kind = document.querySelector("input[name=kind]:checked").value;
+  const text = $("#agent-body").value.trim();
+  if (!text && !picker.files().length) { show(error, t("ticket.reply_empty")); $("#agent-body").focus(); return; }
+  const body = new FormData();
+  body.append("body", text);
+  body.append("kind", kind);
+  picker.appendTo(body);
+  const button = $("#agent-send");
+  button.disabled = true;
+  try {
+    await api("POST", base + "/messages", { form: body });
+    $("#agent-body").value = "";
+    picker.clear();
+    await load();
+    done("agent.sent_" + kind);
+  } catch (failure) {
+    show(error, errorText(failure));
+  } finally {
+    button.disabled = ticket && ticket.status === "closed";
+  }
+});
+
+$("#resolve").addEventListener("click", (event) => act(event.currentTarget, () => api("POST", base + "/resolve"), "agent.resolved"));
+$("#accept-escalation").addEventListener("click", (event) => act(event.currentTarget, () => api("POST", base + "/escalation/accept"), "agent.escalation_taken"));
+
+function assign(agentId) {
+  return act($("#assign"), () => api("POST", base + "/assign", { json: { agent_id: agentId } }), agentId === null ? "agent.unassigned_done" : "agent.assigned_done");
+}
+
+$("#assign-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const value = $("#assign-to").value.trim();
+  if (!/^\d+$/.test(value)) { show($("#page-error"), t("agent.assign_hint")); $("#assign-to").focus(); return; }
+  assign(Number(value));
+});
+$("#assign-me").addEventListener("click", () => assign(me.id));
+$("#unassign").addEventListener("click", () => assign(null));
+
+// -- video calls ----------------------------------------------------------------------------------
+
+const DURATIONS = [15, 30, 45, 60];
+let openCall = null;
+
+function localInputValue(date) {
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+function addSlotRow() {
+  const rows = $("#slot-rows");
+  const index = rows.children.length + 1;
+  const start = new Date(Date.now() + 24 * 3600 * 1000 + (index - 1) * 3600 * 1000);
+  start.setMinutes(0, 0, 0);
+  const startInput = h("input", { type: "datetime-local", id: "slot-start-" + index, class: "slot-start", value: localInputValue(start), required: true });
+  const length = h("select", { id: "slot-length-" + index, class: "slot-length" },
+    DURATIONS.map((minutes) => h("option", { value: String(minutes), selected: minutes === 30 }, t("agent.minutes", { n: minutes }))));
+  const remove = h("button", { type: "button", class: "secondary small", "aria-label": t("agent.remove_slot", { n: index }) }, t("agent.remove"));
+  const row = h("li", { class: "slot-row" },
+    h("div", {}, h("label", { for: startInput.id }, t("agent.slot_start", { n: index })), startInput),
+    h("div", {}, h("label", { for: length.id }, t("agent.slot_length")), length),
+    remove);
+  remove.addEventListener("click", () => { if (rows.children.length > 1) row.remove(); });
+  rows.append(row);
+}
+
+function slotsFromForm() {
+  return [...document.querySelectorAll(".slot-row")].map((row) => {
+    const start = new Date(row.querySelector(".slot-start").value);
+    const end = new Date(start.getTime() + Number(row.querySelector(".slot-length").value) * 60000);
+    return { start: start.toISOString(), end: end.toISOString() };
+  });
+}
+
+function outcomeForm(call) {
+  const result = h("select", { id: "outcome-" + call.id },
+    ["verified", "not_verified", "no_show"].map((value) => h("option", { value }, tEnum("outcome", value))));
+  const note = h("textarea", { id: "outcome-note-" + call.id, rows: "2", maxlength: "2000" });
+  const form = h("form", { class: "outcome-form", novalidate: true },
+    h("h4", {}, t("agent.outcome_heading")),
+    h("label", { for: result.id }, t("agent.outcome")), result,
+    h("label", { for: note.id }, t("agent.outcome_note")), note,
+    h("button", { type: "submit", id: "record-outcome-" + call.id }, t("agent.record_outcome")));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      await api("POST", `/api/v1/agent/video-calls/${call.id}/outcome`, { json: { result: result.value, note: note.value.trim() || null } });
+      done("agent.outcome_recorded");
+      await Promise.all([loadCalls(), load()]);
+    } catch (failure) {
+      failed(failure);
+    }
+  });
+  return form;
+}
+
+function callItem(call) {
+  const parts = [
+    h("p", {}, h("span", { class: "status-badge " + call.status }, tEnum("call_status", call.status))),
+  ];
+  if (call.booked_slot) {
+    parts.push(h("p", {}, t("agent.call_booked", { start: formatDateTime(call.booked_slot.start), end: formatTime(call.booked_slot.end) })));
+  } else if (call.status === "proposed") {
+    parts.push(h("p", {}, t("agent.call_offered")), h("ul", {}, call.slots.map((slot) =>
+      h("li", {}, formatDateTime(slot.start) + " \u2013 " + formatTime(slot.end)))));
+  }
+  if (call.translation && call.translation.enabled) {
+    parts.push(h("p", { class: "hint" }, t("agent.call_translation", { language: tEnum("spoken", call.translation.translate_from) })));
+  }
+  if (call.outcome) parts.push(h("p", {}, tEnum("outcome", call.outcome), call.outcome_note ? " \u2014 " + call.outcome_note : ""));
+  if (call.joinable) {
+    const join = h("button", { type: "button", class: "secondary", id: "agent-join-" + call.id }, t("video.join"));
+    const room = h("div", { class: "room" });
+    join.addEventListener("click", async () => {
+      try {
+        const pass = await api("POST", `/api/v1/agent/video-calls/${call.id}/join`);
+        const url = new URL(pass.room_url);
+        url.searchParams.set(pass.provider === "livekit" ? "token" : "jwt", pass.room_token);
+        room.replaceChildren(h("a", { href: url.toString(), target: "_blank", rel: "noopener noreferrer", class: "button" }, t("video.open_room")));
+      } catch (failure) {
+        failed(failure);
+      }
+    });
+    parts.push(join, room);
+  }
+  if (call.status === "booked") parts.push(outcomeForm(call));
+  if (call.status === "proposed" || call.status === "booked") {
+    const cancel = h("button", { type: "button", class: "secondary", id: "cancel-call-" + call.id }, t("agent.cancel_call"));
+    cancel.addEventListener("click", async () => {
+      try {
+        await api("POST", `/api/v1/agent/video-calls/${call.id}/cancel`, { json: {} });
+        done("agent.call_cancelled");
+        await Promise.all([loadCalls(), load()]);
+      } catch (failure) {
+        failed(failure);
+      }
+    });
+    parts.push(cancel);
+  }
+  return h("li", { class: "agent-call", id: "agent-call-" + call.id, dataset: { status: call.status } }, parts);
+}
+
+async function loadCalls() {
+  try {
+    const data = await api("GET", base + "/video-calls");
+    $("#agent-calls").replaceChildren(h("ul", { class: "agent-calls" }, data.items.map(callItem)));
+    openCall = data.items.find((call) => call.status === "proposed" || call.status === "booked") || null;
+    $("#propose-heading").textContent = openCall ? t("agent.reschedule_heading") : t("agent.propose_heading");
+    $("#propose").textContent = openCall ? t("agent.reschedule") : t("agent.propose");
+  } catch (failure) {
+    $("#agent-calls").replaceChildren(h("p", { class: "error" }, errorText(failure)));
+  }
+}
+
+$("#add-slot").addEventListener("click", addSlotRow);
+$("#propose-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const error = $("#propose-error");
+  hide(error);
+  let slots;
+  try {
+    slots = slotsFromForm();
+  } catch (bad) {
+    show(error, t("agent.slot_invalid"));
+    return;
+  }
+  const button = $("#propose");
+  button.disabled = true;
+  try {
+    if (openCall) {
+      await api("POST", `/api/v1/agent/video-calls/${openCall.id}/reschedule`, { json: { slots } });
+      done("agent.rescheduled");
+    } else {
+      await api("POST", base + "/video-calls", { json: { slots } });
+      done("agent.proposed");
+    }
+    await Promise.all([loadCalls(), load()]);
+  } catch (failure) {
+    show(error, errorText(failure));
+  } finally {
+    button.disabled = false;
+  }
+});
+
+addSlotRow();
+load();
+loadCalls();

@@ -1,0 +1,63 @@
+// The referral program: the code and link to share (with copy buttons), how many friends
+// count, and the boxes earned per milestone.
+import { $, api, errorText, h, show, t, tEnum } from "../core.js";
+
+async function copy(input) {
+  const text = input.value;
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch (blocked) {
+    // Without clipboard access (an insecure origin, an old browser): select it for Ctrl+C.
+    input.select();
+    document.execCommand && document.execCommand("copy");
+  }
+  show($("#copied"), t("rewards.copied"));
+}
+
+async function allBoxes() {
+  const boxes = [];
+  let cursor = null;
+  do {
+    const data = await api("GET", "/api/v1/referrals/boxes?limit=100" + (cursor ? "&cursor=" + cursor : ""));
+    boxes.push(...data.items);
+    cursor = data.next_cursor;
+  } while (cursor && boxes.length < 1000);
+  return boxes;
+}
+
+async function load() {
+  try {
+    const me = await api("GET", "/api/v1/referrals/me");
+    if (!me.eligible) {
+      show($("#ineligible"), tEnum("referral_reason", me.reason || "unavailable"));
+    } else {
+      $("#referral-code").value = me.code;
+      $("#referral-link").value = me.link;
+      $("#invite").hidden = false;
+    }
+    $("#invitee-count").textContent = String(Array.isArray(me.invitees) ? me.invitees.length : me.invitees);
+    $("#boxes-earned").textContent = String(me.boxes_earned);
+    if (Array.isArray(me.invitees) && me.invitees.length) {
+      // A service that lists the invitees one by one: show each with its milestones.
+      const list = $("#invitee-list");
+      list.replaceChildren(...me.invitees.map((invitee) => h("li", {},
+        h("span", {}, invitee.email || invitee.name || t("rewards.friend")),
+        " ", (invitee.milestones || []).map((milestone) => h("span", { class: "tag" }, tEnum("milestone", milestone))))));
+      list.hidden = false;
+    }
+    const boxes = await allBoxes();
+    for (const milestone of ["app_installed", "deposit_50"]) {
+      for (const role of ["inviter", "invitee"]) {
+        const count = boxes.filter((box) => box.milestone === milestone && box.role === role).length;
+        $(`#m-${milestone}-${role}`).textContent = String(count);
+      }
+    }
+    $("#progress").hidden = false;
+  } catch (failure) {
+    show($("#rewards-error"), errorText(failure));
+  }
+}
+
+document.querySelectorAll("[data-copy]").forEach((button) =>
+  button.addEventListener("click", () => copy(document.getElementById(button.dataset.copy))));
+load();
