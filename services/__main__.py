@@ -83,6 +83,7 @@ class Product:
         from services.gateway import worker as gateway_worker
 
         gateway = gateway_app.create_app()
+        self.extras.append(importlib.import_module("services.gateway.integrations").embedded_notice())
         self.serve("gateway", gateway, gateway.config["PORT"], env_str("HOST", "127.0.0.1"))
         self.workers.append(gateway_worker.create_worker(dict(gateway.config),
                                                          gateway.extensions["outbox"]).start())

@@ -17,7 +17,7 @@ from shared.events import Envelope
 
 log = logging.getLogger(__name__)
 
-MEMORY_URL = "memory://"
+MEMORY_URL = "memory://localhost/"  # with a host: kombu warns on every connection without one
 RETRY_POLICY = {"max_retries": 3, "interval_start": 0.2, "interval_step": 0.5, "interval_max": 2}
 
 
@@ -41,7 +41,7 @@ def resolve_broker_url(url: str | None, *, fall_back: bool = False) -> str:
     that does not answer into the in-process bus; a deployed process keeps its broker
     and waits for it, since a process on its own bus would silently talk to nobody.
     """
-    if not url or url == MEMORY_URL:
+    if not url or is_memory(url):
         return MEMORY_URL
     if fall_back and not broker_reachable(url):
         log.warning("AMQP_URL does not answer; using the in-process bus")

@@ -71,6 +71,7 @@ def start_product(tmp_path: Path, extra_env: dict | None = None, *, timeout: flo
     })
     for name in SERVICE_NAMES:
         env[f"{name.upper()}_URL"] = f"http://127.0.0.1:{free_port()}"
+    env["MAIL_CATCHER_PORT"] = str(free_port())
     env.update(extra_env or {})
     tmp_path.mkdir(parents=True, exist_ok=True)
     log_path = tmp_path / "product.log"
