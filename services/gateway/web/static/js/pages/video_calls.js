@@ -1,6 +1,6 @@
 // Video calls: logged in, the customer's calls; otherwise "Join video call appointment":
 // an email, the code sent to it, then the calls booked for that email.
-import { $, ApiError, api, errorText, hide, page, show, t } from "../core.js";
+import { $, ApiError, api, cookie, errorText, hide, page, show, t } from "../core.js";
 import { mountCalls } from "../video_cards.js";
 
 let startOver = () => location.reload();
@@ -86,8 +86,8 @@ if (page.user) {
     }
   });
 
-  // A browser already verified (the guest cookie) goes straight to its calls.
-  api("GET", "/api/v1/video-calls").then((data) => {
+  // A browser already verified (the guest cookie, which comes with a CSRF cookie) goes straight to its calls.
+  if (cookie("csrf_token")) api("GET", "/api/v1/video-calls").then((data) => {
     if (data.items.length) {
       emailForm.hidden = true;
       section.hidden = false;
