@@ -33,6 +33,8 @@ class ServiceWorker:
     threads: list[threading.Thread] = field(default_factory=list)
 
     def start(self) -> "ServiceWorker":
+        if self.consumer is not None:
+            self._declare_topology()
         if self.relay is not None:
             self._spawn(f"{self.name}-relay", self.relay.run, self.stop_event)
         if self.consumer is not None:
@@ -40,6 +42,16 @@ class ServiceWorker:
         for job in self.jobs:
             self._spawn(f"{self.name}-{job.name}", self._every, job)
         return self
+
+    def _declare_topology(self) -> None:
+        """Bind the queue before anything else starts, so no event published after
+        `start()` returns can miss it; if the broker is down the consumer binds it later."""
+        try:
+            with self.consumer.connection.clone() as connection:
+                connection.ensure_connection(max_retries=1)
+                self.consumer.topology.declare(connection.default_channel)
+        except Exception as exc:  # noqa: BLE001 - the consumer's own loop retries
+            log.warning("queue not declared yet", extra={"worker": self.name, "error": str(exc)[:200]})
 
     def _spawn(self, name: str, target, *args) -> None:
         thread = threading.Thread(target=target, args=args, name=name, daemon=True)
