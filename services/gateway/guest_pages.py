@@ -56,10 +56,11 @@ class Texts:
 
 
 def pick_language(ticket_locale: str | None = None) -> str:
-    """`?lang=`, else the ticket's language, else the browser's, else English."""
-    asked = request.args.get("lang")
-    if asked in LANGUAGES:
-        return asked
+    """`?lang=`, else the site's remembered language switch (the `lang` cookie of the web
+    front end), else the ticket's language, else the browser's, else English."""
+    for asked in (request.args.get("lang"), request.cookies.get("lang")):
+        if asked in LANGUAGES:
+            return asked
     if ticket_locale in LANGUAGES:
         return ticket_locale
     for tag in request.accept_languages.values():

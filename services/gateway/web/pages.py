@@ -4,12 +4,15 @@ cookie, exactly as any other client does. Nothing on a page comes from outside t
 product (see `CSP`)."""
 from __future__ import annotations
 
+import re
+from urllib.parse import quote
+
 from flask import Blueprint, current_app, make_response, redirect, render_template, request, send_from_directory
 
-from shared.errors import ApiError
-from shared.internal_auth import Caller
 from services.gateway import identity
 from services.gateway.web.i18n import LANG_COOKIE, LANGUAGES, Texts, normalize, pick_language
+from shared.errors import ApiError
+from shared.internal_auth import Caller
 
 blp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
                 static_url_path="/ui/static")
@@ -75,13 +78,7 @@ def safe_next(default: str) -> str:
 
 
 def to_login():
-    return redirect("/login?next=" + _quote(request.full_path.rstrip("?")), 303)
-
-
-def _quote(path: str) -> str:
-    from urllib.parse import quote
-
-    return quote(path, safe="/")
+    return redirect("/login?next=" + quote(request.full_path.rstrip("?"), safe="/"), 303)
 
 
 def customer_page(template: str, page: str, **kwargs):
@@ -171,6 +168,7 @@ def service_worker():
 CATEGORIES = ("account_security", "deposit_withdrawal", "trading_fees_limits", "wallet", "referral_rewards",
               "video_verification", "other")
 TICKET_STATUSES = ("open", "awaiting_user", "resolved", "closed")
+TICKET_NUMBER = re.compile(r"^[0-9]{4,12}$")
 
 
 @blp.get("/support/tickets")
@@ -201,8 +199,10 @@ def _ticket_link_for_accounts():
     if user is None:
         return None
     number = (request.view_args or {}).get("number", "")
+    if not TICKET_NUMBER.match(number):
+        return None  # the guest page answers 404
     if user.is_agent:
-        return redirect(f"/agent/tickets/{_quote(number)}", 303)
+        return redirect(f"/agent/tickets/{number}", 303)
     return customer_ticket(number)
 
 

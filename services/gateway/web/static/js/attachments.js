@@ -30,7 +30,7 @@ export function attachmentPicker(prefix) {
       const { file, url } = entry;
       const preview = url
         ? h("img", { src: url, alt: t("attach.preview_of", { name: file.name }), class: "thumb" })
-        : h("span", { class: "file-icon", "aria-hidden": "true" }, (extensionOf(file.name).slice(1) || "file").toUpperCase());
+        : h("span", { class: "file-icon", "aria-hidden": "true" }, (extensionOf(file.name).slice(1) || "\u2022").toUpperCase());
       const remove = h("button", { type: "button", class: "icon-button remove", "aria-label": t("attach.remove", { name: file.name }) }, "\u00D7");
       remove.addEventListener("click", () => {
         if (entry.url) URL.revokeObjectURL(entry.url);

@@ -63,11 +63,13 @@ export async function api(method, path, { json, form, token } = {}) {
     if (csrf) headers["X-CSRF-Token"] = csrf;
   }
   let response;
+  const sent = Date.now();
   try {
     response = await fetch(path, { method, headers, body, credentials: "same-origin" });
   } catch (networkError) {
     throw new ApiError(0, { error: { code: "network_error", message: String(networkError) } });
   }
+  noteServerTime(response.headers.get("Date"), sent, Date.now());
   if (response.status === 204) return null;
   let data = null;
   try {
@@ -77,6 +79,22 @@ export async function api(method, path, { json, form, token } = {}) {
   }
   if (!response.ok) throw new ApiError(response.status, data);
   return data;
+}
+
+// How far this browser's clock is from the server's, from the responses' Date header
+// (whole seconds, so differences under two seconds are noise and ignored).
+let clockOffset = 0;
+
+function noteServerTime(header, sent, received) {
+  const server = Date.parse(header || "");
+  if (Number.isNaN(server)) return;
+  const offset = server + 500 - (sent + received) / 2;
+  clockOffset = Math.abs(offset) > 2000 ? offset : 0;
+}
+
+/** The time now by the server's clock, as near as the browser can tell. */
+export function serverNow() {
+  return Date.now() + clockOffset;
 }
 
 /** A failed call in the reader's language: the code's own sentence, else one for its status. */
@@ -175,6 +193,8 @@ export function toast(text, kind = "info") {
 
 /** Show a field-level error list (`details.fields`) next to the named inputs; returns whether any matched. */
 export function showFieldErrors(form, error, prefix = "") {
+  // Only bad input names its fields with a sentence of ours; a conflict (say, email_taken) has its own.
+  if (error instanceof ApiError && error.code !== "validation_error") return false;
   const fields = (error && error.details && error.details.fields) || {};
   let matched = false;
   for (const [name, messages] of Object.entries(fields)) {

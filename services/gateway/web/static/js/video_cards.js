@@ -2,7 +2,7 @@
 // translation choice, and the "Join call" card. The card appears by itself when the
 // call can be joined: a timer fires at `join_opens_at` and asks the server, whose
 // `joinable` decides (a browser clock that runs ahead only makes it ask again shortly).
-import { $, api, errorText, formatDateTime, formatTime, h, lang, page, t, tEnum, toast } from "./core.js";
+import { api, errorText, formatDateTime, formatTime, h, lang, page, serverNow, t, tEnum, toast } from "./core.js";
 
 const POLL_MS = 60 * 1000;      // new proposals and changes made by support
 const RETRY_MS = 2000;          // the window should be open: ask again soon
@@ -200,7 +200,7 @@ export function mountCalls(container, { activeOnly = false, onRender, onUnauthor
   function schedule() {
     clearTimeout(timer);
     if (stopped) return;
-    const now = Date.now();
+    const now = serverNow();  // join_opens_at is the server's time; this browser's clock may differ
     let wait = POLL_MS;
     for (const call of calls) {
       if (call.status !== "booked" || !call.join_opens_at) continue;

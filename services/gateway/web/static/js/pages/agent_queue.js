@@ -20,13 +20,13 @@ function assigneeText(ticket) {
 function row(ticket) {
   const pending = ticket.escalation && ticket.escalation.status === "pending";
   return h("tr", { id: "queue-" + ticket.number, dataset: { status: ticket.status } },
-    h("td", {}, h("a", { href: "/agent/tickets/" + encodeURIComponent(ticket.number) }, ticket.number)),
-    h("td", {}, ticket.subject, pending ? h("span", { class: "tag escalated" }, t("agent.escalated_tag")) : null),
-    h("td", {}, h("span", { class: "status-badge " + ticket.status }, tEnum("status", ticket.status))),
-    h("td", {}, tEnum("tier", ticket.tier)),
-    h("td", {}, ticket.department || "\u2014"),
-    h("td", {}, assigneeText(ticket)),
-    h("td", {}, formatAge(ticket.age_seconds)));
+    h("td", { "data-label": t("ticket.number") }, h("a", { href: "/agent/tickets/" + encodeURIComponent(ticket.number) }, ticket.number)),
+    h("td", { "data-label": t("new_ticket.subject") }, ticket.subject, pending ? h("span", { class: "tag escalated" }, t("agent.escalated_tag")) : null),
+    h("td", { "data-label": t("ticket.status") }, h("span", { class: "status-badge " + ticket.status }, tEnum("status", ticket.status))),
+    h("td", { "data-label": t("agent.tier") }, tEnum("tier", ticket.tier)),
+    h("td", { "data-label": t("agent.department") }, ticket.department || "\u2014"),
+    h("td", { "data-label": t("agent.assignee") }, assigneeText(ticket)),
+    h("td", { "data-label": t("agent.age") }, formatAge(ticket.age_seconds)));
 }
 
 function params(more) {
@@ -38,10 +38,14 @@ function params(more) {
   return query;
 }
 
+let generation = 0;  // a newer request makes an older answer stale
+
 async function load(more = false) {
+  const mine = ++generation;
   hide($("#queue-error"));
   try {
     const data = await api("GET", "/api/v1/agent/tickets?" + params(more));
+    if (mine !== generation) return;
     const rows = data.items.map(row);
     if (more) body.append(...rows); else body.replaceChildren(...rows);
     cursor = data.next_cursor;

@@ -10,12 +10,12 @@ function typeText(type) {
 
 function row(entry) {
   return h("tr", { id: "flow-" + entry.id, dataset: { status: entry.status } },
-    h("td", {}, formatDateTime(entry.created_at)),
-    h("td", {}, typeText(entry.type)),
-    h("td", {}, entry.asset),
-    h("td", { class: "num mono" }, "+" + entry.amount),
-    h("td", {}, h("span", { class: "status-badge " + entry.status }, tEnum("flow_status", entry.status))),
-    h("td", {}, entry.credited_at ? formatDateTime(entry.credited_at) : "\u2014"));
+    h("td", { "data-label": t("flows.time") }, formatDateTime(entry.created_at)),
+    h("td", { "data-label": t("flows.type") }, typeText(entry.type)),
+    h("td", { "data-label": t("flows.asset") }, entry.asset),
+    h("td", { class: "num mono", "data-label": t("flows.amount") }, "+" + entry.amount),
+    h("td", { "data-label": t("flows.status") }, h("span", { class: "status-badge " + entry.status }, tEnum("flow_status", entry.status))),
+    h("td", { "data-label": t("flows.credited_at") }, entry.credited_at ? formatDateTime(entry.credited_at) : "\u2014"));
 }
 
 async function load(more = false) {

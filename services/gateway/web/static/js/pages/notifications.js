@@ -31,13 +31,17 @@ function summarize(count) {
   $("#inbox-summary").textContent = count ? t("inbox.unread_count", { count }) : t("inbox.all_read");
 }
 
+let generation = 0;  // a newer request makes an older answer stale
+
 async function load(more = false) {
+  const mine = ++generation;
   const params = new URLSearchParams({ limit: "20" });
   if (unreadOnly.checked) params.set("unread", "true");
   if (more && cursor) params.set("cursor", cursor);
   hide($("#inbox-error"));
   try {
     const data = await api("GET", "/api/v1/notifications?" + params);
+    if (mine !== generation) return;
     const rows = data.items.map(item);
     if (more) list.append(...rows); else list.replaceChildren(...rows);
     cursor = data.next_cursor;

@@ -5,13 +5,17 @@ import { ticketRow } from "../tickets_list.js";
 const filter = $("#status-filter");
 let cursor = null;
 
+let generation = 0;  // a newer request makes an older answer stale
+
 async function load(more = false) {
+  const mine = ++generation;
   const params = new URLSearchParams({ limit: "20" });
   if (filter.value) params.set("status", filter.value);
   if (more && cursor) params.set("cursor", cursor);
   hide($("#list-error"));
   try {
     const data = await api("GET", "/api/v1/tickets?" + params);
+    if (mine !== generation) return;
     const rows = data.items.map(ticketRow);
     if (more) $("#ticket-list").append(...rows); else $("#ticket-list").replaceChildren(...rows);
     cursor = data.next_cursor;
