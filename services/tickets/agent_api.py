@@ -29,7 +29,7 @@ def visible_to(agent):
     if agent.tier == "senior":
         if agent.department:
             return Ticket.department.is_null() | (Ticket.department == agent.department)
-        return Ticket.department.is_null()
+        return Ticket.id.is_null(False)
     if agent.department:
         return (Ticket.department == agent.department) | (
             Ticket.department.is_null() & (Ticket.tier == "standard"))

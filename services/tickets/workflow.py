@@ -256,9 +256,10 @@ def assign(ticket: Ticket, agent_id: int | None) -> None:
 
 
 def agent_may_see(agent: Caller, ticket: Ticket) -> bool:
-    """Escalated tickets belong to their tier or department; senior agents see every ticket."""
+    """Escalated tickets belong to their tier or department. A senior agent without a
+    department supervises every queue, so no escalation is left where nobody sees it."""
     if agent.tier == "senior":
-        return ticket.department is None or agent.department in (None, ticket.department)
+        return agent.department is None or ticket.department in (None, agent.department)
     if ticket.department is not None:
         return agent.department == ticket.department
     return ticket.tier == "standard"

@@ -209,3 +209,10 @@ def test_customers_cannot_use_agent_endpoints(alice):
     number = new_ticket(alice)["number"]
     assert alice.get("/api/v1/agent/tickets").status_code == 403
     assert alice.post(f"/api/v1/agent/tickets/{number}/resolve").status_code == 403
+
+
+def test_a_senior_agent_without_department_sees_department_escalations(client, alice, senior):
+    number = new_ticket(alice)["number"]
+    alice.post(f"/api/v1/tickets/{number}/escalation", json={"reason": "Please check", "department": "payments"})
+    assert senior.get(f"/api/v1/agent/tickets/{number}").status_code == 200
+    assert number in [t["number"] for t in senior.get("/api/v1/agent/tickets?department=payments").json["items"]]
