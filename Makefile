@@ -70,3 +70,15 @@ lint: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) data .pytest_cache
+
+## make dlq-list QUEUE=notifications.email [LIMIT=20]: the messages parked in a queue's dead-letter queue.
+## make dlq-replay QUEUE=notifications.email [LIMIT=...]: move them back to the queue (idempotent consumers).
+## Uses AMQP_URL, EVENT_EXCHANGE and QUEUE_PREFIX as the services do.
+.PHONY: dlq-list dlq-replay
+dlq-list: $(VENV)/.installed
+	@test -n "$(QUEUE)" || (echo "usage: make dlq-list QUEUE=notifications.email [LIMIT=20]"; exit 2)
+	$(PY) -m shared.dlq list --queue "$(QUEUE)" $(if $(LIMIT),--limit $(LIMIT))
+
+dlq-replay: $(VENV)/.installed
+	@test -n "$(QUEUE)" || (echo "usage: make dlq-replay QUEUE=notifications.email [LIMIT=...]"; exit 2)
+	$(PY) -m shared.dlq replay --queue "$(QUEUE)" $(if $(LIMIT),--limit $(LIMIT))

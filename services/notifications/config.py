@@ -1,0 +1,75 @@
+"""The notifications service's settings, one environment variable each."""
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from shared.config import common_settings, data_dir, env_bool, env_float, env_int, env_list, env_str
+
+SERVICE = "notifications"
+
+# The queues of the worker, one per channel; each has its own `.retry` and `.dlq`.
+INBOX_QUEUE = "notifications.events"
+EMAIL_QUEUE = "notifications.email"
+PUSH_QUEUE = "notifications.push"
+CHANNELS = ("inbox", "email", "push")
+
+
+def mail_from(settings: dict) -> str:
+    """MAIL_FROM, else no-reply at PUBLIC_URL's host."""
+    return settings.get("MAIL_FROM") or f"no-reply@{urlparse(settings['PUBLIC_URL']).hostname or 'localhost'}"
+
+
+def vapid_subject(settings: dict) -> str:
+    return settings.get("VAPID_SUBJECT") or f"mailto:{mail_from(settings)}"
+
+
+def live_exchange_name(settings: dict) -> str:
+    """The fanout exchange of live inbox items, beside the event exchange."""
+    return f"{settings['EVENT_EXCHANGE']}.notifications.live"
+
+
+def settings() -> dict:
+    values = common_settings(SERVICE)
+    values.update(
+        # Email: a real SMTP server when SMTP_HOST is set; otherwise `.eml` files in MAIL_DIR
+        # (the embedded default starts a catcher and sets SMTP_HOST itself).
+        SMTP_HOST=env_str("SMTP_HOST"),
+        SMTP_PORT=env_int("SMTP_PORT", 25),
+        SMTP_TLS=(env_str("SMTP_TLS", "") or "").lower(),  # "", "starttls" or "ssl"
+        SMTP_USERNAME=env_str("SMTP_USERNAME"),
+        SMTP_PASSWORD=env_str("SMTP_PASSWORD"),
+        SMTP_TIMEOUT=env_float("SMTP_TIMEOUT", 10.0),
+        MAIL_FROM=env_str("MAIL_FROM"),  # see mail_from()
+        MAIL_FROM_NAME=env_str("MAIL_FROM_NAME", "Support"),
+        MAIL_DIR=env_str("MAIL_DIR", str(data_dir() / "mail")),
+        MAIL_CATCHER_PORT=env_int("MAIL_CATCHER_PORT", 8025),
+        # Set by the embedded default when its catcher runs: serve GET /mail.
+        MAIL_CATCHER_DIR=env_str("MAIL_CATCHER_DIR"),
+        # Web Push (VAPID). Without keys in the environment one pair is made per DATA_DIR.
+        VAPID_PRIVATE_KEY=env_str("VAPID_PRIVATE_KEY"),
+        VAPID_PUBLIC_KEY=env_str("VAPID_PUBLIC_KEY"),
+        VAPID_SUBJECT=env_str("VAPID_SUBJECT"),  # see vapid_subject()
+        PUSH_TTL_SECONDS=env_int("PUSH_TTL_SECONDS", 24 * 3600),
+        PUSH_TIMEOUT=env_float("PUSH_TIMEOUT", 10.0),
+        # Push services are public HTTPS hosts; tests and local receivers need plain HTTP on loopback.
+        PUSH_ALLOW_INSECURE_ENDPOINTS=env_bool("PUSH_ALLOW_INSECURE_ENDPOINTS", False),
+        MAX_PUSH_SUBSCRIPTIONS=env_int("MAX_PUSH_SUBSCRIPTIONS", 20),
+        # The worker: which channels this process consumes, and how.
+        WORKER_CHANNELS=env_list("NOTIFICATIONS_CHANNELS", CHANNELS),
+        INBOX_PREFETCH=env_int("NOTIFICATIONS_PREFETCH", 200),
+        INBOX_BATCH_SIZE=env_int("NOTIFICATIONS_BATCH_SIZE", 100),
+        DELIVERY_PREFETCH=env_int("NOTIFICATIONS_DELIVERY_PREFETCH", 20),
+        EMAIL_SENDERS=env_int("NOTIFICATIONS_EMAIL_SENDERS", 2),
+        # Emails are sent one by one; a small batch only shares the consumer's bookkeeping.
+        EMAIL_BATCH_SIZE=env_int("NOTIFICATIONS_EMAIL_BATCH_SIZE", 10),
+        MAX_RETRIES=env_int("NOTIFICATIONS_MAX_RETRIES", 8),
+        # 1, 2, 4 ... 60 s: eight tries span about three minutes of an SMTP outage.
+        BACKOFF_BASE=env_float("NOTIFICATIONS_BACKOFF_BASE", 1.0),
+        # The live stream.
+        STREAM_HEARTBEAT_SECONDS=env_float("STREAM_HEARTBEAT_SECONDS", 15.0),
+        STREAM_MAX_SECONDS=env_float("STREAM_MAX_SECONDS", 900.0),
+        PAGE_SIZE=env_int("NOTIFICATIONS_PAGE_SIZE", 20),
+    )
+    if values["SMTP_TLS"] in ("1", "true", "yes", "on"):
+        values["SMTP_TLS"] = "starttls"
+    return values

@@ -1,0 +1,94 @@
+"""The email channel: one alert per notice, to the account's address (address book) or the
+guest's, in their language; at most one per event and recipient, ever."""
+from __future__ import annotations
+
+import peewee
+
+from services.notifications import preferences, texts
+from services.notifications.config import mail_from
+from services.notifications.mail import build_message, message_id
+from services.notifications.models import Contact, Delivery, Preference
+from services.notifications.notices import SECURITY, Notice, choose_locale, compose
+from shared import clock
+from shared.events import Envelope
+from shared.guest_links import ticket_link
+
+
+class AddressUnknown(RuntimeError):
+    """An account's event arrived before its `user.registered.v1`: retried until the address book has it."""
+
+
+def address_and_choice(user_id: int, kind: str) -> tuple[str, str, bool] | None:
+    """The account's address, language and whether it takes `kind` by email, in one query; None if unknown."""
+    if kind == SECURITY:
+        row = Contact.select(Contact.email, Contact.locale).where(Contact.user_id == user_id).tuples().first()
+        return (row[0], row[1], True) if row else None
+    choice = getattr(Preference, f"email_{kind}")
+    row = (Contact.select(Contact.email, Contact.locale, choice)
+           .join(Preference, peewee.JOIN.LEFT_OUTER, on=(Preference.user_id == Contact.user_id))
+           .where(Contact.user_id == user_id).tuples().first())
+    return None if row is None else (row[0], row[1], row[2] is None or bool(row[2]))
+
+
+class EmailChannel:
+    def __init__(self, settings: dict, transport) -> None:
+        self.settings = settings
+        self.transport = transport
+        self.public_url = settings["PUBLIC_URL"].rstrip("/")
+        self.sender = mail_from(settings)
+        self.domain = self.sender.rpartition("@")[2] or "localhost"
+
+    def recipient(self, notice: Notice) -> tuple[str, str] | None:
+        """The address and language to write to, or None when the user turned this kind off."""
+        audience = notice.audience
+        if not audience.is_user:
+            return (audience.email, choose_locale(audience.locale)) if audience.email else None
+        known = address_and_choice(audience.user_id, notice.kind)
+        if known is None:  # not in the address book (yet): the event's copy of the address, if any
+            allowed, address, locale = preferences.allows(audience.user_id, "email", notice.kind), None, None
+        else:
+            address, locale, allowed = known
+        if not allowed:
+            return None
+        address = address or audience.email
+        if not address:
+            raise AddressUnknown(f"no email address known yet for user {audience.user_id}")
+        return address, choose_locale(locale, audience.locale)
+
+    def link(self, notice: Notice, address: str) -> str:
+        if notice.guest_ticket:
+            # A fresh signed link in every guest email, bound to this address and ticket.
+            return ticket_link(self.public_url, notice.ticket_number, address, self.settings["GUEST_LINK_SECRET"])
+        return self.public_url + notice.page
+
+    def deliver(self, envelope: Envelope) -> int:
+        """Send the event's email unless it went already; returns how many were sent (0 or 1)."""
+        notice = compose(envelope)
+        if notice is None:
+            return 0
+        target = self.recipient(notice)
+        if target is None:
+            return 0
+        address, locale = target
+        key = address.lower()
+        if Delivery.select().where((Delivery.event_id == envelope.id) & (Delivery.channel == "email")
+                                   & (Delivery.recipient == key)).exists():
+            return 0
+        words, plain, html = texts.render_email(notice.topic, locale, notice.params, self.link(notice, address),
+                                                security=notice.kind == SECURITY)
+        msgid = message_id(envelope.id, key, self.domain)
+        message = build_message(sender=self.sender, sender_name=self.settings.get("MAIL_FROM_NAME"),
+                                recipient=address, subject=words.subject, plain=plain, html=html, msgid=msgid,
+                                locale=locale)
+
+        # Single statements, each committed on its own (autocommit): one round trip apiece.
+        def record() -> None:
+            Delivery.create(event_id=envelope.id, channel="email", recipient=key, topic=notice.topic,
+                            message_id=msgid, sent_at=clock.now())
+
+        def undo() -> None:
+            Delivery.delete().where((Delivery.event_id == envelope.id) & (Delivery.channel == "email")
+                                    & (Delivery.recipient == key)).execute()
+
+        self.transport.send(message, self.sender, address, record, undo)
+        return 1

@@ -1,0 +1,70 @@
+"""The inbox channel's event handlers: plain functions in one table, run by the idempotent
+consumer inside its transaction with the batch of events at hand (the address book,
+then one inbox item per notice).
+
+Email and Web Push are their own queues (see `email_channel.py`, `push.py`), so an
+SMTP server or a push service that is down never holds back or rolls back the inbox.
+"""
+from __future__ import annotations
+
+from services.notifications import preferences, texts
+from services.notifications.bulk import insert_rows
+from services.notifications.models import Contact, Notification, Preference
+from services.notifications.notices import INBOX_TYPES, choose_locale, compose
+from shared import clock
+from shared.events import Envelope, EventType
+
+
+def record_contacts(envelopes: list[Envelope]) -> list:
+    """The address book: an account's email and language, learnt from `user.registered.v1`."""
+    for envelope in envelopes:
+        data = envelope.data
+        values = {"email": data["email"].lower(), "locale": choose_locale(data.get("locale")),
+                  "updated_at": clock.now()}
+        (Contact.insert(user_id=data["user_id"], **values)
+         .on_conflict(conflict_target=[Contact.user_id], update=values).execute())
+    return []
+
+
+def contact_of(user_id: int) -> Contact | None:
+    return Contact.get_or_none(Contact.user_id == user_id)
+
+
+def make_add_inbox_items(public_url: str):
+    """The handler that turns events into inbox items, for this deployment's PUBLIC_URL."""
+
+    def add_inbox_items(envelopes: list[Envelope]) -> list[Notification]:
+        """One item per event that tells an account something it wants by push; a few queries per batch."""
+        notices = [(envelope, notice) for envelope in envelopes
+                   if (notice := compose(envelope)) is not None and notice.for_inbox]
+        if not notices:
+            return []
+        user_ids = {notice.audience.user_id for _, notice in notices}
+        choices = {row.user_id: row for row in Preference.select().where(Preference.user_id.in_(user_ids))}
+        contacts = {row.user_id: row for row in Contact.select().where(Contact.user_id.in_(user_ids))}
+        rows = []
+        for envelope, notice in notices:
+            user_id = notice.audience.user_id
+            if not preferences.row_allows(choices.get(user_id), "push", notice.kind):
+                continue
+            contact = contacts.get(user_id)
+            words = texts.text(notice.topic, choose_locale(contact.locale if contact else None,
+                                                           notice.audience.locale), notice.params)
+            rows.append({"user_id": user_id, "event_id": envelope.id, "kind": notice.kind, "topic": notice.topic,
+                         "title": words.title[:200], "body": words.body, "link": public_url + notice.page,
+                         "created_at": clock.now()})
+        created = {event_id: item_id for item_id, event_id in insert_rows(Notification, rows, ("id", "event_id"))}
+        return [Notification(id=created[row["event_id"]], **row) for row in rows]
+
+    return add_inbox_items
+
+
+def inbox_handlers(public_url: str) -> dict[str, list]:
+    """Event type -> handlers; each handler takes the batch's events of its types, in order.
+
+    The address book comes first, so a batch's items already speak its new users' language.
+    """
+    add_inbox_items = make_add_inbox_items(public_url.rstrip("/"))
+    handlers: dict[str, list] = {str(EventType.USER_REGISTERED): [record_contacts]}
+    handlers.update({str(t): [add_inbox_items] for t in INBOX_TYPES if t != EventType.USER_REGISTERED})
+    return handlers

@@ -1,0 +1,90 @@
+"""The notifications service's tables. Datetimes are naive UTC."""
+from __future__ import annotations
+
+import peewee
+
+from shared import clock
+from shared.consumer import make_processed_event_model
+
+db = peewee.DatabaseProxy()
+
+KINDS = ("ticket_updates", "video_calls", "rewards")
+
+
+class BaseModel(peewee.Model):
+    class Meta:
+        database = db
+
+
+class Contact(BaseModel):
+    """The address book: what `user.registered.v1` told us about an account."""
+
+    user_id = peewee.IntegerField(primary_key=True)
+    email = peewee.CharField(max_length=254)
+    locale = peewee.CharField(max_length=16, default="en")
+    updated_at = peewee.DateTimeField(default=clock.now)
+
+
+class Notification(BaseModel):
+    """An inbox item. One per event and user: the unique index backs up the processed-events table."""
+
+    user_id = peewee.IntegerField()
+    event_id = peewee.CharField(max_length=36)
+    kind = peewee.CharField(max_length=20)  # ticket_updates | video_calls | rewards
+    topic = peewee.CharField(max_length=40)  # what happened, e.g. ticket_reply
+    title = peewee.CharField(max_length=200)
+    body = peewee.TextField()
+    link = peewee.CharField(max_length=500)
+    created_at = peewee.DateTimeField(default=clock.now)
+    read_at = peewee.DateTimeField(null=True)
+
+    class Meta:
+        indexes = (
+            (("event_id", "user_id"), True),
+            # The inbox, newest first, and its unread count.
+            (("user_id", "id"), False),
+            (("user_id", "read_at"), False),
+        )
+
+
+class Preference(BaseModel):
+    """Which kinds a user gets by push (inbox, live stream, Web Push) and by email. No row: all on."""
+
+    user_id = peewee.IntegerField(primary_key=True)
+    push_ticket_updates = peewee.BooleanField(default=True)
+    push_video_calls = peewee.BooleanField(default=True)
+    push_rewards = peewee.BooleanField(default=True)
+    email_ticket_updates = peewee.BooleanField(default=True)
+    email_video_calls = peewee.BooleanField(default=True)
+    email_rewards = peewee.BooleanField(default=True)
+    updated_at = peewee.DateTimeField(default=clock.now)
+
+
+class PushSubscription(BaseModel):
+    """A browser's Web Push subscription; the endpoint names the browser, so it is unique."""
+
+    user_id = peewee.IntegerField(index=True)
+    endpoint = peewee.CharField(max_length=1024, unique=True)
+    p256dh = peewee.CharField(max_length=128)
+    auth = peewee.CharField(max_length=64)
+    created_at = peewee.DateTimeField(default=clock.now)
+    last_sent_at = peewee.DateTimeField(null=True)
+
+
+class Delivery(BaseModel):
+    """An email or a Web Push message that left the service: at most one per event, channel and recipient."""
+
+    event_id = peewee.CharField(max_length=36)
+    channel = peewee.CharField(max_length=10)  # email | push
+    recipient = peewee.CharField(max_length=254)  # an email address, or `subscription:<id>`
+    topic = peewee.CharField(max_length=40)
+    message_id = peewee.CharField(max_length=200, null=True)
+    sent_at = peewee.DateTimeField(default=clock.now)
+
+    class Meta:
+        indexes = ((("event_id", "channel", "recipient"), True),)
+
+
+ProcessedEvent = make_processed_event_model(db)
+
+MODELS = [Contact, Notification, Preference, PushSubscription, Delivery, ProcessedEvent]

@@ -1,0 +1,147 @@
+"""What each event means to the person it concerns: one `Notice`, or nothing.
+
+A pure function of the event, shared by every channel (inbox, Web Push, email),
+so the channels agree on who is told what, and each applies its own rules
+(preferences, address book) on top.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+from shared import clock
+from shared.events import Envelope, EventType
+
+SECURITY = "security"  # codes and access links: never switched off
+
+
+@dataclasses.dataclass(frozen=True)
+class Audience:
+    """Who to tell: an account (user_id) or a guest's email address, with what the event knows of them."""
+
+    user_id: int | None
+    email: str | None
+    locale: str | None
+
+    @property
+    def is_user(self) -> bool:
+        return self.user_id is not None
+
+
+@dataclasses.dataclass(frozen=True)
+class Notice:
+    topic: str  # names the texts in templates/<locale>/messages.toml
+    kind: str  # ticket_updates | video_calls | rewards | security
+    audience: Audience
+    params: dict  # values for the texts
+    page: str  # where the link points, relative to PUBLIC_URL
+    ticket_number: str | None = None  # a guest's ticket link is signed for this ticket
+
+    @property
+    def for_inbox(self) -> bool:
+        """Inbox and Web Push are for accounts; security messages go by email only."""
+        return self.audience.is_user and self.kind != SECURITY
+
+    @property
+    def guest_ticket(self) -> bool:
+        return not self.audience.is_user and self.ticket_number is not None and self.kind != SECURITY
+
+
+TICKET_TYPES = {EventType.TICKET_CREATED, EventType.TICKET_MESSAGE_ADDED, EventType.TICKET_STATUS_CHANGED,
+                EventType.TICKET_ESCALATION_ACCEPTED}
+VIDEO_TOPICS = {
+    EventType.VIDEO_CALL_PROPOSED: "video_call_proposed",
+    EventType.VIDEO_CALL_BOOKED: "video_call_booked",
+    EventType.VIDEO_CALL_RESCHEDULED: "video_call_rescheduled",
+    EventType.VIDEO_CALL_CANCELLED: "video_call_cancelled",
+    EventType.VIDEO_CALL_REMINDER_DUE: "video_call_reminder",
+    EventType.VIDEO_CALL_COMPLETED: "video_call_completed",
+}
+REWARD_TYPES = {EventType.REFERRAL_BOX_GRANTED, EventType.REFERRAL_REWARD_CREDITED}
+
+# The events that tell someone something (`user.registered.v1` only fills the address book).
+NOTIFYING_TYPES = TICKET_TYPES | set(VIDEO_TOPICS) | REWARD_TYPES | {EventType.GUEST_VERIFICATION_REQUESTED}
+INBOX_TYPES = (NOTIFYING_TYPES - {EventType.GUEST_VERIFICATION_REQUESTED}) | {EventType.USER_REGISTERED}
+
+
+def requester_audience(requester: dict) -> Audience:
+    user_id = requester.get("user_id") if requester.get("kind") == "user" else None
+    return Audience(user_id, requester.get("email"), requester.get("locale"))
+
+
+def ticket_page(number: str) -> str:
+    return f"/support/tickets/{number}"
+
+
+def _ticket_topic(envelope: Envelope) -> str | None:
+    data = envelope.data
+    if envelope.type == EventType.TICKET_CREATED:
+        # A logged-in customer is looking at the ticket they just made; a guest needs its link.
+        return "guest_ticket_created" if data["requester"]["kind"] == "guest" else None
+    if envelope.type == EventType.TICKET_MESSAGE_ADDED:
+        if data["author_role"] != "agent":
+            return None
+        return {"reply": "ticket_reply", "info_request": "ticket_info_request"}.get(data["kind"])
+    if envelope.type == EventType.TICKET_STATUS_CHANGED:
+        return "ticket_resolved" if data["new_status"] == "resolved" else None
+    return "ticket_escalation_accepted"
+
+
+def format_slot(value: str | None) -> str:
+    """A slot's start for a person: `2025-03-01 14:00 UTC`."""
+    if not value:
+        return ""
+    try:
+        return clock.parse_iso(value).strftime("%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return value
+
+
+def compose(envelope: Envelope) -> Notice | None:
+    """The notice an event gives, or None when it tells nobody anything."""
+    data = envelope.data
+    event_type = envelope.type
+    if event_type in TICKET_TYPES:
+        topic = _ticket_topic(envelope)
+        if topic is None:
+            return None
+        return Notice(topic, "ticket_updates", requester_audience(data["requester"]), {"number": data["number"]},
+                      ticket_page(data["number"]), ticket_number=data["number"])
+    if event_type == EventType.GUEST_VERIFICATION_REQUESTED:
+        purpose = data["purpose"]
+        topic = "verification_code_video" if purpose == "video_calls" else "verification_code_ticket"
+        number = data.get("ticket_number")
+        page = ticket_page(number) if number and purpose != "video_calls" else "/support/video-calls"
+        return Notice(topic, SECURITY, Audience(None, data["address"], data.get("locale")),
+                      {"code": data["code"], "number": number or ""}, page)
+    if event_type in VIDEO_TOPICS:
+        return Notice(VIDEO_TOPICS[event_type], "video_calls", requester_audience(data["requester"]),
+                      {"number": data["ticket_number"], "slot": format_slot(data.get("slot_start")),
+                       "previous_slot": format_slot(data.get("previous_slot_start"))},
+                      "/support/video-calls")
+    if event_type == EventType.REFERRAL_BOX_GRANTED:
+        return Notice("referral_box_granted", "rewards", Audience(data["user_id"], None, None),
+                      {"milestone": data["milestone"]}, "/rewards/boxes")
+    if event_type == EventType.REFERRAL_REWARD_CREDITED:
+        return Notice("referral_reward_credited", "rewards", Audience(data["user_id"], None, None),
+                      {"asset": data["asset"], "amount": data["amount"]}, "/assets/capital-flows")
+    return None
+
+
+def normalize_locale(value: str | None) -> str | None:
+    """One of the languages the texts exist in, or None: `es-MX` -> `es`, `zh_TW` -> `zh-Hant`."""
+    if not value:
+        return None
+    lowered = value.replace("_", "-").lower()
+    for prefix, locale in (("zh", "zh-Hant"), ("es", "es"), ("en", "en")):
+        if lowered == prefix or lowered.startswith(prefix + "-"):
+            return locale
+    return None
+
+
+def choose_locale(*candidates: str | None) -> str:
+    """The first candidate we have texts for, else English."""
+    for candidate in candidates:
+        locale = normalize_locale(candidate)
+        if locale:
+            return locale
+    return "en"

@@ -1,0 +1,188 @@
+"""Web Push: the VAPID key pair, subscriptions' endpoints, and the push channel.
+
+Each notice for an account goes to every browser it subscribed, encrypted for that
+subscription (aes128gcm) and signed with the service's VAPID key; a subscription
+the push service says is gone (404/410) is removed.
+"""
+from __future__ import annotations
+
+import base64
+import dataclasses
+import ipaddress
+import json
+import logging
+from urllib.parse import urlparse
+
+import requests
+from cryptography.hazmat.primitives import serialization
+from py_vapid import Vapid
+from pywebpush import WebPushException, webpush
+
+from services.notifications import preferences, texts
+from services.notifications.config import vapid_subject
+from services.notifications.handlers import contact_of
+from services.notifications.models import Delivery, Notification, PushSubscription, db
+from services.notifications.notices import choose_locale, compose
+from shared import clock
+from shared.config import secret
+from shared.events import Envelope
+
+log = logging.getLogger(__name__)
+
+
+def b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@dataclasses.dataclass(frozen=True)
+class VapidKeys:
+    vapid: Vapid
+    public_key: str  # the browser's `applicationServerKey`: an uncompressed P-256 point, base64url
+
+
+def load_vapid(settings: dict) -> VapidKeys:
+    """VAPID_PRIVATE_KEY (raw 32-byte scalar, base64url), else one made once per DATA_DIR."""
+    private = settings.get("VAPID_PRIVATE_KEY") or secret("VAPID_PRIVATE_KEY")
+    vapid = Vapid.from_string(private)
+    public = b64url(vapid.public_key.public_bytes(serialization.Encoding.X962,
+                                                  serialization.PublicFormat.UncompressedPoint))
+    configured = settings.get("VAPID_PUBLIC_KEY")
+    if configured and configured.rstrip("=") != public:
+        raise ValueError("VAPID_PUBLIC_KEY does not belong to VAPID_PRIVATE_KEY")
+    return VapidKeys(vapid, public)
+
+
+class EndpointRefused(ValueError):
+    """A push endpoint the service will not call."""
+
+
+def check_endpoint(url: str, allow_insecure: bool) -> str:
+    """Push services are public HTTPS hosts; anything else could aim the worker at internal addresses."""
+    parsed = urlparse(url)
+    if parsed.scheme not in ("https", "http") or not parsed.hostname or parsed.username or parsed.password:
+        raise EndpointRefused("The endpoint must be an https URL.")
+    if allow_insecure:
+        return url
+    if parsed.scheme != "https":
+        raise EndpointRefused("The endpoint must be an https URL.")
+    host = parsed.hostname.lower()
+    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+        raise EndpointRefused("The endpoint must be a public push service.")
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return url
+    if not address.is_global:
+        raise EndpointRefused("The endpoint must be a public push service.")
+    return url
+
+
+def check_keys(p256dh: str, auth: str) -> None:
+    """The browser's ECDH public key (65-byte uncompressed point) and 16-byte auth secret."""
+    try:
+        point, secret_bytes = b64url_decode(p256dh), b64url_decode(auth)
+    except (ValueError, TypeError) as exc:
+        raise ValueError("The keys must be base64url.") from exc
+    if len(point) != 65 or point[0] != 4:
+        raise ValueError("keys.p256dh must be an uncompressed P-256 public key.")
+    if len(secret_bytes) != 16:
+        raise ValueError("keys.auth must be 16 bytes.")
+
+
+class SubscriptionGone(RuntimeError):
+    pass
+
+
+class PushFailed(RuntimeError):
+    """The push service did not take the message; the consumer retries it later."""
+
+
+class PushChannel:
+    def __init__(self, settings: dict, keys: VapidKeys | None = None) -> None:
+        self.settings = settings
+        self.keys = keys or load_vapid(settings)
+        self.public_url = settings["PUBLIC_URL"].rstrip("/")
+        self.session = requests.Session()
+        self.session.trust_env = False
+        self.session.max_redirects = 0  # a push service answers; it does not send us elsewhere
+
+    def send(self, subscription: PushSubscription, payload: str) -> None:
+        info = {"endpoint": subscription.endpoint, "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}}
+        try:
+            webpush(info, data=payload, vapid_private_key=self.keys.vapid,
+                    vapid_claims={"sub": vapid_subject(self.settings)}, ttl=self.settings["PUSH_TTL_SECONDS"],
+                    timeout=self.settings["PUSH_TIMEOUT"], headers={"Urgency": "normal"},
+                    requests_session=self.session)
+        except WebPushException as exc:
+            status = exc.response.status_code if exc.response is not None else None
+            if status in (404, 410):
+                raise SubscriptionGone(str(status)) from exc
+            raise PushFailed(f"the push service answered {status}") from exc
+        except requests.RequestException as exc:
+            raise PushFailed(f"the push service is unreachable: {type(exc).__name__}") from exc
+
+    def deliver_many(self, envelopes: list[Envelope]) -> list:
+        """`deliver` for each event whose user has a subscribed browser: one query finds them for the batch."""
+        users = {notice.audience.user_id for envelope in envelopes
+                 if (notice := compose(envelope)) is not None and notice.for_inbox}
+        subscribed = {row.user_id for row in PushSubscription.select(PushSubscription.user_id).distinct()
+                      .where(PushSubscription.user_id.in_(users))} if users else set()
+        outcomes: list = []
+        for envelope in envelopes:
+            notice = compose(envelope)
+            if notice is None or notice.audience.user_id not in subscribed:
+                outcomes.append(0)
+                continue
+            try:
+                outcomes.append(self.deliver(envelope))
+            except Exception as exc:  # noqa: BLE001 - this event is retried; the others go on
+                outcomes.append(exc)
+        return outcomes
+
+    def deliver(self, envelope: Envelope) -> int:
+        """Push the event's notice to every subscribed browser that has not had it; returns how many got it."""
+        notice = compose(envelope)
+        if notice is None or not notice.for_inbox:
+            return 0
+        user_id = notice.audience.user_id
+        subscriptions = list(PushSubscription.select().where(PushSubscription.user_id == user_id)
+                             .order_by(PushSubscription.id))
+        if not subscriptions or not preferences.allows(user_id, "push", notice.kind):
+            return 0
+        done = {row.recipient for row in Delivery.select(Delivery.recipient).where(
+            (Delivery.event_id == envelope.id) & (Delivery.channel == "push"))}
+        contact = contact_of(user_id)
+        words = texts.text(notice.topic, choose_locale(contact.locale if contact else None, notice.audience.locale),
+                           notice.params)
+        item = Notification.get_or_none((Notification.event_id == envelope.id) & (Notification.user_id == user_id))
+        payload = json.dumps({"title": words.title, "body": words.body, "link": self.public_url + notice.page,
+                              "kind": notice.kind, "tag": envelope.id,
+                              "notification_id": item.id if item else None})
+        sent, failures = 0, []
+        for subscription in subscriptions:
+            key = f"subscription:{subscription.id}"
+            if key in done:
+                continue
+            try:
+                self.send(subscription, payload)
+            except SubscriptionGone:
+                log.info("push subscription expired; removed", extra={"subscription_id": subscription.id})
+                subscription.delete_instance()
+                continue
+            except PushFailed as exc:
+                failures.append(exc)
+                continue
+            with db.atomic():
+                Delivery.create(event_id=envelope.id, channel="push", recipient=key, topic=notice.topic,
+                                sent_at=clock.now())
+                (PushSubscription.update(last_sent_at=clock.now())
+                 .where(PushSubscription.id == subscription.id).execute())
+            sent += 1
+        if failures:
+            # The browsers that got it are recorded; a retry sends to the others only.
+            raise failures[0]
+        return sent

@@ -1,0 +1,114 @@
+"""Request and response schemas of the notifications API."""
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from services.notifications.models import KINDS
+
+
+class StrictSchema(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+
+class StrictBoolean(fields.Boolean):
+    """JSON true or false; not "yes", 1 or "on"."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if type(value) is not bool:
+            raise self.make_error("invalid")
+        return value
+
+
+def strict_boolean(**kwargs) -> fields.Boolean:
+    return StrictBoolean(**kwargs)
+
+
+class NotificationListQuery(ma.Schema):
+    unread = fields.Boolean(load_default=None, allow_none=True)
+    cursor = fields.String(load_default=None, validate=validate.Length(max=100))
+    limit = fields.Integer(load_default=None, validate=validate.Range(min=1, max=100))
+
+    @ma.pre_load
+    def _drop_empty(self, data, **_):
+        # `?unread=` means "not filtered", as a form would send it.
+        return {key: value for key, value in data.items() if value != ""}
+
+
+class NotificationOut(ma.Schema):
+    id = fields.Integer()
+    kind = fields.String(metadata={"enum": list(KINDS)})
+    title = fields.String()
+    body = fields.String()
+    link = fields.String()
+    created_at = fields.String()
+    read_at = fields.String(allow_none=True)
+
+
+class NotificationPageOut(ma.Schema):
+    items = fields.List(fields.Nested(NotificationOut))
+    unread_count = fields.Integer()
+    next_cursor = fields.String(allow_none=True)
+
+
+class NotificationReadOut(ma.Schema):
+    notification = fields.Nested(NotificationOut)
+    unread_count = fields.Integer()
+
+
+class ReadAllOut(ma.Schema):
+    updated = fields.Integer()
+    unread_count = fields.Integer()
+
+
+def _kinds_schema(name: str, *, required: bool) -> type[ma.Schema]:
+    return type(name, (StrictSchema,), {kind: strict_boolean(required=required) for kind in KINDS})
+
+
+KindsIn = _kinds_schema("KindsIn", required=False)
+KindsOut = _kinds_schema("KindsOut", required=True)
+
+
+class PreferencesIn(StrictSchema):
+    """Any subset: what is left out stays as it was."""
+
+    push = fields.Nested(KindsIn, load_default=dict)
+    email = fields.Nested(KindsIn, load_default=dict)
+
+
+class PreferencesOut(ma.Schema):
+    push = fields.Nested(KindsOut)
+    email = fields.Nested(KindsOut)
+
+
+class VapidKeyOut(ma.Schema):
+    public_key = fields.String(metadata={"description": "The applicationServerKey for PushManager.subscribe()"})
+
+
+class SubscriptionKeys(StrictSchema):
+    p256dh = fields.String(required=True, validate=validate.Length(min=80, max=128))
+    auth = fields.String(required=True, validate=validate.Length(min=16, max=64))
+
+
+class PushSubscriptionIn(ma.Schema):
+    class Meta:
+        # A browser's PushSubscription.toJSON() also carries expirationTime.
+        unknown = ma.EXCLUDE
+
+    endpoint = fields.String(required=True, validate=validate.Length(min=10, max=1024))
+    keys = fields.Nested(SubscriptionKeys, required=True)
+
+
+class PushSubscriptionOut(ma.Schema):
+    id = fields.Integer()
+    endpoint = fields.String()
+    created_at = fields.String()
+
+
+class PushSubscriptionCreatedOut(ma.Schema):
+    subscription = fields.Nested(PushSubscriptionOut)
+
+
+class PushSubscriptionListOut(ma.Schema):
+    items = fields.List(fields.Nested(PushSubscriptionOut))

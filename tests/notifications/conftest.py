@@ -1,0 +1,83 @@
+import pytest
+
+from services.notifications.app import create_app
+from services.notifications.models import db
+from tests.conftest import close_database
+from tests.notifications.support import Broker, SmtpServer
+from tests.support import SECRET, token
+
+PUBLIC_URL = "https://support.example"
+GUEST_LINK_SECRET = "test-guest-link-secret-" + "y" * 16
+
+
+def app_settings(database_url: str, **overrides) -> dict:
+    settings = {"DATABASE_URL": database_url, "INTERNAL_TOKEN_SECRET": SECRET, "TESTING": True,
+                "PUBLIC_URL": PUBLIC_URL, "GUEST_LINK_SECRET": GUEST_LINK_SECRET, "AMQP_URL": None,
+                "MAIL_FROM": "no-reply@support.example", "STREAM_HEARTBEAT_SECONDS": 0.3,
+                "PUSH_ALLOW_INSECURE_ENDPOINTS": False, "MAIL_CATCHER_DIR": None}
+    settings.update(overrides)
+    return settings
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app(app_settings(database_url))
+    yield app
+    close_database(db)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class As:
+    """Requests to the notifications service on behalf of one caller."""
+
+    def __init__(self, client, caller: dict):
+        self.client = client
+        self.caller = caller
+
+    def headers(self):
+        return token("notifications", **self.caller)
+
+    def get(self, path, **kw):
+        return self.client.get(path, headers=self.headers(), **kw)
+
+    def post(self, path, **kw):
+        return self.client.post(path, headers=self.headers(), **kw)
+
+    def put(self, path, **kw):
+        return self.client.put(path, headers=self.headers(), **kw)
+
+    def delete(self, path, **kw):
+        return self.client.delete(path, headers=self.headers(), **kw)
+
+
+def customer(user_id: int, email: str | None = None, locale: str = "en") -> dict:
+    return {"kind": "user", "user_id": user_id, "role": "customer", "email": email or f"user{user_id}@example.com",
+            "locale": locale}
+
+
+@pytest.fixture
+def alice(client):
+    return As(client, customer(1, "alice@example.com"))
+
+
+@pytest.fixture
+def bob(client):
+    return As(client, customer(2, "bob@example.com"))
+
+
+@pytest.fixture
+def broker():
+    names = Broker()
+    yield names
+    names.cleanup()
+
+
+@pytest.fixture
+def smtp():
+    server = SmtpServer().start()
+    yield server
+    server.stop()

@@ -1,0 +1,111 @@
+"""Web Push to a local push service that decrypts with the subscription's keys and checks VAPID."""
+import pytest
+
+from services.notifications import preferences
+from services.notifications.app import create_app
+from services.notifications.handlers import inbox_handlers
+from services.notifications.models import Contact, Delivery, Notification, PushSubscription, db
+from services.notifications.push import PushChannel, PushFailed
+from services.notifications.worker import create_worker
+from tests.conftest import close_database
+from tests.notifications.conftest import PUBLIC_URL, As, app_settings, customer
+from tests.notifications.push_receiver import PushReceiver
+from tests.notifications.support import message_added, registered, requester, wait_until
+
+
+@pytest.fixture
+def receiver():
+    service = PushReceiver()
+    yield service
+    service.close()
+
+
+@pytest.fixture
+def push_app(database_url):
+    app = create_app(app_settings(database_url, PUSH_ALLOW_INSECURE_ENDPOINTS=True))
+    yield app
+    close_database(db)
+
+
+def subscribe(app, user_id: int, subscription: dict) -> int:
+    response = As(app.test_client(), customer(user_id)).post("/api/v1/push-subscriptions", json=subscription)
+    assert response.status_code == 201, response.json
+    return response.json["subscription"]["id"]
+
+
+def deliver(app, envelope) -> int:
+    with db.connection_context():
+        return PushChannel(dict(app.config), app.extensions["vapid"]).deliver(envelope)
+
+
+def test_every_subscribed_browser_gets_the_notice_encrypted_and_signed(push_app, receiver):
+    subscribe(push_app, 1, receiver.browser("alice-laptop"))
+    subscribe(push_app, 1, receiver.browser("alice-phone"))
+    subscribe(push_app, 2, receiver.browser("bob"))
+    reply = message_added("12345678", requester(1))
+    with db.atomic():
+        [handler] = inbox_handlers(PUBLIC_URL)[reply.type]
+        [item] = handler([reply])
+    assert deliver(push_app, reply) == 2
+    pushes = receiver.wait_for(2)
+    assert sorted(p["browser"] for p in pushes) == ["alice-laptop", "alice-phone"]
+    for push in pushes:
+        assert push["payload"] == {"title": "Support replied on ticket 12345678",
+                                   "body": "Open the ticket to read the reply and answer it.",
+                                   "link": f"{PUBLIC_URL}/support/tickets/12345678", "kind": "ticket_updates",
+                                   "tag": reply.id, "notification_id": item.id}
+        assert push["vapid_key"] == push_app.extensions["vapid"].public_key
+        assert push["claims"]["sub"] == "mailto:no-reply@support.example"
+        assert int(push["ttl"]) == 24 * 3600
+    assert deliver(push_app, reply) == 0  # once per browser, however often the event comes
+    assert len(receiver.received) == 2
+
+
+def test_expired_subscriptions_are_removed(push_app, receiver):
+    kept = subscribe(push_app, 1, receiver.browser("fresh"))
+    subscribe(push_app, 1, receiver.browser("unsubscribed", status=410))
+    subscribe(push_app, 1, receiver.browser("unknown", status=404))
+    assert deliver(push_app, message_added("12345678", requester(1))) == 1
+    with db.connection_context():
+        assert [s.id for s in PushSubscription.select()] == [kept]
+
+
+def test_a_failing_push_service_is_retried_for_the_failed_browser_only(push_app, receiver):
+    subscribe(push_app, 1, receiver.browser("working"))
+    subscribe(push_app, 1, receiver.browser("flaky", status=503))
+    reply = message_added("12345678", requester(1))
+    with pytest.raises(PushFailed):
+        deliver(push_app, reply)
+    assert [p["browser"] for p in receiver.wait_for(1)] == ["working"]
+    receiver.browsers["flaky"].status = 201
+    assert deliver(push_app, reply) == 1
+    assert sorted(p["browser"] for p in receiver.wait_for(2)) == ["flaky", "working"]
+    with db.connection_context():
+        assert Delivery.select().where(Delivery.channel == "push").count() == 2
+
+
+def test_push_preference_and_other_users(push_app, receiver):
+    subscribe(push_app, 1, receiver.browser("alice"))
+    with db.connection_context():
+        preferences.update_preferences(1, {"push": {"ticket_updates": False}})
+    assert deliver(push_app, message_added("12345678", requester(1))) == 0
+    assert deliver(push_app, message_added("12345678", requester(3))) == 0  # nobody subscribed
+    assert deliver(push_app, message_added("12345678", requester(None, "guest@example.com"))) == 0
+    assert receiver.received == []
+
+
+def test_the_worker_pushes_through_its_own_queue(tmp_path, broker, smtp, receiver):
+    app = create_app(app_settings(f"sqlite:///{tmp_path}/n.db", PUSH_ALLOW_INSECURE_ENDPOINTS=True,
+                                  **broker.settings(), **smtp.settings()))
+    subscribe(app, 4, receiver.browser("dana"))
+    worker = create_worker(dict(app.config)).start()
+    try:
+        broker.publish(registered(4, "dana@example.com", "es"))
+        wait_until(lambda: Contact.select().count() == 1, message="the address book entry")
+        broker.publish(message_added("87654321", requester(4)))
+        [push] = receiver.wait_for(1)
+        assert push["payload"]["title"] == "Servicio al cliente respondió en el ticket 87654321"
+        wait_until(lambda: Notification.select().count() == 1 and len(smtp.messages) == 1)
+    finally:
+        worker.stop(timeout=10)
+        close_database(db)
