@@ -53,9 +53,15 @@ def is_memory(url: str) -> bool:
     return url.startswith("memory")
 
 
-def connect(url: str) -> Connection:
-    """A connection whose publishes wait for the broker's confirm."""
+def connect(url: str, *, max_retries: int | None = None) -> Connection:
+    """A connection whose publishes wait for the broker's confirm.
+
+    `max_retries` bounds the attempts to connect, for callers that have their own
+    back-off (the outbox relay) and must not block on a broker that is down.
+    """
     options = {} if is_memory(url) else {"confirm_publish": True}
+    if max_retries is not None:
+        options["max_retries"] = max_retries
     return Connection(url, transport_options=options, heartbeat=0 if is_memory(url) else 30,
                       connect_timeout=5)
 
@@ -71,9 +77,10 @@ class EventPublisher:
     expensive to open); not thread-safe: one per thread.
     """
 
-    def __init__(self, connection: Connection, exchange: Exchange) -> None:
+    def __init__(self, connection: Connection, exchange: Exchange, *, retry: bool = True) -> None:
         self.connection = connection
         self.exchange = exchange
+        self.retry = retry
         self.returned: list[str] = []
         self._producer: Producer | None = None
 
@@ -102,7 +109,7 @@ class EventPublisher:
             type=envelope.type,
             correlation_id=envelope.correlation_id,
             mandatory=not is_memory(self.connection.as_uri()),
-            retry=True,
+            retry=self.retry,
             retry_policy=RETRY_POLICY,
         )
         return len(self.returned) == before

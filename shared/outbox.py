@@ -74,7 +74,8 @@ class OutboxRelay:
     @property
     def publisher(self) -> EventPublisher:
         if self._publisher is None:
-            self._publisher = EventPublisher(connect(self.broker_url), self.exchange)
+            # The relay has its own back-off: a broker that is down fails the batch at once.
+            self._publisher = EventPublisher(connect(self.broker_url, max_retries=1), self.exchange, retry=False)
         return self._publisher
 
     def _pending(self):
