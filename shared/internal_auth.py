@@ -46,9 +46,16 @@ class Caller:
     def is_guest(self) -> bool:
         return self.kind == "guest"
 
+    def cache_key(self) -> tuple:
+        """Equal for callers that would carry equal claims."""
+        return tuple(tuple(sorted(self.scope.items())) if name == "scope" else getattr(self, name)
+                     for name in _FIELDS)
+
     def claims(self) -> dict:
-        data = dataclasses.asdict(self)
+        # Field by field rather than dataclasses.asdict: this runs on every forwarded request.
+        data = {name: getattr(self, name) for name in _FIELDS}
         data["roles"] = list(self.roles)
+        data["scope"] = dict(self.scope)
         return {key: value for key, value in data.items() if value not in (None, {}, [])}
 
     @classmethod
@@ -57,6 +64,9 @@ class Caller:
         values = {key: value for key, value in claims.items() if key in fields}
         values["roles"] = tuple(values.get("roles") or ())
         return cls(**values)
+
+
+_FIELDS = tuple(field.name for field in dataclasses.fields(Caller))
 
 
 def sign_internal_token(caller: Caller, audience: str, secret: str) -> str:

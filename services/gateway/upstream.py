@@ -78,7 +78,7 @@ class UpstreamClient:
 
     def internal_token(self, caller: Caller, service: str) -> str:
         """Signed once per caller and service for half the token's life: signing is per caller, not per request."""
-        key = (service, tuple(sorted((k, str(v)) for k, v in caller.claims().items())))
+        key = (service, caller.cache_key())
         now = clock.now()
         cached = self._tokens.get(key)
         if cached is not None and cached[0] <= now < cached[0] + TOKEN_REUSE:
