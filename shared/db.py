@@ -129,6 +129,26 @@ def _migration_lock(database: peewee.Database, name: str):
             yield
 
 
+def open_service_database(proxy: peewee.DatabaseProxy, url: str, service: str, migrations: Path,
+                          migrate: bool = True) -> peewee.Database:
+    """Point a service's proxy at its database and, unless told not to, bring the schema up to date."""
+    database = make_database(url, service)
+    proxy.initialize(database)
+    if migrate:
+        run_migrations(database, migrations)
+    return database
+
+
+def readiness_check(proxy: peewee.DatabaseProxy):
+    """A `/readyz` check: the database answers a query."""
+
+    def check() -> None:
+        with proxy.connection_context():
+            proxy.execute_sql("SELECT 1")
+
+    return check
+
+
 def bind_to_app(app: Flask, database: peewee.Database) -> None:
     """A request takes a pooled connection on its first query (peewee connects lazily)
     and gives it back when it ends; requests that touch no table take none."""

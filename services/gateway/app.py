@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from shared.db import bind_to_app, make_database, run_migrations
+from shared.db import bind_to_app, open_service_database, readiness_check
 from shared.outbox import Outbox
 from shared.web import create_service_app
 from services.gateway import accounts, config
@@ -23,11 +23,7 @@ SECURITY_HEADERS = {
 
 
 def init_database(url: str, migrate: bool = True):
-    database = make_database(url, config.SERVICE)
-    db.initialize(database)
-    if migrate:
-        run_migrations(database, MIGRATIONS)
-    return database
+    return open_service_database(db, url, config.SERVICE, MIGRATIONS, migrate)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -35,11 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         settings.update(test_config)
 
-    def readiness() -> None:
-        with db.connection_context():
-            db.execute_sql("SELECT 1")
-
-    app, api = create_service_app(config.SERVICE, settings, title="Gateway", readiness=readiness, guard=False)
+    app, api = create_service_app(config.SERVICE, settings, title="Gateway", readiness=readiness_check(db), guard=False)
     if app.config["TRUSTED_PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXY_COUNT"],
                                 x_proto=app.config["TRUSTED_PROXY_COUNT"])

@@ -15,7 +15,7 @@ from services.notifications.push import load_vapid
 from services.notifications.stream import LiveListener
 from shared.bus import is_memory, resolve_broker_url
 from shared.config import data_dir, env_int, env_str
-from shared.db import bind_to_app, make_database, run_migrations
+from shared.db import bind_to_app, open_service_database, readiness_check
 from shared.web import create_service_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -24,11 +24,7 @@ _catcher = None  # the embedded default's SMTP catcher, kept alive with the proc
 
 
 def init_database(url: str, migrate: bool = True):
-    database = make_database(url, config.SERVICE)
-    db.initialize(database)
-    if migrate:
-        run_migrations(database, MIGRATIONS)
-    return database
+    return open_service_database(db, url, config.SERVICE, MIGRATIONS, migrate)
 
 
 def before_embedded_start() -> str | None:
@@ -50,11 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         settings.update(test_config)
 
-    def readiness() -> None:
-        with db.connection_context():
-            db.execute_sql("SELECT 1")
-
-    app, api = create_service_app(config.SERVICE, settings, title="Notifications service", readiness=readiness)
+    app, api = create_service_app(config.SERVICE, settings, title="Notifications service", readiness=readiness_check(db))
     database = init_database(app.config["DATABASE_URL"], app.config["RUN_MIGRATIONS"])
     bind_to_app(app, database)
     app.extensions["vapid"] = load_vapid(app.config)

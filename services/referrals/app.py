@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
-from shared.db import bind_to_app, make_database, run_migrations
+from shared.db import bind_to_app, open_service_database, readiness_check
 from shared.outbox import Outbox
 from shared.web import create_service_app
 from services.referrals import config
@@ -18,11 +18,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def init_database(url: str, migrate: bool = True):
-    database = make_database(url, config.SERVICE)
-    db.initialize(database)
-    if migrate:
-        run_migrations(database, MIGRATIONS)
-    return database
+    return open_service_database(db, url, config.SERVICE, MIGRATIONS, migrate)
 
 
 def load_prizes(settings: dict) -> tuple[PrizeTable, PriceSource]:
@@ -40,11 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         settings.update(test_config)
 
-    def readiness() -> None:
-        with db.connection_context():
-            db.execute_sql("SELECT 1")
-
-    app, api = create_service_app(config.SERVICE, settings, title="Referrals service", readiness=readiness)
+    app, api = create_service_app(config.SERVICE, settings, title="Referrals service", readiness=readiness_check(db))
     database = init_database(app.config["DATABASE_URL"], app.config["RUN_MIGRATIONS"])
     bind_to_app(app, database)
     app.extensions["outbox"] = Outbox(OutboxMessage, producer=config.SERVICE)

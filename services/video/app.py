@@ -11,7 +11,7 @@ from services.video.calls import Rules
 from services.video.models import OutboxMessage, db
 from services.video.providers import VideoProvider, make_provider
 from services.video.tickets_client import TicketsClient
-from shared.db import bind_to_app, make_database, run_migrations
+from shared.db import bind_to_app, open_service_database, readiness_check
 from shared.outbox import Outbox
 from shared.web import create_service_app
 
@@ -19,11 +19,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def init_database(url: str, migrate: bool = True):
-    database = make_database(url, config.SERVICE)
-    db.initialize(database)
-    if migrate:
-        run_migrations(database, MIGRATIONS)
-    return database
+    return open_service_database(db, url, config.SERVICE, MIGRATIONS, migrate)
 
 
 def provider_from(settings: dict) -> VideoProvider:
@@ -37,11 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         settings.update(test_config)
 
-    def readiness() -> None:
-        with db.connection_context():
-            db.execute_sql("SELECT 1")
-
-    app, api = create_service_app(config.SERVICE, settings, title="Video service", readiness=readiness)
+    app, api = create_service_app(config.SERVICE, settings, title="Video service", readiness=readiness_check(db))
     database = init_database(app.config["DATABASE_URL"], app.config["RUN_MIGRATIONS"])
     bind_to_app(app, database)
     app.extensions["outbox"] = Outbox(OutboxMessage, producer=config.SERVICE)
