@@ -214,7 +214,7 @@ class Envelope:
     @classmethod
     def new(cls, event_type: str, data: dict, producer: str, *,
             correlation_id: str | None = None, occurred_at: dt.datetime | None = None,
-            event_id: str | None = None) -> "Envelope":
+            event_id: str | None = None) -> Envelope:
         return cls(
             id=event_id or str(uuid.uuid4()),
             type=str(event_type),
@@ -231,7 +231,7 @@ class Envelope:
         return json.dumps(self.to_dict(), separators=(",", ":"))
 
     @classmethod
-    def from_dict(cls, raw: dict) -> "Envelope":
+    def from_dict(cls, raw: dict) -> Envelope:
         try:
             envelope = cls(
                 id=str(uuid.UUID(str(raw["id"]))),

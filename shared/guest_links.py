@@ -28,7 +28,7 @@ class LinkExpired(Exception):
 class _ClockSigner(TimestampSigner):
     # Signing time comes from the injectable clock, so tests can move time.
     def get_timestamp(self) -> int:
-        return int(clock.now().replace(tzinfo=dt.timezone.utc).timestamp())
+        return int(clock.now().replace(tzinfo=dt.UTC).timestamp())
 
 
 def _serializer(secret: str) -> URLSafeTimedSerializer:
@@ -50,7 +50,7 @@ def verify_ticket_link(token: str, number: str, secret: str) -> str:
         raise LinkInvalid() from exc
     if not isinstance(payload, dict) or not hmac.compare_digest(str(payload.get("n", "")), number):
         raise LinkInvalid()
-    if clock.now() - signed_at.astimezone(dt.timezone.utc).replace(tzinfo=None) > LIFETIME:
+    if clock.now() - signed_at.astimezone(dt.UTC).replace(tzinfo=None) > LIFETIME:
         raise LinkExpired()
     return str(payload["e"])
 

@@ -59,7 +59,7 @@ class Caller:
         return {key: value for key, value in data.items() if value not in (None, {}, [])}
 
     @classmethod
-    def from_claims(cls, claims: dict) -> "Caller":
+    def from_claims(cls, claims: dict) -> Caller:
         fields = {f.name for f in dataclasses.fields(cls)}
         values = {key: value for key, value in claims.items() if key in fields}
         values["roles"] = tuple(values.get("roles") or ())
@@ -70,7 +70,7 @@ _FIELDS = tuple(field.name for field in dataclasses.fields(Caller))
 
 
 def sign_internal_token(caller: Caller, audience: str, secret: str) -> str:
-    issued = clock.now().replace(tzinfo=dt.timezone.utc)
+    issued = clock.now().replace(tzinfo=dt.UTC)
     payload = {
         "iss": ISSUER,
         "aud": audience,
@@ -106,7 +106,7 @@ def verify_internal_token(token: str | None, audience: str, secret: str,
     if payload is None:
         raise ApiError(401, "not_authenticated", "The internal token is not valid.")
     # Expiry is checked against the injectable clock, not the wall clock.
-    now = clock.now().replace(tzinfo=dt.timezone.utc).timestamp()
+    now = clock.now().replace(tzinfo=dt.UTC).timestamp()
     if payload["exp"] < now - 5 or payload["iat"] > now + 30:
         raise ApiError(401, "not_authenticated", "The internal token has expired.")
     return Caller.from_claims(payload.get("caller") or {})

@@ -3,10 +3,10 @@ internal-token guard, health and readiness, and an OpenAPI document."""
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from collections.abc import Callable
 
-from flask import Flask, g, jsonify, request
 import flask_smorest
+from flask import Flask, g, jsonify, request
 from flask_smorest import Api
 from webargs.flaskparser import FlaskParser
 

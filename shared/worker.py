@@ -7,8 +7,8 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from shared.consumer import EventConsumer
 from shared.outbox import OutboxRelay
@@ -32,7 +32,7 @@ class ServiceWorker:
     stop_event: threading.Event = field(default_factory=threading.Event)
     threads: list[threading.Thread] = field(default_factory=list)
 
-    def start(self) -> "ServiceWorker":
+    def start(self) -> ServiceWorker:
         if self.consumer is not None:
             self._declare_topology()
         if self.relay is not None:

@@ -11,11 +11,11 @@ import time
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from services.gateway.models import Account, Device, Session
 from shared import clock
 from shared.errors import ApiError
 from shared.events import EventType
 from shared.internal_auth import Caller
-from services.gateway.models import Account, Device, Session
 
 _hasher: PasswordHasher | None = None
 _DUMMY_HASH: str | None = None

@@ -6,13 +6,13 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from shared.db import bind_to_app, open_service_database, readiness_check
-from shared.outbox import Outbox
-from shared.web import create_service_app
 from services.gateway import accounts, config
 from services.gateway.extensions import limiter
 from services.gateway.models import OutboxMessage, db
 from services.gateway.upstream import UpstreamClient
+from shared.db import bind_to_app, open_service_database, readiness_check
+from shared.outbox import Outbox
+from shared.web import create_service_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SECURITY_HEADERS = {
@@ -46,8 +46,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
 
     from services.gateway.auth_api import blp as accounts_blp
-    from services.gateway.guest_pages import blp as guest_pages_blp
     from services.gateway.chats import blp as chats_blp
+    from services.gateway.guest_pages import blp as guest_pages_blp
     from services.gateway.guest_tickets import blp as guest_tickets_blp
     from services.gateway.integrations import blp as integrations_blp
     from services.gateway.proxy import blp as proxy_blp

@@ -4,11 +4,11 @@ from __future__ import annotations
 from flask import current_app, jsonify, make_response, request
 from flask.views import MethodView
 
-from shared.errors import ApiError
-from shared.web import Blueprint, load_body
 from services.gateway import accounts, identity, schemas
 from services.gateway.extensions import limiter, outbox
 from services.gateway.models import Account, db
+from shared.errors import ApiError
+from shared.web import Blueprint, load_body
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts and sessions")
 

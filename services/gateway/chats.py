@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, request
 
-from shared.config import env_str
 from services.gateway.extensions import limiter
 from services.gateway.proxy import proxy
+from shared.config import env_str
 
 blp = Blueprint("chats", __name__)
 

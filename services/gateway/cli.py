@@ -4,10 +4,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from shared.logs import configure_logging
 from services.gateway import accounts, config
 from services.gateway.app import init_database
 from services.gateway.models import Account, OutboxMessage, db
+from shared.logs import configure_logging
 from shared.outbox import Outbox
 
 

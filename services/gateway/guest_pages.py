@@ -22,11 +22,11 @@ from pathlib import Path
 from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
 from urllib3 import encode_multipart_formdata
 
+from services.gateway import identity
+from services.gateway.upstream import client
 from shared.errors import ApiError
 from shared.guest_links import LinkExpired, LinkInvalid, verify_ticket_link
 from shared.internal_auth import Caller
-from services.gateway import identity
-from services.gateway.upstream import client
 
 blp = Blueprint("guest_pages", __name__, template_folder="templates", static_folder="static/guest",
                 static_url_path="/support/static")

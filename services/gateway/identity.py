@@ -14,11 +14,11 @@ from dataclasses import dataclass
 import jwt
 from flask import current_app, g, request
 
+from services.gateway import accounts
+from services.gateway.models import Session
 from shared import clock
 from shared.errors import ApiError
 from shared.internal_auth import Caller
-from services.gateway import accounts
-from services.gateway.models import Session
 
 SESSION_COOKIE = "session"
 CSRF_COOKIE = "csrf_token"
@@ -43,7 +43,7 @@ def bearer_token() -> str | None:
 
 
 def sign_guest_token(email: str, scope: dict, ttl: dt.timedelta) -> str:
-    issued = clock.now().replace(tzinfo=dt.timezone.utc)
+    issued = clock.now().replace(tzinfo=dt.UTC)
     payload = {"typ": "guest", "email": email, "scope": scope, "iat": issued, "exp": issued + ttl}
     return GUEST_TOKEN_PREFIX + jwt.encode(payload, current_app.config["GUEST_TOKEN_SECRET"], algorithm="HS256")
 
@@ -54,7 +54,7 @@ def verify_guest_token(token: str) -> Caller:
                              algorithms=["HS256"], options={"require": ["exp", "iat"], "verify_exp": False, "verify_iat": False})
     except jwt.PyJWTError:
         raise ApiError(401, "invalid_guest_token", "The guest session is not valid.") from None
-    if payload.get("typ") != "guest" or payload["exp"] <= clock.now().replace(tzinfo=dt.timezone.utc).timestamp():
+    if payload.get("typ") != "guest" or payload["exp"] <= clock.now().replace(tzinfo=dt.UTC).timestamp():
         raise ApiError(401, "guest_session_expired", "The guest session has expired; verify your email again.")
     return Caller(kind="guest", email=payload["email"], scope=dict(payload.get("scope") or {}),
                   name=payload["email"].split("@")[0])

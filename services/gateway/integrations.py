@@ -26,13 +26,13 @@ import peewee
 from flask import current_app, jsonify, request
 from flask.views import MethodView
 
+from services.gateway.extensions import outbox
+from services.gateway.models import OutboxMessage, db
 from shared import clock
 from shared.config import env_str, secret
 from shared.errors import ApiError
 from shared.events import EventType, InvalidEvent, validate_data
 from shared.web import Blueprint
-from services.gateway.extensions import outbox
-from services.gateway.models import OutboxMessage, db
 
 log = logging.getLogger(__name__)
 

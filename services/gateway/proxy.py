@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from shared.errors import ApiError
 from services.gateway import identity
 from services.gateway.upstream import find_route, forward
+from shared.errors import ApiError
 
 blp = Blueprint("proxy", __name__)
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 import urllib3
 from flask import Response, current_app, request, stream_with_context
 
+from services.gateway.identity import GRANT_KEY, apply_guest_grant
 from shared import clock
 from shared.errors import ApiError
 from shared.internal_auth import Caller, sign_internal_token
-from services.gateway.identity import GRANT_KEY, apply_guest_grant
 
 log = logging.getLogger(__name__)
 

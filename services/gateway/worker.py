@@ -4,13 +4,13 @@ Run alone with `python -m services.gateway.worker`.
 """
 from __future__ import annotations
 
+from services.gateway import config
+from services.gateway.app import init_database
+from services.gateway.models import OutboxMessage, db
 from shared.bus import resolve_broker_url
 from shared.logs import configure_logging
 from shared.outbox import Outbox
 from shared.worker import ServiceWorker, build_worker
-from services.gateway import config
-from services.gateway.app import init_database
-from services.gateway.models import OutboxMessage, db
 
 
 def create_worker(settings: dict | None = None, outbox: Outbox | None = None) -> ServiceWorker:

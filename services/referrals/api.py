@@ -4,13 +4,13 @@ from __future__ import annotations
 from flask import current_app
 from flask.views import MethodView
 
-from shared.errors import ApiError
-from shared.internal_auth import Caller
-from shared.web import Blueprint, current_caller, load_query
 from services.referrals import boxes, codes, presenters, rules, schemas
 from services.referrals.app import price_source, prize_table, restricted_regions
 from services.referrals.models import LedgerEntry, Member, MysteryBox
 from services.referrals.program import person
+from shared.errors import ApiError
+from shared.internal_auth import Caller
+from shared.web import Blueprint, current_caller, load_query
 
 blp = Blueprint("referrals", __name__, url_prefix="/api/v1", description="Referral program and capital flows")
 

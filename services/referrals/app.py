@@ -6,13 +6,13 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
-from shared.db import bind_to_app, open_service_database, readiness_check
-from shared.outbox import Outbox
-from shared.web import create_service_app
 from services.referrals import config
 from services.referrals.models import OutboxMessage, db
 from services.referrals.prices import PriceSource, make_price_source
 from services.referrals.prizes import REBATE_CARD, PrizeTable
+from shared.db import bind_to_app, open_service_database, readiness_check
+from shared.outbox import Outbox
+from shared.web import create_service_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

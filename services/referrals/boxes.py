@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 
-from shared import clock
-from shared.errors import ApiError, not_found
 from services.referrals import ledger
 from services.referrals.models import MysteryBox, db
 from services.referrals.prices import PriceSource, PriceUnavailable
 from services.referrals.prizes import REBATE_CARD, PrizeTable
+from shared import clock
+from shared.errors import ApiError, not_found
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """Event handlers of the referrals service: the program's methods, in one table."""
 from __future__ import annotations
 
-from shared.events import EventType
 from services.referrals.program import ReferralProgram
+from shared.events import EventType
 
 
 def handlers(program: ReferralProgram) -> dict[str, list]:

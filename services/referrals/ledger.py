@@ -6,11 +6,11 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
+from services.referrals.models import LedgerEntry, db, format_amount
 from shared import clock
 from shared.db import for_update
 from shared.events import EventType
 from shared.outbox import Outbox
-from services.referrals.models import LedgerEntry, db, format_amount
 
 log = logging.getLogger(__name__)
 

@@ -1,9 +1,9 @@
 """Boxes, rewards and ledger entries as the API shows them; amounts as decimal strings."""
 from __future__ import annotations
 
+from services.referrals.models import LedgerEntry, MysteryBox, format_amount
 from shared import clock
 from shared.errors import ApiError
-from services.referrals.models import LedgerEntry, MysteryBox, format_amount
 
 
 def reward_dict(box: MysteryBox) -> dict | None:

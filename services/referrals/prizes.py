@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from pathlib import Path
 
-from shared.config import ConfigError
 from services.referrals.prices import PriceSource
+from shared.config import ConfigError
 
 TABLES = Path(__file__).parent / "prize_tables"
 KINDS = ("BTC", "ETH", "DOT", "fee_rebate_card")

@@ -20,12 +20,12 @@ from decimal import ROUND_DOWN, Decimal
 
 import peewee
 
+from services.referrals import codes, rules
+from services.referrals.models import Activity, Member, MysteryBox, db
 from shared import clock
 from shared.db import is_postgres
 from shared.events import Envelope, EventType
 from shared.outbox import Outbox
-from services.referrals import codes, rules
-from services.referrals.models import Activity, Member, MysteryBox, db
 
 log = logging.getLogger(__name__)
 

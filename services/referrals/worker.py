@@ -5,15 +5,15 @@ Run alone with `python -m services.referrals.worker`.
 """
 from __future__ import annotations
 
-from shared.bus import resolve_broker_url
-from shared.logs import configure_logging
-from shared.outbox import Outbox
-from shared.worker import PeriodicJob, ServiceWorker, build_worker
 from services.referrals import config, ledger
 from services.referrals.app import init_database
 from services.referrals.handlers import handlers
 from services.referrals.models import OutboxMessage, ProcessedEvent, db
 from services.referrals.program import ReferralProgram
+from shared.bus import resolve_broker_url
+from shared.logs import configure_logging
+from shared.outbox import Outbox
+from shared.worker import PeriodicJob, ServiceWorker, build_worker
 
 
 def create_worker(settings: dict | None = None, outbox: Outbox | None = None) -> ServiceWorker:

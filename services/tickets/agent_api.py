@@ -6,14 +6,13 @@ import datetime as dt
 
 from flask.views import MethodView
 
-
-from shared import clock
-from shared.errors import ApiError
-from shared.web import Blueprint, current_caller, load_body, load_query
 from services.tickets import presenters, schemas, workflow
 from services.tickets.api import checked_files, window_days
 from services.tickets.app import attachment_store, outbox
 from services.tickets.models import Escalation, Ticket, db
+from shared import clock
+from shared.errors import ApiError
+from shared.web import Blueprint, current_caller, load_body, load_query
 
 blp = Blueprint("agent_tickets", __name__, url_prefix="/api/v1/agent", description="Agents' queues and tickets")
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 from flask import current_app, send_file
 from flask.views import MethodView
 
-
-from shared.errors import ApiError, not_found
-from shared.web import Blueprint, current_caller, load_body, load_query
 from services.tickets import presenters, schemas, workflow
 from services.tickets.app import attachment_store, outbox
 from services.tickets.attachments import check_files
 from services.tickets.models import Attachment, Ticket, db
+from shared.errors import ApiError, not_found
+from shared.web import Blueprint, current_caller, load_body, load_query
 
 blp = Blueprint("tickets", __name__, url_prefix="/api/v1", description="Customers' and guests' tickets")
 

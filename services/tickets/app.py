@@ -6,12 +6,12 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
-from shared.db import bind_to_app, open_service_database, readiness_check
-from shared.outbox import Outbox
-from shared.web import create_service_app
 from services.tickets import config
 from services.tickets.attachments import AttachmentStore
 from services.tickets.models import OutboxMessage, db
+from shared.db import bind_to_app, open_service_database, readiness_check
+from shared.outbox import Outbox
+from shared.web import create_service_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -33,9 +33,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from services.tickets.agent_api import blp as agent_blp
     from services.tickets.api import blp as customer_blp
-    from services.tickets.guest_api import blp as guest_blp
     from services.tickets.chat_api import agent_blp as agent_chat_blp
     from services.tickets.chat_api import blp as chat_blp
+    from services.tickets.guest_api import blp as guest_blp
     from services.tickets.help_api import blp as help_blp
     from services.tickets.help_editor_api import blp as help_editor_blp
 

@@ -9,15 +9,15 @@ import json
 import re
 import secrets
 
-from shared import clock
-from shared.db import for_update
-from shared.errors import ApiError, not_found
-from shared.internal_auth import Caller
 from services.tickets import chat_helper, presenters, workflow
 from services.tickets.chat_models import Chat, ChatMessage
 from services.tickets.help_models import HelpArticle
 from services.tickets.help_text import guess_locale, normalize_locale
 from services.tickets.models import Attachment, Message, db
+from shared import clock
+from shared.db import for_update
+from shared.errors import ApiError, not_found
+from shared.internal_auth import Caller
 
 MISSES_BEFORE_HANDOVER = 2
 CHAT_ID = re.compile(r"^[0-9a-f]{32}$")

@@ -11,17 +11,24 @@ import time
 from flask import Response, current_app, request
 from flask.views import MethodView
 
-from shared.config import env_float, env_int
-from shared.errors import ApiError
-from shared.web import Blueprint, current_caller, load_body, load_query
 from services.tickets import chat as chats
 from services.tickets.agent_api import visible_to
 from services.tickets.api import window_days
 from services.tickets.app import attachment_store, outbox
 from services.tickets.chat_models import Chat
-from services.tickets.help_schemas import (AgentChatPageOut, AgentChatQuery, ChatCreatedOut, ChatCreateSchema,
-                                           ChatEnvelopeOut, ChatMessageCreateSchema, ChatOut)
+from services.tickets.help_schemas import (
+    AgentChatPageOut,
+    AgentChatQuery,
+    ChatCreatedOut,
+    ChatCreateSchema,
+    ChatEnvelopeOut,
+    ChatMessageCreateSchema,
+    ChatOut,
+)
 from services.tickets.models import Ticket, db
+from shared.config import env_float, env_int
+from shared.errors import ApiError
+from shared.web import Blueprint, current_caller, load_body, load_query
 
 blp = Blueprint("chats", __name__, url_prefix="/api/v1/chats", description="Live chat")
 agent_blp = Blueprint("agent_chats", __name__, url_prefix="/api/v1/agent/chats",

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import peewee
 
-from shared import clock
 from services.tickets.models import BaseModel, Ticket
+from shared import clock
 
 STATUSES = ("bot", "waiting_agent", "with_agent", "closed")
 STORED_STATUSES = ("bot", "waiting_agent", "closed")  # with_agent is read from the ticket

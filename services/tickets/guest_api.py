@@ -7,13 +7,13 @@ from flask import current_app, request
 from flask.views import MethodView
 from marshmallow import fields, validate
 
-from shared import otp
-from shared.config import env_int, secret
-from shared.web import Blueprint, load_body
 from services.tickets import guest_verification, schemas, workflow
 from services.tickets.api import checked_files
 from services.tickets.app import attachment_store, outbox
 from services.tickets.models import db
+from shared import otp
+from shared.config import env_int, secret
+from shared.web import Blueprint, load_body
 
 blp = Blueprint("guest_tickets", __name__, url_prefix="/api/v1/guest",
                 description="Guests: tickets without an account, opened from an emailed link with a one-time code")

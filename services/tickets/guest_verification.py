@@ -12,12 +12,12 @@ import datetime as dt
 import hmac
 from dataclasses import dataclass
 
+from services.tickets.models import GuestCode, GuestVerification, Ticket, db
 from shared import clock, otp
 from shared.db import for_update
 from shared.errors import ApiError
 from shared.events import EventType
 from shared.guest_links import LinkExpired, LinkInvalid, verify_ticket_link
-from services.tickets.models import GuestCode, GuestVerification, Ticket, db
 
 PURPOSE = "guest_ticket"
 SEND_HISTORY = dt.timedelta(hours=1)  # older sends no longer count against any window

@@ -7,15 +7,22 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from shared.config import env_bool
-from shared.web import Blueprint, current_caller, load_query
 from services.tickets import help_articles
 from services.tickets.help_models import DEFAULT_LOCALE
+from services.tickets.help_schemas import (
+    ArticleOut,
+    ArticlePageOut,
+    ArticleQuery,
+    ArticleSearchQuery,
+    SuggestionQuery,
+    VoteOut,
+    VoteSchema,
+)
 from services.tickets.help_seed import seed_missing_articles
-from services.tickets.help_schemas import (ArticleOut, ArticlePageOut, ArticleQuery, ArticleSearchQuery,
-                                           SuggestionQuery, VoteOut, VoteSchema)
 from services.tickets.help_text import guess_locale, normalize_locale
 from services.tickets.models import db
+from shared.config import env_bool
+from shared.web import Blueprint, current_caller, load_query
 
 blp = Blueprint("help", __name__, url_prefix="/api/v1/help", description="The help center")
 

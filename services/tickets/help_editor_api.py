@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from shared.errors import ApiError
-from shared.web import Blueprint, current_caller, load_body, load_query
 from services.tickets import help_articles
 from services.tickets.help_api import page_of
 from services.tickets.help_models import CATEGORIES, HelpArticle
-from services.tickets.help_schemas import (ArticleCreateSchema, ArticleUpdateSchema, EditorArticleOut,
-                                           EditorArticlePageOut, EditorListQuery)
+from services.tickets.help_schemas import (
+    ArticleCreateSchema,
+    ArticleUpdateSchema,
+    EditorArticleOut,
+    EditorArticlePageOut,
+    EditorListQuery,
+)
 from services.tickets.models import db
+from shared.errors import ApiError
+from shared.web import Blueprint, current_caller, load_body, load_query
 
 blp = Blueprint("help_editor", __name__, url_prefix="/api/v1/agent/help",
                 description="Agents: help articles, drafts and votes")

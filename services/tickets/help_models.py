@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import peewee
 
-from shared import clock
 from services.tickets.models import BaseModel
+from shared import clock
 
 CATEGORIES = ("account_security", "deposits_withdrawals", "fees_limits", "wallet", "troubleshooting",
               "video_verification", "referral_program")

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import peewee
 
-from shared.db import is_postgres
 from services.tickets import help_text
 from services.tickets.help_models import HelpTranslation
 from services.tickets.help_text import Query
+from shared.db import is_postgres
 
 CANDIDATES = 200  # per term; a help center has hundreds of articles, not millions
 FTS_TABLE = {"en": "help_fts_en", "es": "help_fts_es", "zh-Hant": "help_fts_zh_hant"}

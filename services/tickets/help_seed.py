@@ -14,10 +14,10 @@ from pathlib import Path
 
 import peewee
 
-from shared.errors import ApiError
 from services.tickets import help_articles
 from services.tickets.help_models import CATEGORIES, DEFAULT_LOCALE, LOCALES, HelpArticle
 from services.tickets.models import db
+from shared.errors import ApiError
 
 log = logging.getLogger(__name__)
 

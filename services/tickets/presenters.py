@@ -7,10 +7,10 @@ import datetime as dt
 from flask import current_app
 from peewee import Tuple
 
-from shared import clock
-from shared.errors import ApiError
 from services.tickets.models import Attachment, Escalation, Message, Ticket
 from services.tickets.workflow import is_closed, latest_escalation
+from shared import clock
+from shared.errors import ApiError
 
 
 def attachment_dict(attachment: Attachment) -> dict:

@@ -5,14 +5,14 @@ Run alone with `python -m services.tickets.worker`.
 """
 from __future__ import annotations
 
-from shared.bus import resolve_broker_url
-from shared.logs import configure_logging
-from shared.outbox import Outbox
-from shared.worker import PeriodicJob, ServiceWorker, build_worker
 from services.tickets import config, workflow
 from services.tickets.app import init_database
 from services.tickets.handlers import HANDLERS
 from services.tickets.models import OutboxMessage, ProcessedEvent, db
+from shared.bus import resolve_broker_url
+from shared.logs import configure_logging
+from shared.outbox import Outbox
+from shared.worker import PeriodicJob, ServiceWorker, build_worker
 
 
 def create_worker(settings: dict | None = None, outbox: Outbox | None = None) -> ServiceWorker:

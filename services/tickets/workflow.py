@@ -7,12 +7,12 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
+from services.tickets.attachments import AttachmentStore, CheckedFile
+from services.tickets.models import ACTIVE_STATUSES, Attachment, Escalation, Message, Ticket
 from shared import clock
 from shared.errors import ApiError, not_found
 from shared.events import EventType
 from shared.internal_auth import Caller
-from services.tickets.attachments import AttachmentStore, CheckedFile
-from services.tickets.models import ACTIVE_STATUSES, Attachment, Escalation, Message, Ticket
 
 SYSTEM_NAME = "Support"
 
@@ -24,7 +24,7 @@ class Author:
     user_id: int | None = None
 
     @classmethod
-    def of(cls, caller: Caller) -> "Author":
+    def of(cls, caller: Caller) -> Author:
         if caller.is_guest:
             return cls("guest", caller.name or (caller.email or "Guest").split("@")[0])
         role = "agent" if caller.is_agent else "customer"

@@ -7,10 +7,10 @@ import uuid
 
 import pytest
 
-from shared import clock
-from shared.config import data_dir
 from services.gateway import integrations
 from services.gateway.models import OutboxMessage
+from shared import clock
+from shared.config import data_dir
 
 KEY = "webhook-test-key-0123456789"
 PATH = "/api/v1/integrations/events"

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from shared.guest_links import sign_ticket_link
 from services.tickets.app import create_app
 from services.tickets.models import OutboxMessage, db
+from shared.guest_links import sign_ticket_link
 from tests.conftest import close_database
 from tests.support import SECRET, agent, token
 

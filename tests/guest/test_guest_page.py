@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from shared import clock
 from services.tickets.models import Message, OutboxMessage, Ticket
+from shared import clock
 from tests.guest.conftest import GUEST_EMAIL, last_code, link_token
 from tests.support import png_bytes
 

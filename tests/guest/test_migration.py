@@ -1,10 +1,10 @@
 """Migration 0002 upgrades a tickets database that already holds tickets, on both databases."""
 import shutil
 
-from shared import clock
-from shared.db import make_database, run_migrations
 from services.tickets.app import MIGRATIONS
 from services.tickets.models import GuestCode, GuestVerification, Ticket, db
+from shared import clock
+from shared.db import make_database, run_migrations
 from tests.conftest import close_database
 
 

@@ -2,10 +2,18 @@
 refusal of the issue with its contract code, and the session it grants."""
 import datetime as dt
 
-from shared import clock
 from services.tickets.models import GuestCode
-from tests.guest.conftest import (GUEST_EMAIL, LINK_SECRET, last_code, link_token, open_guest_ticket,
-                                  open_session, outbox_events, request_code)
+from shared import clock
+from tests.guest.conftest import (
+    GUEST_EMAIL,
+    LINK_SECRET,
+    last_code,
+    link_token,
+    open_guest_ticket,
+    open_session,
+    outbox_events,
+    request_code,
+)
 
 
 def error_code(response) -> str:

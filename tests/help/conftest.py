@@ -4,7 +4,7 @@ import pytest
 from services.tickets.app import create_app
 from services.tickets.models import db
 from tests.conftest import close_database
-from tests.support import PG_URL, SECRET, agent, customer, drop_pg_schema, token, unique
+from tests.support import PG_URL, SECRET, CallerClient, agent, customer, drop_pg_schema, unique
 
 TEST_CONFIG = {"INTERNAL_TOKEN_SECRET": SECRET, "TESTING": True, "CHAT_STREAM_SECONDS": 2,
                "CHAT_STREAM_POLL_SECONDS": 0.05, "CHAT_STREAM_HEARTBEAT_SECONDS": 0.5}
@@ -39,24 +39,10 @@ def shared_app(request, tmp_path_factory):
         drop_pg_schema(schema)
 
 
-class As:
+class As(CallerClient):
     """Requests to the tickets service on behalf of one caller."""
 
-    def __init__(self, client, caller: dict):
-        self.client = client
-        self.caller = caller
-
-    def headers(self, extra: dict | None = None):
-        return {**(extra or {}), **token("tickets", **self.caller)}
-
-    def get(self, path, headers=None, **kw):
-        return self.client.get(path, headers=self.headers(headers), **kw)
-
-    def post(self, path, headers=None, **kw):
-        return self.client.post(path, headers=self.headers(headers), **kw)
-
-    def put(self, path, headers=None, **kw):
-        return self.client.put(path, headers=self.headers(headers), **kw)
+    service = "tickets"
 
 
 def editor(user_id: int = 950) -> dict:

@@ -4,7 +4,7 @@ from services.notifications.app import create_app
 from services.notifications.models import db
 from tests.conftest import close_database
 from tests.notifications.support import Broker, SmtpServer
-from tests.support import SECRET, token
+from tests.support import SECRET, CallerClient
 
 PUBLIC_URL = "https://support.example"
 GUEST_LINK_SECRET = "test-guest-link-secret-" + "y" * 16
@@ -31,27 +31,10 @@ def client(app):
     return app.test_client()
 
 
-class As:
+class As(CallerClient):
     """Requests to the notifications service on behalf of one caller."""
 
-    def __init__(self, client, caller: dict):
-        self.client = client
-        self.caller = caller
-
-    def headers(self):
-        return token("notifications", **self.caller)
-
-    def get(self, path, **kw):
-        return self.client.get(path, headers=self.headers(), **kw)
-
-    def post(self, path, **kw):
-        return self.client.post(path, headers=self.headers(), **kw)
-
-    def put(self, path, **kw):
-        return self.client.put(path, headers=self.headers(), **kw)
-
-    def delete(self, path, **kw):
-        return self.client.delete(path, headers=self.headers(), **kw)
+    service = "notifications"
 
 
 def customer(user_id: int, email: str | None = None, locale: str = "en") -> dict:

@@ -1,15 +1,15 @@
 import pytest
 from kombu import Connection
 
-from shared.bus import event_exchange
-from shared.consumer import EventConsumer, QueueTopology
 from services.referrals.app import create_app
 from services.referrals.handlers import handlers
 from services.referrals.models import MysteryBox, ProcessedEvent, db
 from services.referrals.program import ReferralProgram
+from shared.bus import event_exchange
+from shared.consumer import EventConsumer, QueueTopology
 from tests.conftest import close_database
 from tests.referrals.factories import CODE_SECRET
-from tests.support import SECRET, customer, token
+from tests.support import SECRET, CallerClient, customer
 
 RESTRICTED = ["US", "KP"]
 
@@ -51,22 +51,14 @@ def deliver(program):
     return _deliver
 
 
-class As:
+class As(CallerClient):
     """Requests to the referrals service on behalf of one customer."""
 
+    service = "referrals"
+
     def __init__(self, client, user_id: int, **extra):
-        self.client = client
+        super().__init__(client, customer(user_id, **extra))
         self.user_id = user_id
-        self.caller = customer(user_id, **extra)
-
-    def headers(self):
-        return token("referrals", **self.caller)
-
-    def get(self, path, **kw):
-        return self.client.get(path, headers=self.headers(), **kw)
-
-    def post(self, path, **kw):
-        return self.client.post(path, headers=self.headers(), **kw)
 
 
 def boxes_of(user_id: int) -> list[tuple[str, str, int]]:

@@ -5,9 +5,9 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
+from services.referrals import codes
 from shared import clock
 from shared.events import Envelope, EventType
-from services.referrals import codes
 
 CODE_SECRET = "test-referral-code-secret"
 T0 = dt.datetime(2026, 3, 1, 12, 0, 0)

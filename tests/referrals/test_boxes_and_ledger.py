@@ -9,9 +9,9 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
-from shared.outbox import Outbox
 from services.referrals import ledger
 from services.referrals.models import LedgerEntry, MysteryBox, OutboxMessage, db
+from shared.outbox import Outbox
 from tests.referrals.conftest import As
 from tests.referrals.factories import T0, installed, registered
 from tests.support import free_port

@@ -5,10 +5,10 @@ from unittest import mock
 
 import pytest
 
-from shared.config import ConfigError
 from services.referrals import codes
 from services.referrals.prices import PriceUnavailable, StaticPriceSource
 from services.referrals.prizes import KINDS, PrizeTable
+from shared.config import ConfigError
 
 SECRET = "code-key"
 PRICES = StaticPriceSource.parse("BTC=65000,ETH=3200,DOT=6.5")

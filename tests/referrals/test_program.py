@@ -2,9 +2,9 @@
 import datetime as dt
 import json
 
+from services.referrals.models import Activity, OutboxMessage
 from shared import clock
 from shared.events import Envelope
-from services.referrals.models import Activity, OutboxMessage
 from tests.referrals.conftest import As, boxes_of
 from tests.referrals.factories import T0, buy, code_of, deposit, installed, registered, with_new_id
 from tests.support import agent, token

@@ -7,9 +7,9 @@ import uuid
 import pytest
 from kombu import Connection, Producer
 
-from shared.bus import connect, event_exchange
 from services.referrals.models import LedgerEntry, Member, MysteryBox, OutboxMessage
 from services.referrals.worker import create_worker
+from shared.bus import connect, event_exchange
 from tests.e2e.harness import wait_for
 from tests.referrals.conftest import As
 from tests.referrals.factories import T0, deposit, installed, registered, with_new_id

@@ -10,6 +10,7 @@ from shared.internal_auth import Caller, sign_internal_token
 from tests.conftest import close_database
 from tests.support import SECRET, customer
 
+
 def _exists(name: str) -> bool:
     try:
         return importlib.util.find_spec(f"services.{name}.app") is not None
@@ -51,7 +52,7 @@ def test_valid_token_is_accepted(service):
 def test_bad_tokens_are_401(service, case):
     name, client = service
     caller = Caller(**customer(5))
-    now = clock.now().replace(tzinfo=dt.timezone.utc)
+    now = clock.now().replace(tzinfo=dt.UTC)
     tokens = {
         "missing": None,
         "forged": sign_internal_token(caller, name, "another-secret-of-enough-length"),

@@ -3,7 +3,7 @@ import pytest
 from services.tickets.app import create_app
 from services.tickets.models import db
 from tests.conftest import close_database
-from tests.support import SECRET, agent, customer, token
+from tests.support import SECRET, CallerClient, agent, customer
 
 
 @pytest.fixture
@@ -19,21 +19,10 @@ def client(app):
     return app.test_client()
 
 
-class As:
+class As(CallerClient):
     """Requests to the tickets service on behalf of one caller."""
 
-    def __init__(self, client, caller: dict):
-        self.client = client
-        self.caller = caller
-
-    def headers(self):
-        return token("tickets", **self.caller)
-
-    def get(self, path, **kw):
-        return self.client.get(path, headers=self.headers(), **kw)
-
-    def post(self, path, **kw):
-        return self.client.post(path, headers=self.headers(), **kw)
+    service = "tickets"
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 """The ticket loop on the tickets service itself, on SQLite and PostgreSQL."""
 import datetime as dt
 
-from shared import clock
 from services.tickets.models import Message, OutboxMessage, Ticket
+from shared import clock
 from tests.support import file_tuple, pdf_bytes, png_bytes
 from tests.tickets.conftest import new_ticket
 

@@ -15,7 +15,7 @@ from services.video.app import create_app
 from services.video.models import OutboxMessage, db
 from shared import clock
 from tests.conftest import close_database
-from tests.support import SECRET, agent, customer, free_port, token
+from tests.support import SECRET, CallerClient, agent, customer, free_port, token
 
 VIDEO_SECRET = "video-provider-secret-" + "y" * 16
 CODE_SECRET = "video-code-secret-" + "z" * 16
@@ -57,24 +57,10 @@ def client(app):
     return app.test_client()
 
 
-class As:
+class As(CallerClient):
     """Requests to the video service on behalf of one caller."""
 
-    def __init__(self, client, caller: dict):
-        self.client = client
-        self.caller = caller
-
-    def headers(self):
-        return token("video", **self.caller)
-
-    def get(self, path, **kw):
-        return self.client.get(path, headers=self.headers(), **kw)
-
-    def post(self, path, **kw):
-        return self.client.post(path, headers=self.headers(), **kw)
-
-    def put(self, path, **kw):
-        return self.client.put(path, headers=self.headers(), **kw)
+    service = "video"
 
 
 @pytest.fixture
