@@ -8,6 +8,7 @@ from services.referrals import boxes, codes, presenters, rules, schemas
 from services.referrals.app import price_source, prize_table, restricted_regions
 from services.referrals.models import LedgerEntry, Member, MysteryBox
 from services.referrals.program import person
+from shared import clock
 from shared.errors import ApiError
 from shared.internal_auth import Caller
 from shared.web import Blueprint, current_caller, load_query
@@ -22,14 +23,18 @@ def customer() -> Caller:
     return caller
 
 
-def qualifying_invitees(user_id: int) -> int:
+def invitees_query(user_id: int):
     """Friends who registered with the caller's code and can earn (no sub-accounts, no restricted regions)."""
     query = Member.select().where((Member.inviter_id == user_id) & Member.parent_id.is_null()
                                   & (Member.user_id != user_id))
     restricted = restricted_regions()
     if restricted:
         query = query.where(Member.region.is_null() | Member.region.not_in(list(restricted)))
-    return query.count()
+    return query
+
+
+def qualifying_invitees(user_id: int) -> int:
+    return invitees_query(user_id).count()
 
 
 @blp.route("/referrals/me")
@@ -55,6 +60,34 @@ class MyReferral(MethodView):
             "invitees": qualifying_invitees(caller.user_id) if reason is None else 0,
             "boxes_earned": MysteryBox.select().where(MysteryBox.user_id == caller.user_id).count(),
         }
+
+
+@blp.route("/referrals/invitees")
+class MyInvitees(MethodView):
+    @blp.response(200, schemas.InviteePageOut)
+    def get(self):
+        """The friends who joined with the caller's code, newest first, with the milestones each reached.
+
+        Only what the inviter may know: when they joined and how far they got, not who they are.
+        """
+        caller = customer()
+        args = load_query(schemas.ReferralPageQuery())
+        query = invitees_query(caller.user_id)
+        if args["cursor"]:
+            query = query.where(Member.user_id < int(args["cursor"]))
+        members = list(query.order_by(Member.user_id.desc()).limit(args["limit"] + 1))
+        next_cursor = str(members[args["limit"] - 1].user_id) if len(members) > args["limit"] else None
+        members = members[:args["limit"]]
+        reached: dict[int, list[str]] = {}
+        if members:
+            for box in (MysteryBox.select(MysteryBox.invitee_id, MysteryBox.milestone)
+                        .where((MysteryBox.user_id == caller.user_id) & (MysteryBox.role == "inviter")
+                               & MysteryBox.invitee_id.in_([m.user_id for m in members]))
+                        .order_by(MysteryBox.granted_at)):
+                reached.setdefault(box.invitee_id, []).append(box.milestone)
+        return {"items": [{"registered_at": clock.isoformat(m.registered_at), "milestones": reached.get(m.user_id, [])}
+                          for m in members],
+                "next_cursor": next_cursor}
 
 
 @blp.route("/referrals/boxes")

@@ -71,3 +71,13 @@ class CapitalFlowOut(ma.Schema):
 class CapitalFlowPageOut(ma.Schema):
     items = fields.List(fields.Nested(CapitalFlowOut))
     next_cursor = fields.String(allow_none=True)
+
+
+class InviteeOut(ma.Schema):
+    registered_at = fields.String()
+    milestones = fields.List(fields.String(), metadata={"description": "app_installed, deposit_50: those reached"})
+
+
+class InviteePageOut(ma.Schema):
+    items = fields.List(fields.Nested(InviteeOut))
+    next_cursor = fields.String(allow_none=True)

@@ -113,6 +113,23 @@ def test_me_gives_code_link_and_counts(client, deliver):
                        "eligible": True, "reason": None, "reason_message": None, "invitees": 2, "boxes_earned": 1}
 
 
+def test_invitees_list_their_milestones_not_who_they_are(client, deliver):
+    deliver(registered(INVITER), registered(FRIEND, inviter=INVITER), registered(12, inviter=INVITER, region="US"),
+            registered(13, inviter=INVITER), installed(FRIEND, at=T0 + DAY),
+            deposit(FRIEND, "60", at=T0 + 2 * DAY))
+    listed = As(client, INVITER).get("/api/v1/referrals/invitees")
+    assert listed.status_code == 200
+    items = listed.json["items"]
+    assert [sorted(item["milestones"]) for item in items] == [[], ["app_installed", "deposit_50"]]
+    assert all(set(item) == {"registered_at", "milestones"} for item in items)
+    first = As(client, INVITER).get("/api/v1/referrals/invitees?limit=1").json
+    assert len(first["items"]) == 1 and first["next_cursor"]
+    rest = As(client, INVITER).get(f"/api/v1/referrals/invitees?limit=1&cursor={first['next_cursor']}").json
+    assert len(rest["items"]) == 1 and rest["next_cursor"] is None
+    assert As(client, FRIEND).get("/api/v1/referrals/invitees").json["items"] == []
+    assert As(client, INVITER).get("/api/v1/referrals/invitees?cursor=x").status_code == 400
+
+
 def test_me_tells_the_ineligible_why_and_gives_no_code(client, deliver):
     deliver(registered(30, region="us"), registered(31, parent_id=INVITER))
     restricted = As(client, 30).get("/api/v1/referrals/me").json

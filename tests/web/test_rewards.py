@@ -30,6 +30,8 @@ def test_referral_boxes_and_capital_flows(browser, product):
     browser.wait_text("#invitee-count", "1")
     assert browser.text_of("#m-app_installed-inviter") == "1"
     assert browser.text_of("#m-deposit_50-inviter") == "0"
+    friend = browser.visible("#invitee-list li")
+    assert "Friend" in friend.text and "Signed up and installed the app" in friend.text
     browser.screenshot("rewards")
 
     browser.click("#boxes-link")

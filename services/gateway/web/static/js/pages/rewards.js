@@ -37,12 +37,15 @@ async function load() {
     }
     $("#invitee-count").textContent = String(Array.isArray(me.invitees) ? me.invitees.length : me.invitees);
     $("#boxes-earned").textContent = String(me.boxes_earned);
-    if (Array.isArray(me.invitees) && me.invitees.length) {
-      // A service that lists the invitees one by one: show each with its milestones.
+    const invitees = me.eligible ? (await api("GET", "/api/v1/referrals/invitees?limit=100")).items : [];
+    if (invitees.length) {
+      // Each friend who joined with the code, when they joined and the milestones they reached.
       const list = $("#invitee-list");
-      list.replaceChildren(...me.invitees.map((invitee) => h("li", {},
-        h("span", {}, invitee.email || invitee.name || t("rewards.friend")),
-        " ", (invitee.milestones || []).map((milestone) => h("span", { class: "tag" }, tEnum("milestone", milestone))))));
+      list.replaceChildren(...invitees.map((invitee) => h("li", {},
+        h("span", {}, `${t("rewards.friend")} · ${new Date(invitee.registered_at).toLocaleDateString()}`),
+        " ", invitee.milestones.length
+          ? invitee.milestones.map((milestone) => h("span", { class: "tag" }, tEnum("milestone", milestone)))
+          : h("span", { class: "muted" }, t("rewards.no_milestone_yet")))));
       list.hidden = false;
     }
     const boxes = await allBoxes();
