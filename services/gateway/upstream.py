@@ -72,8 +72,12 @@ class UpstreamClient:
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.secret = secret
-        self.pool = urllib3.PoolManager(num_pools=max(len(service_urls), 1) * 2, maxsize=pool_size, block=False,
-                                        retries=False)
+        # One pool per service, made once: a request neither parses a URL nor looks a pool up.
+        self.pools = {name: urllib3.connection_from_url(url, maxsize=pool_size, block=False, retries=False)
+                      for name, url in service_urls.items()}
+        self.timeout = urllib3.Timeout(connect=connect_timeout, read=read_timeout)
+        # A live stream sends a heartbeat every few seconds; a quiet minute means it is gone.
+        self.stream_timeout = urllib3.Timeout(connect=connect_timeout, read=STREAM_READ_TIMEOUT)
         self._tokens: dict[tuple, tuple[dt.datetime, str]] = {}
 
     def internal_token(self, caller: Caller, service: str) -> str:
@@ -92,18 +96,15 @@ class UpstreamClient:
     def request(self, service: str, method: str, path: str, caller: Caller | None, *, query: str = "",
                 body: bytes | None = None, headers: dict | None = None,
                 stream: bool = False) -> urllib3.BaseHTTPResponse:
-        base = self.service_urls.get(service)
-        if base is None:
+        pool = self.pools.get(service)
+        if pool is None:
             raise ApiError(404, "not_found", "No such endpoint.")
         outgoing = dict(headers or {})
         outgoing["Authorization"] = "Bearer " + self.internal_token(caller or Caller(kind="anonymous"), service)
-        # A live stream sends a heartbeat every few seconds; a quiet minute means it is gone.
-        timeout = urllib3.Timeout(connect=self.connect_timeout,
-                                  read=STREAM_READ_TIMEOUT if stream else self.read_timeout)
-        url = base + path + (f"?{query}" if query else "")
         try:
-            return self.pool.request(method, url, body=body, headers=outgoing, timeout=timeout,
-                                     preload_content=not stream, redirect=False)
+            return pool.urlopen(method, path + (f"?{query}" if query else ""), body=body, headers=outgoing,
+                                timeout=self.stream_timeout if stream else self.timeout,
+                                preload_content=not stream, redirect=False, retries=False)
         except (urllib3.exceptions.TimeoutError, urllib3.exceptions.ReadTimeoutError):
             log.warning("upstream timed out", extra={"service": service, "path": path})
             raise ApiError(503, "service_unavailable",
@@ -125,7 +126,7 @@ class UpstreamClient:
             return response.status, {}
 
     def get_public(self, service: str, path: str, timeout: float = 2.0) -> dict:
-        response = self.pool.request("GET", self.service_urls[service] + path, timeout=timeout)
+        response = self.pools[service].urlopen("GET", path, timeout=timeout, retries=False)
         return json.loads(response.data)
 
 
