@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test venv install test-unit test-postgres create-agent bench lint clean run-services migrate
+.PHONY: run test venv install test-unit create-agent bench lint clean run-services migrate dlq-list dlq-replay
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,8 @@ create-agent: $(VENV)/.installed
 ## make bench: the benchmarks in bench/, printing their figures.
 bench: $(VENV)/.installed
 	$(PY) bench/gateway_overhead.py
+	$(PY) bench/ticket_list_pages.py
+	$(PY) bench/notifications_throughput.py
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -8,6 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from services.gateway import accounts, config
 from services.gateway.extensions import limiter
+from services.gateway.fast_reads import FastReads
 from services.gateway.models import OutboxMessage, db
 from services.gateway.upstream import UpstreamClient
 from shared.db import bind_to_app, open_service_database, readiness_check
@@ -62,6 +63,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(docs_blp)
     app.register_blueprint(web_blp)
     app.register_blueprint(proxy_blp)
+
+    app.wsgi_app = FastReads(app, SECURITY_HEADERS)
 
     @app.after_request
     def _security_headers(response):

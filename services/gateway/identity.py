@@ -60,19 +60,24 @@ def verify_guest_token(token: str) -> Caller:
                   name=payload["email"].split("@")[0])
 
 
+def identity_for_bearer(token: str) -> Identity:
+    """The caller an `Authorization: Bearer` token names: a guest token or an app session."""
+    if token.startswith(GUEST_TOKEN_PREFIX):
+        return Identity(caller=verify_guest_token(token))
+    session = accounts.session_for_token(token)
+    if session is None:
+        raise ApiError(401, "not_authenticated", "The access token is not valid or has expired.")
+    return Identity(caller=accounts.caller_for(session.account), session=session)
+
+
 def resolve_identity() -> Identity:
     """Find the caller once per request (cached on `g`)."""
     if "identity" in g:
         return g.identity
     identity = Identity(caller=None)
     token = bearer_token()
-    if token and token.startswith(GUEST_TOKEN_PREFIX):
-        identity = Identity(caller=verify_guest_token(token))
-    elif token:
-        session = accounts.session_for_token(token)
-        if session is None:
-            raise ApiError(401, "not_authenticated", "The access token is not valid or has expired.")
-        identity = Identity(caller=accounts.caller_for(session.account), session=session)
+    if token:
+        identity = identity_for_bearer(token)
     else:
         session = accounts.session_for_token(request.cookies.get(SESSION_COOKIE))
         if session is not None:

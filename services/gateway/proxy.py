@@ -1,28 +1,33 @@
 """Every public path that a service owns: authenticate, check the role, forward."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, request
 
 from services.gateway import identity
-from services.gateway.upstream import find_route, forward
+from services.gateway.upstream import Route, find_route, forward
 from shared.errors import ApiError
+from shared.internal_auth import Caller
 
 blp = Blueprint("proxy", __name__)
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
-@blp.route("/api/v1/<path:rest>", methods=METHODS)
-def proxy(rest: str):
-    from flask import request
-
-    target = find_route(request.path)
-    if target is None:
-        raise ApiError(404, "not_found", "No such endpoint.")
-    caller = identity.resolve_identity().caller
+def check_access(target: Route, caller: Caller | None) -> None:
+    """Is this caller the kind of caller the route is for? (Whether the resource is
+    theirs is for the owning service to say.)"""
     if target.access != "public" and caller is None:
         raise ApiError(401, "not_authenticated", "Log in first.")
     if target.access == "user" and caller.kind != "user":
         raise ApiError(403, "forbidden", "A guest session cannot do this; log in with an account.")
     if target.access == "agent" and not caller.is_agent:
         raise ApiError(403, "forbidden", "This is for support agents.")
+
+
+@blp.route("/api/v1/<path:rest>", methods=METHODS)
+def proxy(rest: str):
+    target = find_route(request.path)
+    if target is None:
+        raise ApiError(404, "not_found", "No such endpoint.")
+    caller = identity.resolve_identity().caller
+    check_access(target, caller)
     return forward(target, caller)

@@ -136,13 +136,13 @@ def client() -> UpstreamClient:
 
 def forward(target: Route, caller: Caller | None) -> Response:
     """Pass the request to the owning service and its answer back, headers filtered."""
-    headers = {name: request.headers[name] for name in FORWARDED_REQUEST_HEADERS if name in request.headers}
+    headers = forwarded_headers(request.headers.get)
     body = request.get_data(cache=False) if request.method not in ("GET", "HEAD") else None
     upstream = client().request(target.service, request.method, request.path, caller,
                                 query=request.query_string.decode("latin-1"), body=body, headers=headers,
                                 stream=target.stream)
-    response_headers = [(k, v) for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP]
     if target.stream:
+        response_headers = [(k, v) for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP]
         def relay():
             try:
                 yield from upstream.stream(None, decode_content=False)
@@ -155,17 +155,29 @@ def forward(target: Route, caller: Caller | None) -> Response:
         response.headers["X-Accel-Buffering"] = "no"
         response.headers["Cache-Control"] = "no-cache"
         return response
-    content = upstream.data
-    if upstream.status >= 500 and not _is_contract_error(content):
-        raise ApiError(502, "bad_gateway", f"The {target.service} service failed; please try again.")
-    if upstream.status < 300 and GRANT_KEY.encode() in content:
+    status, response_headers, content = finished_answer(target, upstream)
+    if status < 300 and GRANT_KEY.encode() in content:
         body, cookies = apply_guest_grant(json.loads(content))
         response = Response(json.dumps(body), status=upstream.status, mimetype="application/json")
         response.headers["Cache-Control"] = "no-store"
         for name, value, options in cookies:
             response.set_cookie(name, value, **options)
         return response
-    return Response(content, status=upstream.status, headers=response_headers)
+    return Response(content, status=status, headers=response_headers)
+
+
+def finished_answer(target: Route, upstream) -> tuple[int, list[tuple[str, str]], bytes]:
+    """A service's whole answer as status, passed-through headers and body; a failure of the
+    service outside the contract's shape becomes 502."""
+    content = upstream.data
+    if upstream.status >= 500 and not _is_contract_error(content):
+        raise ApiError(502, "bad_gateway", f"The {target.service} service failed; please try again.")
+    return upstream.status, [(k, v) for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP], content
+
+
+def forwarded_headers(get) -> dict:
+    """The request headers a service sees, read with `get(name)`."""
+    return {name: value for name in FORWARDED_REQUEST_HEADERS if (value := get(name)) is not None}
 
 
 def _is_contract_error(content: bytes) -> bool:
