@@ -27,6 +27,7 @@ from services.gateway.upstream import client
 from shared.errors import ApiError
 from shared.guest_links import LinkExpired, LinkInvalid, verify_ticket_link
 from shared.internal_auth import Caller
+from shared.locales import DEFAULT_LOCALE, from_accept_language
 
 blp = Blueprint("guest_pages", __name__, template_folder="templates", static_folder="static/guest",
                 static_url_path="/support/static")
@@ -63,13 +64,7 @@ def pick_language(ticket_locale: str | None = None) -> str:
             return asked
     if ticket_locale in LANGUAGES:
         return ticket_locale
-    for tag in request.accept_languages.values():
-        tag = tag.lower()
-        if tag.startswith("zh"):
-            return "zh-Hant"
-        if tag[:2] in ("en", "es"):
-            return tag[:2]
-    return "en"
+    return from_accept_language(request.accept_languages.values()) or DEFAULT_LOCALE
 
 
 def guest_caller(number: str) -> Caller | None:

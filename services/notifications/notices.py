@@ -10,6 +10,7 @@ import dataclasses
 
 from shared import clock
 from shared.events import Envelope, EventType
+from shared.locales import normalize_locale
 
 SECURITY = "security"  # codes and access links: never switched off
 
@@ -124,17 +125,6 @@ def compose(envelope: Envelope) -> Notice | None:
     if event_type == EventType.REFERRAL_REWARD_CREDITED:
         return Notice("referral_reward_credited", "rewards", Audience(data["user_id"], None, None),
                       {"asset": data["asset"], "amount": data["amount"]}, "/assets/capital-flows")
-    return None
-
-
-def normalize_locale(value: str | None) -> str | None:
-    """One of the languages the texts exist in, or None: `es-MX` -> `es`, `zh_TW` -> `zh-Hant`."""
-    if not value:
-        return None
-    lowered = value.replace("_", "-").lower()
-    for prefix, locale in (("zh", "zh-Hant"), ("es", "es"), ("en", "en")):
-        if lowered == prefix or lowered.startswith(prefix + "-"):
-            return locale
     return None
 
 

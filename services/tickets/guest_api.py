@@ -13,6 +13,7 @@ from services.tickets.app import attachment_store, outbox
 from services.tickets.models import db
 from shared import otp
 from shared.config import env_int, secret
+from shared.locales import DEFAULT_LOCALE, from_accept_language
 from shared.web import Blueprint, load_body
 
 blp = Blueprint("guest_tickets", __name__, url_prefix="/api/v1/guest",
@@ -57,15 +58,7 @@ class GuestSessionOut(ma.Schema):
 
 def guest_locale(fields_: dict) -> str:
     """The language of the guest's emails: the form's choice, else the browser's."""
-    if fields_.get("locale"):
-        return fields_["locale"]
-    for tag in request.accept_languages.values():
-        tag = tag.lower()
-        if tag.startswith("zh"):
-            return "zh-Hant"
-        if tag[:2] in ("en", "es"):
-            return tag[:2]
-    return "en"
+    return fields_.get("locale") or from_accept_language(request.accept_languages.values()) or DEFAULT_LOCALE
 
 
 def pepper() -> str:
