@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import functools
 import json
 import logging
 import os
@@ -24,12 +25,14 @@ from kombu import Connection
 
 from shared.bus import EventPublisher, connect, event_exchange
 from shared.events import Envelope
+from tests.e2e.harness import wait_for
 from tests.support import AMQP_URL, SECRET, free_port
 
 # aiosmtpd logs every SMTP command at INFO.
 logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 CHANNEL_QUEUES = ("notifications.events", "notifications.email", "notifications.push")
+
 
 
 def registered(user_id: int, email_address: str, locale: str = "en") -> Envelope:
@@ -185,15 +188,8 @@ def html_part(message) -> str:
     return message.get_body(preferencelist=("html",)).get_content()
 
 
-def wait_until(predicate, timeout: float = 10.0, interval: float = 0.02, message: str = "condition"):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out waiting for {message}; last value: {last!r}")
+# The suite's one poller, polling faster: the workers here answer in milliseconds.
+wait_until = functools.partial(wait_for, interval=0.02)
 
 
 class SseClient:
