@@ -95,12 +95,12 @@ def test_rotation_accepts_the_previous_secret_for_its_tokens(tmp_path):
     from services.tickets.app import create_app
     from services.tickets.models import db
 
-    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/t.db", "INTERNAL_TOKEN_SECRET": "new-secret-" + "n" * 20,
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/t.db", "INTERNAL_TOKEN_SECRET": "new-secret-" + "n" * 24,
                       "INTERNAL_TOKEN_PREVIOUS_SECRET": SECRET, "ATTACHMENT_DIR": str(tmp_path / "f")})
     try:
         client = app.test_client()
         old = sign_internal_token(Caller(**customer(5)), "tickets", SECRET)
-        new = sign_internal_token(Caller(**customer(5)), "tickets", "new-secret-" + "n" * 20)
+        new = sign_internal_token(Caller(**customer(5)), "tickets", "new-secret-" + "n" * 24)
         other = sign_internal_token(Caller(**customer(5)), "tickets", "unrelated-secret-" + "u" * 20)
         assert client.get("/api/v1/tickets", headers={"Authorization": f"Bearer {old}"}).status_code == 200
         assert client.get("/api/v1/tickets", headers={"Authorization": f"Bearer {new}"}).status_code == 200
