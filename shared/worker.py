@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from shared.config import env_float
 from shared.consumer import EventConsumer
 from shared.outbox import OutboxRelay
 
@@ -107,7 +108,8 @@ def build_worker(name: str, *, database, outbox, broker_url: str, exchange_name:
     from shared.consumer import EventConsumer, QueueTopology
 
     exchange = event_exchange(exchange_name)
-    relay = OutboxRelay(outbox, database, broker_url, exchange) if outbox is not None else None
+    relay = (OutboxRelay(outbox, database, broker_url, exchange, poll_interval=env_float("OUTBOX_POLL_SECONDS", 0.1))
+             if outbox is not None else None)
     consumer = None
     if handlers:
         topology = QueueTopology(queue_prefix + (queue_name or f"{name}.events"), exchange, handlers.keys())
