@@ -109,13 +109,6 @@ def require_user() -> Caller:
     return caller
 
 
-def require_caller() -> Caller:
-    caller = resolve_identity().caller
-    if caller is None:
-        raise ApiError(401, "not_authenticated", "Log in first.")
-    return caller
-
-
 def set_session_cookies(response, token: str, session: Session) -> None:
     secure = current_app.config["SESSION_COOKIE_SECURE"]
     max_age = current_app.config["SESSION_TTL_SECONDS"]

@@ -106,9 +106,3 @@ class AttachmentStore:
 
     def path(self, storage_name: str) -> Path:
         return self.directory / storage_name[:2] / storage_name
-
-    def remove(self, storage_name: str) -> None:
-        try:
-            self.path(storage_name).unlink()
-        except FileNotFoundError:
-            pass
