@@ -6,6 +6,7 @@ import peewee
 
 from services.notifications import preferences, texts
 from services.notifications.config import mail_from
+from services.notifications.handover import DeliveryRecorder
 from services.notifications.mail import build_message, message_id
 from services.notifications.models import Contact, Delivery, Preference
 from services.notifications.notices import SECURITY, Notice, choose_locale, compose
@@ -37,6 +38,7 @@ class EmailChannel:
         self.public_url = settings["PUBLIC_URL"].rstrip("/")
         self.sender = mail_from(settings)
         self.domain = self.sender.rpartition("@")[2] or "localhost"
+        self.recorder = DeliveryRecorder(settings.get("SMTP_TIMEOUT", 10.0))
 
     def recipient(self, notice: Notice) -> tuple[str, str] | None:
         """The address and language to write to, or None when the user turned this kind off."""
@@ -81,10 +83,9 @@ class EmailChannel:
                                 recipient=address, subject=words.subject, plain=plain, html=html, msgid=msgid,
                                 locale=locale)
 
-        # Single statements, each committed on its own (autocommit): one round trip apiece.
-        def record() -> None:
-            Delivery.create(event_id=envelope.id, channel="email", recipient=key, topic=notice.topic,
-                            message_id=msgid, sent_at=clock.now())
+        def record():
+            return self.recorder.begin({"event_id": envelope.id, "channel": "email", "recipient": key,
+                                        "topic": notice.topic, "message_id": msgid, "sent_at": clock.now()})
 
         def undo() -> None:
             Delivery.delete().where((Delivery.event_id == envelope.id) & (Delivery.channel == "email")

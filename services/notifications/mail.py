@@ -62,6 +62,8 @@ class DeliveryFailed(RuntimeError):
 
 
 Commit = Callable[[], None]
+# Puts the delivery's record on its way; returns what waits for it to be stored.
+Record = Callable[[], Callable[[], None]]
 
 
 def _wire_bytes(message: Message) -> bytes:
@@ -71,13 +73,30 @@ def _wire_bytes(message: Message) -> bytes:
     return data if data.endswith(b"\r\n") else data + b"\r\n"
 
 
+def _settle(settle: Callable[[], None]) -> bool:
+    """Wait for the record; True if stored. The message is out either way, so a record that failed
+    is logged rather than retried (a retry would send the message twice)."""
+    try:
+        settle()
+    except Exception as exc:  # noqa: BLE001 - e.g. the database went away mid-statement
+        log.error("email sent but its delivery record failed", extra={"error": repr(exc)[:300]})
+        return False
+    return True
+
+
+def _settle_then(settle: Callable[[], None], undo: Commit) -> None:
+    """The message did not go: wait for its record, then take it back."""
+    if _settle(settle):
+        undo()
+
+
 class SmtpTransport:
     """One SMTP connection kept open across messages (per consumer thread), re-opened when it drops.
 
-    The delivery is recorded (`commit`) after the server has the whole body and before
-    the final dot that makes it take the message: a worker killed in between loses
-    nothing the server has accepted, and one killed after the dot has the record
-    already. A server that then refuses gets the record undone (`undo`) and a retry.
+    The delivery's record is put on its way (`record`, see handover.py) after the server
+    has the whole body and just before the final dot that makes it take the message; its
+    outcome is read after the dot. A server that then refuses gets the record undone
+    (`undo`) and a retry.
     """
 
     def __init__(self, host: str, port: int, *, tls: str = "", username: str | None = None,
@@ -112,7 +131,7 @@ class SmtpTransport:
                 pass
             self._smtp = None
 
-    def send(self, message: Message, sender: str, recipient: str, commit: Commit, undo: Commit) -> None:
+    def send(self, message: Message, sender: str, recipient: str, record: Record, undo: Commit) -> None:
         payload = _wire_bytes(message)
         for attempt in (1, 2):
             fresh = self._smtp is None
@@ -129,7 +148,7 @@ class SmtpTransport:
                 self._abandon()
                 raise DeliveryFailed(f"SMTP server refused the message: {exc!r}") from exc
             break
-        self._data(smtp, payload, commit, undo)
+        self._data(smtp, payload, record, undo)
 
     def _envelope(self, smtp: smtplib.SMTP, sender: str, recipient: str) -> None:
         code, reply = smtp.mail(sender)
@@ -145,26 +164,34 @@ class SmtpTransport:
             smtp.rset()
             raise smtplib.SMTPDataError(code, reply)
 
-    def _data(self, smtp: smtplib.SMTP, payload: bytes, commit: Commit, undo: Commit) -> None:
+    def _data(self, smtp: smtplib.SMTP, payload: bytes, record: Record, undo: Commit) -> None:
         try:
             smtp.send(payload)
         except (smtplib.SMTPException, OSError) as exc:
             self._abandon()
             raise DeliveryFailed(f"SMTP connection failed: {exc!r}") from exc
         try:
-            commit()
+            settle = record()
         except Exception:
             self._abandon()  # the server drops a message whose final dot never comes
             raise
         try:
             smtp.send(b".\r\n")
+        except (smtplib.SMTPException, OSError) as exc:
+            self._abandon()
+            _settle_then(settle, undo)
+            raise DeliveryFailed(f"SMTP connection failed before the final dot: {exc!r}") from exc
+        recorded = _settle(settle)
+        try:
             code, reply = smtp.getreply()
         except (smtplib.SMTPException, OSError) as exc:
-            undo()
             self._abandon()
+            if recorded:
+                undo()
             raise DeliveryFailed(f"SMTP connection failed after the message: {exc!r}") from exc
         if code != 250:
-            undo()
+            if recorded:
+                undo()
             raise DeliveryFailed(f"SMTP server refused the message: {code} {reply!r}")
 
     def _abandon(self) -> None:
@@ -182,13 +209,14 @@ class MailFolderTransport:
     def __init__(self, directory: str | Path) -> None:
         self.directory = Path(directory)
 
-    def send(self, message: Message, sender: str, recipient: str, commit: Commit, undo: Commit) -> None:
+    def send(self, message: Message, sender: str, recipient: str, record: Record, undo: Commit) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         final = self.directory / eml_name()
         temporary = final.with_suffix(".tmp")
         temporary.write_bytes(message.as_bytes())
-        commit()
+        settle = record()
         os.replace(temporary, final)
+        _settle(settle)
 
     def close(self) -> None:
         pass
