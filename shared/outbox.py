@@ -1,15 +1,23 @@
 """The transactional outbox: an event is a row written in the same transaction as
 the change it reports; a relay publishes rows with confirms and marks them sent.
 A broker that is down delays events and never loses them.
+
+The relay wakes as soon as a row is committed, whichever process wrote it: a
+thread event in its own process, PostgreSQL's NOTIFY (sent with the row, delivered
+at commit), or on SQLite a change of the database's write-ahead log. Its poll is
+only the fallback.
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
 import logging
+import os
+import select
 import threading
 
 import peewee
+import psycopg2
 
 from shared import clock
 from shared.bus import EventPublisher, connect
@@ -52,8 +60,72 @@ class Outbox:
         envelope = Envelope.new(event_type, data, self.producer, correlation_id=correlation_id,
                                 occurred_at=occurred_at, event_id=event_id)
         self.model.create(event_id=envelope.id, event_type=envelope.type, payload=envelope.to_json())
+        database = _database(self.model)
+        if is_postgres(database):
+            # Delivered when (and only if) the caller's transaction commits.
+            database.execute_sql("SELECT pg_notify(%s, '')", (notify_channel(database),))
         self.wakeup.set()
         return envelope
+
+
+def _database(model: type[peewee.Model]) -> peewee.Database:
+    database = model._meta.database
+    return getattr(database, "obj", None) or database
+
+
+def notify_channel(database: peewee.Database) -> str:
+    """The PostgreSQL notification channel of a service's outbox: one per schema."""
+    return f"outbox_{getattr(database, '_service_schema', None) or 'public'}"
+
+
+class CommitWatcher:
+    """Sets `wakeup` when another process may have committed an outbox row."""
+
+    def __init__(self, database: peewee.Database, wakeup: threading.Event, interval: float = 0.005) -> None:
+        self.database = database
+        self.wakeup = wakeup
+        self.interval = interval
+
+    def run(self, stop: threading.Event) -> None:
+        if is_postgres(self.database):
+            self._listen(stop)
+        elif self.database.database not in ("", ":memory:"):
+            self._watch_log(stop, self.database.database + "-wal")
+
+    def _watch_log(self, stop: threading.Event, path: str) -> None:
+        """SQLite writes a commit to the WAL file: a stat every few ms is far cheaper than a query."""
+        last = None
+        while not stop.wait(self.interval):
+            try:
+                status = os.stat(path)
+                current = (status.st_mtime_ns, status.st_size)
+            except FileNotFoundError:
+                current = None
+            if current != last:
+                last = current
+                self.wakeup.set()
+
+    def _listen(self, stop: threading.Event) -> None:
+        channel = notify_channel(self.database)
+        while not stop.is_set():
+            connection = None
+            try:
+                connection = psycopg2.connect(dbname=self.database.database, **self.database.connect_params)
+                connection.autocommit = True
+                connection.cursor().execute(f'LISTEN "{channel}"')
+                self.wakeup.set()  # anything committed while nobody listened
+                while not stop.is_set():
+                    if select.select([connection], [], [], 0.5)[0]:
+                        connection.poll()
+                        if connection.notifies:
+                            connection.notifies.clear()
+                            self.wakeup.set()
+            except (psycopg2.Error, OSError) as exc:
+                log.warning("outbox listener reconnecting", extra={"error": str(exc)[:200]})
+                stop.wait(1.0)
+            finally:
+                if connection is not None:
+                    connection.close()
 
 
 class OutboxRelay:
@@ -115,8 +187,11 @@ class OutboxRelay:
         return len(published)
 
     def run(self, stop: threading.Event) -> None:
+        watcher = CommitWatcher(getattr(self.database, "obj", None) or self.database, self.outbox.wakeup)
+        threading.Thread(target=watcher.run, args=(stop,), name="outbox-commit-watcher", daemon=True).start()
         backoff = self.poll_interval
         while not stop.is_set():
+            self.outbox.wakeup.clear()  # before looking: a commit from here on wakes the next look
             try:
                 count = self.relay_once()
                 backoff = self.poll_interval
@@ -128,5 +203,4 @@ class OutboxRelay:
                 continue
             if count < self.batch_size:
                 self.outbox.wakeup.wait(self.poll_interval)
-                self.outbox.wakeup.clear()
 

@@ -262,3 +262,24 @@ def test_published_codes_do_not_stay_in_the_outbox(tmp_path):
     with env.database.connection_context():
         row = env.outbox_model.get()
         assert row.sent_at is not None and "493817" not in row.payload
+
+
+def test_a_row_committed_by_another_process_wakes_the_relay_at_commit(env, database_url):
+    """The relay's watcher (NOTIFY on PostgreSQL, the write-ahead log on SQLite) fires on the commit of a
+    row written through another connection pool, as another process would, and not before it."""
+    from shared.outbox import CommitWatcher
+
+    wakeup, stop = threading.Event(), threading.Event()
+    threading.Thread(target=CommitWatcher(env.database, wakeup).run, args=(stop,), daemon=True).start()
+    other = shared_db.make_database(database_url, "msgtest")
+    other_outbox = Outbox(make_outbox_model(other), "testsvc")
+    try:
+        time.sleep(0.3)  # listening (or the log's first state noted)
+        wakeup.clear()
+        with other.connection_context(), other.atomic():
+            other_outbox.add(EventType.USER_APP_INSTALLED, {"user_id": 5, "platform": "ios"})
+            assert not wakeup.wait(0.3), "woken before the commit"
+        assert wakeup.wait(2.0), "not woken by the commit"
+    finally:
+        stop.set()
+        other.close_all()
