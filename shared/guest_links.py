@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import secrets
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
@@ -36,7 +37,8 @@ def _serializer(secret: str) -> URLSafeTimedSerializer:
 
 
 def sign_ticket_link(number: str, email: str, secret: str) -> str:
-    return _serializer(secret).dumps({"n": number, "e": email.lower()})
+    # A nonce makes every link its own, even two signed within the timestamp's second.
+    return _serializer(secret).dumps({"n": number, "e": email.lower(), "r": secrets.token_urlsafe(6)})
 
 
 def verify_ticket_link(token: str, number: str, secret: str) -> str:
