@@ -125,14 +125,20 @@ def start_workers(count: int, env: dict, folder: Path) -> list[subprocess.Popen]
     return processes
 
 
-def wait_log(folder: Path, count: int, text: str, timeout: float = 60.0) -> None:
+def wait_started(folder: Path, processes: list[subprocess.Popen], timeout: float = 60.0) -> None:
+    """Until each worker process (not one of its channel processes) logs "worker started"."""
+    def started(index: int, process: subprocess.Popen) -> bool:
+        for line in (folder / f"worker-{index}.log").read_text().splitlines():
+            if '"worker started"' in line and json.loads(line).get("pid") == process.pid:
+                return True
+        return False
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        found = sum(text in (folder / f"worker-{i}.log").read_text() for i in range(count))
-        if found == count:
+        if all(started(index, process) for index, process in enumerate(processes)):
             return
         time.sleep(0.1)
-    raise RuntimeError(f"workers did not log {text!r}")
+    raise RuntimeError("the workers did not start")
 
 
 def worker_rate(workers: int, events: int, users: int, database_url: str | None, smtp_port: int,
@@ -146,7 +152,7 @@ def worker_rate(workers: int, events: int, users: int, database_url: str | None,
     with_email = "email" in channels
     processes = start_workers(workers, env, folder)
     try:
-        wait_log(folder, workers, '"worker started"')
+        wait_started(folder, processes)
         # Hold the consumers (SIGSTOP) while the backlog is queued, so all of it waits for them.
         for process in processes:
             process.send_signal(19)
@@ -270,7 +276,7 @@ def bus_to_stream_latency(events: int, rate: float, smtp_port: int) -> dict:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     processes = start_workers(1, env, folder)
     try:
-        wait_log(folder, 1, '"worker started"')
+        wait_started(folder, processes)
         token = sign_internal_token(Caller(kind="user", user_id=7, role="customer"), "notifications", secret)
         stream = requests.get(f"http://127.0.0.1:{server.server_port}/api/v1/notifications/stream", stream=True,
                               headers={"Authorization": f"Bearer {token}"}, timeout=(5, 120))

@@ -83,7 +83,10 @@ def ensure_schema(database: peewee.Database) -> None:
     schema = getattr(database, "_service_schema", None)
     if schema and is_postgres(database):
         with database.connection_context():
-            database.execute_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            try:
+                database.execute_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            except peewee.IntegrityError:
+                pass  # another process created it at the same moment (IF NOT EXISTS does not lock)
 
 
 def run_migrations(database: peewee.Database, directory: Path) -> list[str]:

@@ -5,6 +5,7 @@ message finishes; prefetched ones go back to the queue when the channel closes).
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from collections.abc import Callable
@@ -84,7 +85,7 @@ class ServiceWorker:
     def run_forever(self) -> None:
         """Run until SIGTERM or SIGINT."""
         def _graceful(signum, _frame):
-            log.info("worker stopping", extra={"worker": self.name, "signal": signum})
+            log.info("worker stopping", extra={"worker": self.name, "signal": signum, "pid": os.getpid()})
             self.stop_event.set()
             if self.consumer is not None:
                 self.consumer.should_stop = True
@@ -92,11 +93,11 @@ class ServiceWorker:
         signal.signal(signal.SIGTERM, _graceful)
         signal.signal(signal.SIGINT, _graceful)
         self.start()
-        log.info("worker started", extra={"worker": self.name})
+        log.info("worker started", extra={"worker": self.name, "pid": os.getpid()})
         while not self.stop_event.wait(0.5):
             pass
         self.stop()
-        log.info("worker stopped", extra={"worker": self.name})
+        log.info("worker stopped", extra={"worker": self.name, "pid": os.getpid()})
 
 
 def build_worker(name: str, *, database, outbox, broker_url: str, exchange_name: str,

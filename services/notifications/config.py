@@ -56,7 +56,11 @@ def settings() -> dict:
         MAX_PUSH_SUBSCRIPTIONS=env_int("MAX_PUSH_SUBSCRIPTIONS", 20),
         # The worker: which channels this process consumes, and how.
         WORKER_CHANNELS=env_list("NOTIFICATIONS_CHANNELS", CHANNELS),
-        INBOX_PREFETCH=env_int("NOTIFICATIONS_PREFETCH", 200),
+        # On RabbitMQ: the inbox in the worker's process, each other channel in a child process of its own,
+        # at this much lower priority (nice), so email never slows the inbox and its live stream.
+        PROCESS_PER_CHANNEL=env_bool("NOTIFICATIONS_PROCESS_PER_CHANNEL", True),
+        CHILD_NICE=env_int("NOTIFICATIONS_CHILD_NICE", 5),
+        INBOX_PREFETCH=env_int("NOTIFICATIONS_PREFETCH", 300),  # three batches: one written, one waiting, one read
         INBOX_BATCH_SIZE=env_int("NOTIFICATIONS_BATCH_SIZE", 100),
         DELIVERY_PREFETCH=env_int("NOTIFICATIONS_DELIVERY_PREFETCH", 20),
         EMAIL_SENDERS=env_int("NOTIFICATIONS_EMAIL_SENDERS", 2),

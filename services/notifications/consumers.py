@@ -4,7 +4,10 @@
   together in one transaction with their processed-event rows, then acked; each
   handler gets the batch's events of its types as a list (a few queries per batch,
   not per event). A handler that fails rolls the batch back, and its events go one
-  by one (its own transaction, retry with back-off, dead-letter queue).
+  by one (its own transaction, retry with back-off, dead-letter queue). The
+  transaction runs on a writer thread of its own, so the next batch is read and
+  parsed while the database works on this one; acks stay on the consumer's thread
+  (the channel is not thread-safe), in order, after each commit.
 - `ChannelConsumer` (email, Web Push): the effect leaves the service, so it runs
   outside any transaction; the channel records each delivery itself (unique per
   event, channel and recipient) the moment it is handed over, and an event whose
@@ -18,6 +21,7 @@ import dataclasses
 import json
 import logging
 import os
+import queue
 import threading
 import uuid
 from collections.abc import Callable
@@ -35,6 +39,9 @@ log = logging.getLogger(__name__)
 
 # How long the inbox consumer waits for more events before handling the ones it holds.
 LINGER_SECONDS = 0.002
+
+# The worker as ops started it: a channel's process names its parent (see worker.py).
+WORKER_PID = int(os.environ.get("NOTIFICATIONS_WORKER_PID") or os.getpid())
 
 _schemas = threading.local()
 
@@ -92,18 +99,31 @@ class _BatchingConsumer(EventConsumer):
         with self.consumer_context(**kwargs) as (connection, _channel, _consumers):
             try:
                 while not self.should_stop:
+                    waiting = self.pending or self.in_flight
                     try:
-                        connection.drain_events(timeout=LINGER_SECONDS if self.pending else safety_interval)
+                        connection.drain_events(timeout=LINGER_SECONDS if waiting else safety_interval)
                     except TimeoutError:
                         self.flush()
                         connection.heartbeat_check()
+                    self.settle()
                     yield
                 # Stopping (SIGTERM): finish what was taken; the unsent prefetch goes back with the channel.
                 self.flush()
+                self.settle(wait=True)
             except Exception:
                 # The channel is gone: its unacked messages return to the queue by themselves.
                 self.pending.clear()
+                self.forget_in_flight()
                 raise
+
+    # A consumer that hands batches to another thread reports them done here, on the consumer's thread.
+    in_flight = 0
+
+    def settle(self, wait: bool = False) -> None:
+        pass
+
+    def forget_in_flight(self) -> None:
+        pass
 
     def flush(self) -> None:
         batch, self.pending = self.pending, []
@@ -123,9 +143,14 @@ class _BatchingConsumer(EventConsumer):
         else:
             messages[-1].ack(multiple=True)
 
-    def log_handled(self, envelope: Envelope, **extra) -> None:
-        log.info("event handled", extra={"event_type": envelope.type, "event_id": envelope.id, "pid": os.getpid(),
-                                         "channel": self.channel, "queue": self.topology.name, **extra})
+    def log_handled(self, envelopes: list[Envelope], **extra) -> None:
+        """One line for the events a batch handled (a line per event would cost as much as handling it)."""
+        if envelopes:
+            self.handled += len(envelopes)
+            log.info("events handled", extra={
+                "count": len(envelopes), "event_ids": [envelope.id for envelope in envelopes],
+                "event_types": sorted({envelope.type for envelope in envelopes}), "pid": os.getpid(),
+                "worker_pid": WORKER_PID, "channel": self.channel, "queue": self.topology.name, **extra})
 
 
 class BatchingEventConsumer(_BatchingConsumer):
@@ -134,24 +159,60 @@ class BatchingEventConsumer(_BatchingConsumer):
     def __init__(self, *args, after_commit: Callable[[list], None] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.after_commit = after_commit
+        # One batch waiting for the writer besides the one it writes: reading never runs far ahead.
+        self._to_write: queue.Queue = queue.Queue(maxsize=1)
+        self._written: queue.SimpleQueue = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
 
     def handle_batch(self, batch) -> None:
-        try:
-            results, effects = self._handle_in_one_transaction(batch)
-        except Exception as exc:  # noqa: BLE001 - one bad event must not hold back the others
-            log.warning("batch failed; handling its events one at a time",
-                        extra={"queue": self.topology.name, "size": len(batch), "error": repr(exc)[:300]})
-            for envelope, message in batch:
-                self._handle_alone(envelope, message)
-            return
-        self.ack_all([message for _, message, _ in results])
-        for envelope, _message, duplicate in results:
-            if duplicate:
-                log.info("duplicate event ignored", extra={"event_id": envelope.id, "queue": self.topology.name})
-            else:
-                self.handled += 1
-                self.log_handled(envelope)
-        self._after_commit(effects)
+        if self._writer is None:
+            self._writer = threading.Thread(target=self._write, name=f"{self.topology.name}-writer", daemon=True)
+            self._writer.start()
+        self.in_flight += 1
+        self._to_write.put(batch)
+
+    def _write(self) -> None:
+        """The writer thread: each batch's transaction, then the live announcement of its items."""
+        while True:
+            batch = self._to_write.get()
+            try:
+                results, effects = self._handle_in_one_transaction(batch)
+            except Exception as exc:  # noqa: BLE001 - one bad event must not hold back the others
+                self._written.put((batch, exc))
+                continue
+            self._after_commit(effects)
+            self._written.put((batch, results))
+
+    def settle(self, wait: bool = False) -> None:
+        """Ack the batches the writer committed, in order; a failed batch's events go one at a time."""
+        while self.in_flight:
+            try:
+                batch, outcome = self._written.get(timeout=60) if wait else self._written.get_nowait()
+            except queue.Empty:
+                return
+            self.in_flight -= 1
+            if isinstance(outcome, Exception):
+                log.warning("batch failed; handling its events one at a time",
+                            extra={"queue": self.topology.name, "size": len(batch), "error": repr(outcome)[:300]})
+                for envelope, message in batch:
+                    self._handle_alone(envelope, message)
+                continue
+            self.ack_all([message for _, message, _ in outcome])
+            for envelope, _message, duplicate in outcome:
+                if duplicate:
+                    log.info("duplicate event ignored", extra={"event_id": envelope.id, "queue": self.topology.name})
+            self.log_handled([envelope for envelope, _message, duplicate in outcome if not duplicate])
+
+    def forget_in_flight(self) -> None:
+        """The channel is gone, so these cannot be acked: let the writer finish, and drop the outcomes
+        (the events come again, and the processed-event rows make them duplicates)."""
+        while self.in_flight:
+            try:
+                self._written.get(timeout=60)
+            except queue.Empty:
+                break
+            self.in_flight -= 1
+        self.in_flight = 0
 
     def _run_handlers(self, envelopes: list[Envelope]) -> list:
         """Each handler once, with the events of its types, in the order the table names the handlers."""
@@ -168,26 +229,30 @@ class BatchingEventConsumer(_BatchingConsumer):
                 results.extend(handler(group) or [])
         return results
 
-    def _processed_row(self, envelope: Envelope) -> dict:
+    def _processed_row(self, envelope: Envelope, now=None) -> dict:
         return {"event_id": envelope.id, "consumer": self.consumer_name, "event_type": envelope.type,
-                "processed_at": clock.now()}
+                "processed_at": now or clock.now()}
 
     def _handle_in_one_transaction(self, batch) -> tuple[list[tuple[Envelope, object, bool]], list]:
-        processed = self.processed
-        with self.database.connection_context():
+        """The processed-event rows first: the ones the database takes are the events not handled before
+        (one statement, where a lookup and an insert would be two)."""
+        unique, now = list({envelope.id: envelope for envelope, _ in batch}.values()), clock.now()
+        # One connection kept by this consumer thread across batches (a pool checkout costs as much as a query).
+        self.database.connect(reuse_if_open=True)
+        try:
             with self.database.atomic():
-                seen = {row.event_id for row in processed.select(processed.event_id).where(
-                    processed.event_id.in_([envelope.id for envelope, _ in batch])
-                    & (processed.consumer == self.consumer_name))}
-                results, fresh = [], []
-                for envelope, message in batch:
-                    duplicate = envelope.id in seen  # handled before, or twice in this batch
-                    seen.add(envelope.id)
-                    results.append((envelope, message, duplicate))
-                    if not duplicate:
-                        fresh.append(envelope)
+                fresh_ids = {row[0] for row in insert_rows(self.processed, [self._processed_row(e, now) for e in unique],
+                                                           ("event_id",), skip_existing=True)}
+                fresh = [envelope for envelope in unique if envelope.id in fresh_ids]
                 effects = self._run_handlers(fresh)
-                insert_rows(processed, [self._processed_row(envelope) for envelope in fresh])
+        except (peewee.InterfaceError, peewee.OperationalError):
+            self.database.close()  # a broken connection is not kept
+            raise
+        results, seen = [], set()
+        for envelope, message in batch:
+            duplicate = envelope.id not in fresh_ids or envelope.id in seen  # handled before, or twice here
+            seen.add(envelope.id)
+            results.append((envelope, message, duplicate))
         return results, effects
 
     def _handle_alone(self, envelope: Envelope, message) -> None:
@@ -205,8 +270,7 @@ class BatchingEventConsumer(_BatchingConsumer):
             return
         message.ack()
         if produced is not None:
-            self.handled += 1
-            self.log_handled(envelope)
+            self.log_handled([envelope])
             self._after_commit(produced)
 
     def _after_commit(self, effects: list) -> None:
@@ -235,14 +299,15 @@ class ChannelConsumer(_BatchingConsumer):
             outcomes = [exc] * len(batch)
         if any(isinstance(o, (peewee.InterfaceError, peewee.OperationalError)) for o in outcomes):
             self.database.close()  # a broken connection is not kept
-        delivered = []
+        delivered, done, sent = [], [], 0
         for (envelope, message), outcome in zip(batch, outcomes, strict=True):
             if isinstance(outcome, BaseException):
                 self._retry_or_park(message, envelope, outcome)
             else:
                 delivered.append(message)
-                self.handled += 1
-                self.log_handled(envelope, sent=outcome)
+                done.append(envelope)
+                sent += outcome
+        self.log_handled(done, sent=sent)
         if len(delivered) == len(batch):
             self.ack_all(delivered)
         else:

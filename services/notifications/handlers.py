@@ -7,12 +7,16 @@ SMTP server or a push service that is down never holds back or rolls back the in
 """
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from services.notifications import preferences, texts
-from services.notifications.bulk import insert_rows
-from services.notifications.models import Contact, Notification, Preference
+from services.notifications.bulk import insert_rows, select_in
+from services.notifications.models import KINDS, Contact, Notification, Preference
 from services.notifications.notices import INBOX_TYPES, choose_locale, compose
 from shared import clock
 from shared.events import Envelope, EventType
+
+PUSH_COLUMNS = tuple(f"push_{kind}" for kind in KINDS)
 
 
 def record_contacts(envelopes: list[Envelope]) -> list:
@@ -33,28 +37,29 @@ def contact_of(user_id: int) -> Contact | None:
 def make_add_inbox_items(public_url: str):
     """The handler that turns events into inbox items, for this deployment's PUBLIC_URL."""
 
-    def add_inbox_items(envelopes: list[Envelope]) -> list[Notification]:
-        """One item per event that tells an account something it wants by push; a few queries per batch."""
+    def add_inbox_items(envelopes: list[Envelope]) -> list[SimpleNamespace]:
+        """One item per event that tells an account something it wants by push; a few statements per batch.
+        Returns the items as the live stream announces them."""
         notices = [(envelope, notice) for envelope in envelopes
                    if (notice := compose(envelope)) is not None and notice.for_inbox]
         if not notices:
             return []
         user_ids = {notice.audience.user_id for _, notice in notices}
-        choices = {row.user_id: row for row in Preference.select().where(Preference.user_id.in_(user_ids))}
-        contacts = {row.user_id: row for row in Contact.select().where(Contact.user_id.in_(user_ids))}
-        rows = []
+        choices = {row[0]: SimpleNamespace(**dict(zip(PUSH_COLUMNS, row[1:], strict=True)))
+                   for row in select_in(Preference, ("user_id", *PUSH_COLUMNS), "user_id", user_ids)}
+        locales = dict(select_in(Contact, ("user_id", "locale"), "user_id", user_ids))
+        rows, now = [], clock.now()
         for envelope, notice in notices:
             user_id = notice.audience.user_id
             if not preferences.row_allows(choices.get(user_id), "push", notice.kind):
                 continue
-            contact = contacts.get(user_id)
-            words = texts.text(notice.topic, choose_locale(contact.locale if contact else None,
-                                                           notice.audience.locale), notice.params)
+            words = texts.text(notice.topic, choose_locale(locales.get(user_id), notice.audience.locale),
+                               notice.params)
             rows.append({"user_id": user_id, "event_id": envelope.id, "kind": notice.kind, "topic": notice.topic,
                          "title": words.title[:200], "body": words.body, "link": public_url + notice.page,
-                         "created_at": clock.now()})
-        created = {event_id: item_id for item_id, event_id in insert_rows(Notification, rows, ("id", "event_id"))}
-        return [Notification(id=created[row["event_id"]], **row) for row in rows]
+                         "created_at": now})
+        created = dict((event_id, item_id) for item_id, event_id in insert_rows(Notification, rows, ("id", "event_id")))
+        return [SimpleNamespace(id=created[row["event_id"]], read_at=None, **row) for row in rows]
 
     return add_inbox_items
 

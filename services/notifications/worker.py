@@ -6,13 +6,24 @@ to the events it needs, with its own retry (delay) queue and dead-letter queue.
 - `notifications.email`: one alert email per notice over SMTP;
 - `notifications.push`: Web Push to every subscribed browser.
 
-Run alone with `python -m services.notifications.worker`; start more of them to drain a
-backlog faster (competing consumers). `NOTIFICATIONS_CHANNELS=email` makes a worker
-that only sends email. SIGTERM finishes the events in hand and gives back the rest.
+Run with `python -m services.notifications.worker`; start more of them to drain a backlog
+faster (competing consumers). On RabbitMQ the process consumes the inbox itself and starts
+one child process per other channel (`NOTIFICATIONS_PROCESS_PER_CHANNEL=false` keeps them
+all on threads of one process): rendering and sending email then never takes the inbox's
+interpreter, and the children run at a lower priority (`NOTIFICATIONS_CHILD_NICE`), since
+the inbox feeds the live stream and an email may wait a moment. The children die with their
+parent (a SIGKILL of the worker is a SIGKILL of all of it) and are started again if they
+die alone. `NOTIFICATIONS_CHANNELS=email` makes a worker that only sends email. SIGTERM
+finishes the events in hand and gives back the rest, in every process.
 """
 from __future__ import annotations
 
+import ctypes
 import logging
+import os
+import select
+import signal
+import subprocess
 import sys
 from dataclasses import dataclass, field
 
@@ -45,11 +56,18 @@ class NotificationsWorker(ServiceWorker):
     """The shared worker, with the email and push consumers beside the inbox's."""
 
     channel_consumers: list[EventConsumer] = field(default_factory=list)
+    children: list[ChannelProcess] = field(default_factory=list)
 
     def start(self) -> NotificationsWorker:
+        for child in self.children:
+            child.start()
+        for child in self.children:  # "worker started" means every channel is running
+            child.wait_ready()
+        self._spawn(f"{self.name}-children", self._watch_children)
         super().start()
         for consumer in self.channel_consumers:
             self._spawn(f"{self.name}-{consumer.channel}", self._consume_channel, consumer)
+        tell_parent_ready()
         return self
 
     def _consume_channel(self, consumer: EventConsumer) -> None:
@@ -60,14 +78,92 @@ class NotificationsWorker(ServiceWorker):
                 log.warning("consumer restarting", extra={"worker": self.name, "error": str(exc)[:200]})
                 self.stop_event.wait(1.0)
 
+    def _watch_children(self) -> None:
+        while not self.stop_event.wait(1.0):
+            for child in self.children:
+                if child.exited():
+                    log.warning("channel process died; starting it again",
+                                extra={"channel": child.channel, "returncode": child.process.returncode})
+                    child.start()
+                    child.wait_ready()
+
     def stop(self, timeout: float = 30.0) -> None:
         for consumer in self.channel_consumers:
             consumer.should_stop = True
+        for child in self.children:
+            child.terminate()
         super().stop(timeout)
+        for child in self.children:
+            child.wait(timeout)
 
     @property
     def consumers(self) -> list[EventConsumer]:
         return ([self.consumer] if self.consumer is not None else []) + list(self.channel_consumers)
+
+
+class ChannelProcess:
+    """A child process of the worker that consumes one channel (`python -m services.notifications.worker`
+    with NOTIFICATIONS_CHANNELS set to it), writing to the same stdout."""
+
+    def __init__(self, channel: str, nice: int) -> None:
+        self.channel = channel
+        self.nice = nice
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        """Start the process; `wait_ready` waits until it consumes (it says so on a pipe)."""
+        self._ready, told = os.pipe()
+        env = {**os.environ, "NOTIFICATIONS_CHANNELS": self.channel, "NOTIFICATIONS_PROCESS_PER_CHANNEL": "false",
+               "NOTIFICATIONS_WORKER_PID": str(os.getpid()), "NOTIFICATIONS_NICE": str(self.nice),
+               "NOTIFICATIONS_READY_FD": str(told), "RUN_MIGRATIONS": "false"}  # the parent migrated
+        try:
+            self.process = subprocess.Popen([sys.executable, "-m", "services.notifications.worker"], env=env,
+                                            pass_fds=(told,))
+        finally:
+            os.close(told)
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        try:
+            if not select.select([self._ready], [], [], timeout)[0] or not os.read(self._ready, 1):
+                log.warning("channel process not ready", extra={"channel": self.channel})
+        finally:
+            os.close(self._ready)
+
+    def exited(self) -> bool:
+        return self.process is not None and self.process.poll() is not None
+
+    def terminate(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+
+    def wait(self, timeout: float) -> None:
+        if self.process is None:
+            return
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def tell_parent_ready() -> None:
+    told = os.environ.pop("NOTIFICATIONS_READY_FD", None)
+    if told:
+        log.info("channel process ready", extra={"channels": os.environ.get("NOTIFICATIONS_CHANNELS"),
+                                                  "pid": os.getpid(), "worker_pid": os.getppid()})
+        os.write(int(told), b"1")
+        os.close(int(told))
+
+
+def die_with_parent() -> None:
+    """In a channel process: SIGKILL when the worker that started it dies, however it dies (Linux)."""
+    parent = int(os.environ["NOTIFICATIONS_WORKER_PID"])
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (AttributeError, OSError):
+        log.warning("cannot follow the parent's death on this system")
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
 
 
 def consumer_connection(broker_url: str) -> Connection:
@@ -85,50 +181,69 @@ def declare_queues(broker_url: str, topologies: list[QueueTopology]) -> None:
                 topology.declare(channel)
 
 
-def create_worker(settings: dict | None = None, outbox: Outbox | None = None) -> NotificationsWorker:
-    """The worker for `settings` (the environment's by default). `outbox` is unused: the service publishes no events."""
+def topology(settings: dict, exchange, channel: str) -> QueueTopology:
+    """A channel's queue and the events bound to it."""
+    name, types = {"inbox": (config.INBOX_QUEUE, INBOX_TYPES), "email": (config.EMAIL_QUEUE, NOTIFYING_TYPES),
+                   "push": (config.PUSH_QUEUE, PUSH_TYPES)}[channel]
+    return QueueTopology(settings["QUEUE_PREFIX"] + name, exchange, types)
+
+
+def create_worker(settings: dict | None = None, outbox: Outbox | None = None, *,
+                  channel_processes: bool = False) -> NotificationsWorker:
+    """The worker for `settings` (the environment's by default). `outbox` is unused: the service publishes no events.
+
+    `channel_processes` (the command line, whose children read the same environment): a process per channel."""
     settings = settings or config.settings()
     database = db.obj or init_database(settings["DATABASE_URL"], settings["RUN_MIGRATIONS"])
     broker_url = resolve_broker_url(settings["AMQP_URL"])
     exchange = event_exchange(settings["EVENT_EXCHANGE"])
-    prefix = settings["QUEUE_PREFIX"]
     channels = set(settings["WORKER_CHANNELS"])
+    children: list[ChannelProcess] = []
+    if channel_processes and settings["PROCESS_PER_CHANNEL"] and not is_memory(broker_url) and len(channels) > 1:
+        # This process keeps the inbox (or the first channel asked for); each other channel gets a process.
+        own = "inbox" if "inbox" in channels else sorted(channels)[0]
+        children = [ChannelProcess(channel, settings["CHILD_NICE"]) for channel in sorted(channels - {own})]
+        channels = {own}
     common = {"max_retries": settings["MAX_RETRIES"], "backoff_base": settings["BACKOFF_BASE"]}
     consumers: list[EventConsumer] = []
     if "inbox" in channels:
         handlers = inbox_handlers(settings["PUBLIC_URL"])
-        topology = QueueTopology(prefix + config.INBOX_QUEUE, exchange, handlers)
         live = LivePublisher(broker_url, config.live_exchange_name(settings))
         consumers.append(BatchingEventConsumer(
-            consumer_connection(broker_url), topology, handlers, database, ProcessedEvent,
+            consumer_connection(broker_url), topology(settings, exchange, "inbox"), handlers, database, ProcessedEvent,
             prefetch=settings["INBOX_PREFETCH"], batch_size=settings["INBOX_BATCH_SIZE"],
             after_commit=live.publish, **common))
     if "email" in channels:
-        topology = QueueTopology(prefix + config.EMAIL_QUEUE, exchange, NOTIFYING_TYPES)
         # Several senders, each with its own SMTP connection: an SMTP server's round trips are mostly waiting.
         for _ in range(settings["EMAIL_SENDERS"]):
             email = EmailChannel(settings, make_transport(settings))
-            consumers.append(ChannelConsumer(consumer_connection(broker_url), topology, {}, database,
+            consumers.append(ChannelConsumer(consumer_connection(broker_url), topology(settings, exchange, "email"),
+                                             {}, database,
                                              ProcessedEvent, prefetch=settings["DELIVERY_PREFETCH"],
                                              batch_size=settings["EMAIL_BATCH_SIZE"],
                                              deliver_many=each(email.deliver), channel="email", **common))
     if "push" in channels:
-        topology = QueueTopology(prefix + config.PUSH_QUEUE, exchange, PUSH_TYPES)
         push = PushChannel(settings)
-        consumers.append(ChannelConsumer(consumer_connection(broker_url), topology, {}, database, ProcessedEvent,
+        consumers.append(ChannelConsumer(consumer_connection(broker_url), topology(settings, exchange, "push"), {},
+                                         database, ProcessedEvent,
                                          prefetch=settings["INBOX_PREFETCH"], batch_size=settings["INBOX_BATCH_SIZE"],
                                          deliver_many=push.deliver_many, channel="push", **common))
-    declare_queues(broker_url, [consumer.topology for consumer in consumers])
+    # Every channel's queue, the children's too: what is published once this returns waits for them.
+    declare_queues(broker_url, [consumer.topology for consumer in consumers]
+                   + [topology(settings, exchange, child.channel) for child in children])
     return NotificationsWorker(config.SERVICE, consumer=consumers[0] if consumers else None,
-                               channel_consumers=consumers[1:])
+                               channel_consumers=consumers[1:], children=children)
 
 
 def main() -> None:
     configure_logging()
-    # Several consumer threads share the interpreter: hand it over every millisecond instead of every
-    # five, so an inbox batch never waits long behind an email being built.
-    sys.setswitchinterval(0.001)
-    create_worker().run_forever()
+    if os.environ.get("NOTIFICATIONS_WORKER_PID"):
+        die_with_parent()
+        os.nice(int(os.environ.get("NOTIFICATIONS_NICE") or 0))
+    # Consumer and writer threads share the interpreter: hand it over every 0.2 ms instead of every 5,
+    # so a thread whose database answer has arrived does not wait long for the one that is parsing.
+    sys.setswitchinterval(0.0002)
+    create_worker(channel_processes=True).run_forever()
 
 
 if __name__ == "__main__":

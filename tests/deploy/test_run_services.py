@@ -248,8 +248,9 @@ def test_tickets_killed_gives_503_at_once_and_comes_back_with_nothing_lost(servi
 
 
 def handled(records: list[dict], ids: set[str], channel: str) -> list[tuple[str, int]]:
-    return [(r["event_id"], r["pid"]) for r in records
-            if r.get("message") == "event handled" and r.get("event_id") in ids and r.get("channel") == channel]
+    return [(event_id, r["worker_pid"]) for r in records
+            if r.get("message") == "events handled" and r.get("channel") == channel
+            for event_id in r["event_ids"] if event_id in ids]
 
 
 def worker_records(path: Path) -> list[dict]:
@@ -287,7 +288,8 @@ def test_second_notifications_worker_joins_mid_burst_and_totals_stay_exact(servi
                                       env=services.env, stdout=log, stderr=subprocess.STDOUT,
                                       start_new_session=True)
         try:
-            wait_for(lambda: any(r.get("message") == "worker started" for r in worker_records(second_log)),
+            wait_for(lambda: any(r.get("message") == "worker started" and r.get("pid") == second.pid
+                                 for r in worker_records(second_log)),
                      timeout=30, message="the second worker")
             publish(100)
             ids = set(published)

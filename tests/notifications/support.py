@@ -268,6 +268,14 @@ def worker_env(database_url: str, broker: Broker, smtp_port: int, data_dir: Path
     return env
 
 
+def alive(pid: int) -> bool:
+    """Whether a process runs (a zombie does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, IndexError):
+        return False
+
+
 class WorkerProcess:
     """`python -m services.notifications.worker` as ops start it, its JSON log in a file."""
 
@@ -288,15 +296,21 @@ class WorkerProcess:
 
     def wait_started(self, timeout: float = 30.0) -> WorkerProcess:
         wait_until(lambda: self.process.poll() is not None or any(
-            line.get("message") == "worker started" for line in self.log_lines()), timeout=timeout,
+            line.get("message") == "worker started" and line.get("pid") == self.process.pid
+            for line in self.log_lines()), timeout=timeout,
             message="the worker to start")
         assert self.process.poll() is None, self.log_path.read_text()[-3000:]
         return self
 
     def handled(self, channel: str = "inbox") -> int:
-        return sum(1 for line in self.log_lines()
-                   if line.get("message") == "event handled" and line.get("channel") == channel
-                   and line.get("pid") == self.process.pid)
+        return sum(line["count"] for line in self.log_lines()
+                   if line.get("message") == "events handled" and line.get("channel") == channel
+                   and line.get("worker_pid") == self.process.pid)
+
+    def channel_pids(self) -> dict[str, int]:
+        """The child process of each channel besides the inbox (worker.py), by channel."""
+        return {line["channels"]: line["pid"] for line in self.log_lines()
+                if line.get("message") == "channel process ready" and line.get("worker_pid") == self.process.pid}
 
     def kill(self) -> None:
         self.process.send_signal(signal.SIGKILL)

@@ -1,12 +1,15 @@
 """Worker processes as ops run them (`python -m services.notifications.worker`) on RabbitMQ:
 a SIGKILL in the middle of a burst, competing workers and SIGTERM, an SMTP outage."""
+import os
+import signal
+
 import pytest
 
 from services.notifications.app import create_app
 from services.notifications.models import Notification, db
 from tests.conftest import close_database
 from tests.notifications.conftest import app_settings
-from tests.notifications.support import WorkerProcess, message_added, requester, wait_until, worker_env
+from tests.notifications.support import WorkerProcess, alive, message_added, requester, wait_until, worker_env
 from tests.support import PG_URL, drop_pg_schema, unique
 
 pytestmark = [pytest.mark.e2e, pytest.mark.rabbitmq]
@@ -60,8 +63,12 @@ def test_sigkill_mid_burst_then_restart_gives_every_item_and_email_once(pg_url, 
     first.wait_started()
     events = burst(1000)
     broker.publish(*events)
+    children = first.channel_pids()
+    assert set(children) == {"email", "push"}, children  # the inbox is the worker's own process
     wait_until(lambda: inbox_count() >= 250, timeout=30, interval=0.005, message="a quarter of the burst")
     first.kill()
+    wait_until(lambda: not any(alive(pid) for pid in children.values()), timeout=10,
+               message="the channel processes to die with the worker")
     at_kill = (inbox_count(), len(smtp.messages))
     assert at_kill[0] < 1000 or at_kill[1] < 1000, f"the burst was over before the kill: {at_kill}"
 
@@ -123,5 +130,24 @@ def test_smtp_outage_during_a_burst_delays_emails_and_loses_none(broker, smtp, p
     smtp.wait_for(300, timeout=60)
     assert broker.queue_depth("notifications.email.dlq") == 0
     assert worker.terminate() == 0
+    assert_exactly_once(events, smtp)
+    close_database(db)
+
+
+def test_a_channel_process_that_dies_alone_is_started_again(broker, smtp, processes, tmp_path):
+    database_url = f"sqlite:///{tmp_path}/notifications.db"
+    open_database(database_url)
+    worker = WorkerProcess(worker_env(database_url, broker, smtp.port, tmp_path), tmp_path / "worker.log")
+    processes.append(worker)
+    worker.wait_started()
+    email_pid = worker.channel_pids()["email"]
+    os.kill(email_pid, signal.SIGKILL)
+    wait_until(lambda: worker.channel_pids()["email"] != email_pid, timeout=30, message="a new email process")
+    assert alive(worker.channel_pids()["email"]) and worker.process.poll() is None
+    events = burst(20, first_user=4000)
+    broker.publish(*events)
+    smtp.wait_for(20)
+    assert worker.terminate() == 0
+    assert not any(alive(pid) for pid in worker.channel_pids().values())  # SIGTERM reached the children
     assert_exactly_once(events, smtp)
     close_database(db)
