@@ -59,7 +59,7 @@ def settings() -> dict:
         # On RabbitMQ: the inbox in the worker's process, each other channel in a child process of its own,
         # at this much lower priority (nice), so email never slows the inbox and its live stream.
         PROCESS_PER_CHANNEL=env_bool("NOTIFICATIONS_PROCESS_PER_CHANNEL", True),
-        CHILD_NICE=env_int("NOTIFICATIONS_CHILD_NICE", 5),
+        CHILD_NICE=env_int("NOTIFICATIONS_CHILD_NICE", 19),
         INBOX_PREFETCH=env_int("NOTIFICATIONS_PREFETCH", 300),  # three batches: one written, one waiting, one read
         INBOX_BATCH_SIZE=env_int("NOTIFICATIONS_BATCH_SIZE", 100),
         DELIVERY_PREFETCH=env_int("NOTIFICATIONS_DELIVERY_PREFETCH", 20),

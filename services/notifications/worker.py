@@ -227,7 +227,8 @@ def create_worker(settings: dict | None = None, outbox: Outbox | None = None, *,
         consumers.append(ChannelConsumer(consumer_connection(broker_url), topology(settings, exchange, "push"), {},
                                          database, ProcessedEvent,
                                          prefetch=settings["INBOX_PREFETCH"], batch_size=settings["INBOX_BATCH_SIZE"],
-                                         deliver_many=push.deliver_many, channel="push", **common))
+                                         deliver_many=push.deliver_many, channel="push", validate_on_receipt=False,
+                                         **common))
     # Every channel's queue, the children's too: what is published once this returns waits for them.
     declare_queues(broker_url, [consumer.topology for consumer in consumers]
                    + [topology(settings, exchange, child.channel) for child in children])
