@@ -60,8 +60,8 @@ def settings() -> dict:
         # at this much lower priority (nice), so email never slows the inbox and its live stream.
         PROCESS_PER_CHANNEL=env_bool("NOTIFICATIONS_PROCESS_PER_CHANNEL", True),
         CHILD_NICE=env_int("NOTIFICATIONS_CHILD_NICE", 19),
-        INBOX_PREFETCH=env_int("NOTIFICATIONS_PREFETCH", 300),  # three batches: one written, one waiting, one read
-        INBOX_BATCH_SIZE=env_int("NOTIFICATIONS_BATCH_SIZE", 100),
+        INBOX_PREFETCH=env_int("NOTIFICATIONS_PREFETCH", 1000),  # four batches: written, waiting, read, arriving
+        INBOX_BATCH_SIZE=env_int("NOTIFICATIONS_BATCH_SIZE", 250),
         DELIVERY_PREFETCH=env_int("NOTIFICATIONS_DELIVERY_PREFETCH", 20),
         EMAIL_SENDERS=env_int("NOTIFICATIONS_EMAIL_SENDERS", 2),
         # Emails are sent one by one; a small batch only shares the consumer's bookkeeping.
