@@ -1,0 +1,81 @@
+"""The inbox's batching consumer on RabbitMQ: a batch whose handler fails is rolled back and its events
+go one at a time (the bad one retried, then parked), the others take effect once, duplicates none."""
+import logging
+import threading
+from types import SimpleNamespace
+
+import peewee
+import pytest
+from kombu import Connection
+
+from services.notifications.consumers import BatchingEventConsumer
+from shared import db as shared_db
+from shared.bus import event_exchange
+from shared.consumer import QueueTopology, make_processed_event_model
+from tests.notifications.support import registered, wait_until
+from tests.support import AMQP_URL
+
+pytestmark = pytest.mark.rabbitmq
+
+UNLUCKY = 13
+
+
+@pytest.fixture
+def database(tmp_path):
+    database = shared_db.make_database(f"sqlite:///{tmp_path}/batch.db", "batch")
+
+    class Effect(peewee.Model):
+        user_id = peewee.IntegerField()
+
+        class Meta:
+            table_name = "effect"
+
+    Effect._meta.set_database(database)
+    processed = make_processed_event_model(database)
+    with database.connection_context():
+        database.create_tables([Effect, processed])
+    yield SimpleNamespace(database=database, Effect=Effect, processed=processed)
+    database.close_all()
+
+
+def effects(env) -> list[int]:
+    with env.database.connection_context():
+        return sorted(row.user_id for row in env.Effect.select())
+
+
+def test_a_failing_batch_goes_one_event_at_a_time(database, broker, caplog):
+    caplog.set_level(logging.INFO)
+    announced = []
+
+    def handler(envelopes):
+        ids = [envelope.data["user_id"] for envelope in envelopes]
+        for user_id in ids:
+            database.Effect.create(user_id=user_id)
+        if UNLUCKY in ids:
+            raise RuntimeError("unlucky")  # rolls back the whole batch, the effects above included
+        return [SimpleNamespace(user_id=user_id) for user_id in ids]
+
+    topology = QueueTopology(broker.prefix + "notifications.events", event_exchange(broker.exchange),
+                             ["user.registered.v1"])
+    consumer = BatchingEventConsumer(Connection(AMQP_URL), topology, {"user.registered.v1": [handler]},
+                                     database.database, database.processed, batch_size=50, max_retries=1,
+                                     backoff_base=0.01, after_commit=announced.extend)
+    with Connection(AMQP_URL) as connection:
+        topology.declare(connection.default_channel)
+    thread = threading.Thread(target=consumer.run, daemon=True)
+    thread.start()
+    try:
+        events = [registered(user_id, f"u{user_id}@example.com") for user_id in range(10, 20)]
+        broker.publish(*events, events[0])  # the first one twice
+        wait_until(lambda: broker.queue_depth("notifications.events.dlq") == 1, timeout=20,
+                   message="the unlucky event parked")
+        wait_until(lambda: len(effects(database)) == 9, message="the other nine events")
+        assert effects(database) == [n for n in range(10, 20) if n != UNLUCKY]
+        assert sorted(item.user_id for item in announced) == effects(database)
+        assert consumer.handled == 9 and consumer.in_flight == 0
+        assert broker.queue_depth("notifications.events") == 0
+        messages = [record.getMessage() for record in caplog.records]
+        assert "batch failed; handling its events one at a time" in messages
+    finally:
+        consumer.should_stop = True
+        thread.join(10)
