@@ -51,9 +51,10 @@ class QueueTopology:
         self.name = name
         self.exchange = exchange
         self.event_types = sorted(set(event_types))
+        # A queue bound to no event is a work queue: messages reach it by its name (the default exchange).
         self.queue = Queue(
             name,
-            exchange=exchange,
+            exchange=exchange if self.event_types else None,
             bindings=[binding(exchange, routing_key=t) for t in self.event_types],
             durable=True,
         )

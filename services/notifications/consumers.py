@@ -163,9 +163,12 @@ class _BatchingConsumer(EventConsumer):
 class BatchingEventConsumer(_BatchingConsumer):
     """Handles the events at hand in one transaction; `after_commit` gets what the handlers returned."""
 
-    def __init__(self, *args, after_commit: Callable[[list], None] | None = None, **kwargs) -> None:
+    def __init__(self, *args, after_commit: Callable[[list], None] | None = None,
+                 before_commit: Callable[[list, dict], None] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.after_commit = after_commit
+        # Inside the transaction, with what the handlers returned and each event's message body by id.
+        self.before_commit = before_commit
         # One batch waiting for the writer besides the one it writes: reading never runs far ahead.
         self._to_write: queue.Queue = queue.Queue(maxsize=1)
         self._written: queue.SimpleQueue = queue.SimpleQueue()
@@ -252,6 +255,7 @@ class BatchingEventConsumer(_BatchingConsumer):
                                                            ("event_id",), skip_existing=True)}
                 fresh = [envelope for envelope in unique if envelope.id in fresh_ids]
                 effects = self._run_handlers(fresh)
+                self._before_commit(effects, batch)
         except (peewee.InterfaceError, peewee.OperationalError):
             self.database.close()  # a broken connection is not kept
             raise
@@ -272,6 +276,7 @@ class BatchingEventConsumer(_BatchingConsumer):
                     produced = None if already else self._run_handlers([envelope])
                     if not already:
                         self.processed.insert(self._processed_row(envelope)).execute()
+                        self._before_commit(produced, [(envelope, message)])
         except Exception as exc:  # noqa: BLE001 - retried with back-off, then parked
             self._retry_or_park(message, envelope, exc)
             return
@@ -279,6 +284,10 @@ class BatchingEventConsumer(_BatchingConsumer):
         if produced is not None:
             self.log_handled([envelope])
             self._after_commit(produced)
+
+    def _before_commit(self, effects: list, batch) -> None:
+        if effects and self.before_commit is not None:
+            self.before_commit(effects, {envelope.id: message.body for envelope, message in batch})
 
     def _after_commit(self, effects: list) -> None:
         if effects and self.after_commit is not None:

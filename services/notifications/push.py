@@ -1,8 +1,13 @@
-"""Web Push: the VAPID key pair, subscriptions' endpoints, and the push channel.
+"""Web Push: the VAPID key pair, subscriptions' endpoints, the push jobs and the push channel.
 
-Each notice for an account goes to every browser it subscribed, encrypted for that
-subscription (aes128gcm) and signed with the service's VAPID key; a subscription
-the push service says is gone (404/410) is removed.
+A push announces an inbox item. The inbox consumer, in the transaction that creates
+the items, sends the events whose items belong to a user with a subscribed browser
+to the push queue (`PushJobs`, confirmed by the broker before the commit: a crash
+after the commit loses none, one before it sends them again and the delivery records
+keep that to one push per browser). The push channel then sends each notice to every
+browser the user subscribed, encrypted for that subscription (aes128gcm) and signed
+with the service's VAPID key; a subscription the push service says is gone (404/410)
+is removed. Events for users without a browser never reach the push queue.
 """
 from __future__ import annotations
 
@@ -11,20 +16,24 @@ import dataclasses
 import ipaddress
 import json
 import logging
+import threading
 from urllib.parse import urlparse
 
 import requests
 from cryptography.hazmat.primitives import serialization
+from kombu import Connection
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 
 from services.notifications import preferences, texts
+from services.notifications.bulk import select_in
 from services.notifications.config import vapid_subject
 from services.notifications.consumers import validated
 from services.notifications.handlers import contact_of
 from services.notifications.models import Delivery, Notification, PushSubscription, db
 from services.notifications.notices import choose_locale, compose
 from shared import clock
+from shared.bus import is_memory
 from shared.config import secret
 from shared.events import Envelope, InvalidEvent
 
@@ -100,6 +109,46 @@ class SubscriptionGone(RuntimeError):
 
 class PushFailed(RuntimeError):
     """The push service did not take the message; the consumer retries it later."""
+
+
+class PushJobs:
+    """The inbox consumer's side: `enqueue(items, bodies)` is its `before_commit`."""
+
+    def __init__(self, broker_url: str, queue_name: str) -> None:
+        self.broker_url = broker_url
+        self.queue_name = queue_name
+        self._connection: Connection | None = None
+        self._lock = threading.Lock()  # the writer thread and the consumer's (failed batches) share it
+
+    def enqueue(self, items: list, bodies: dict) -> None:
+        users = {item.user_id for item in items}
+        subscribed = {row[0] for row in select_in(PushSubscription, ("user_id",), "user_id", users)}
+        event_ids = list(dict.fromkeys(item.event_id for item in items if item.user_id in subscribed))
+        if not event_ids:
+            return
+        with self._lock:
+            try:
+                producer = self._producer()
+                for event_id in event_ids:
+                    producer.publish(bodies[event_id], exchange="", routing_key=self.queue_name, retry=False,
+                                     content_type="application/json", content_encoding="utf-8", delivery_mode=2)
+            except Exception:
+                self.close()  # the transaction rolls back and the events come again
+                raise
+
+    def _producer(self):
+        if self._connection is None:
+            options = {} if is_memory(self.broker_url) else {"confirm_publish": True}
+            self._connection = Connection(self.broker_url, transport_options=options, heartbeat=0, connect_timeout=5)
+        return self._connection.Producer()
+
+    def close(self) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.close()
+            except Exception:  # noqa: BLE001 - closing a broken connection may fail in many ways
+                pass
+            self._connection = None
 
 
 def _notice_of(envelope: Envelope):

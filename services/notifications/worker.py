@@ -37,7 +37,7 @@ from services.notifications.handlers import inbox_handlers
 from services.notifications.mail import make_transport
 from services.notifications.models import ProcessedEvent, db
 from services.notifications.notices import INBOX_TYPES, NOTIFYING_TYPES
-from services.notifications.push import PushChannel
+from services.notifications.push import PushChannel, PushJobs
 from services.notifications.stream import LivePublisher
 from shared.bus import connect, event_exchange, is_memory, resolve_broker_url
 from shared.consumer import EventConsumer, QueueTopology
@@ -173,18 +173,23 @@ def consumer_connection(broker_url: str) -> Connection:
     return connect(broker_url)
 
 
-def declare_queues(broker_url: str, topologies: list[QueueTopology]) -> None:
+def declare_queues(broker_url: str, topologies: list[QueueTopology], exchange) -> None:
     """Declare the queues now, so events published from here on wait for this worker."""
     with consumer_connection(broker_url) as connection:
         with connection.channel() as channel:
             for topology in topologies:
                 topology.declare(channel)
+            if not is_memory(broker_url):
+                # The push queue was once bound to the events themselves; a queue keeps its bindings.
+                push = next((t for t in topologies if t.name.endswith(config.PUSH_QUEUE)), None)
+                for event_type in sorted(PUSH_TYPES) if push else ():
+                    channel.queue_unbind(push.name, exchange.name, routing_key=str(event_type))
 
 
 def topology(settings: dict, exchange, channel: str) -> QueueTopology:
     """A channel's queue and the events bound to it."""
     name, types = {"inbox": (config.INBOX_QUEUE, INBOX_TYPES), "email": (config.EMAIL_QUEUE, NOTIFYING_TYPES),
-                   "push": (config.PUSH_QUEUE, PUSH_TYPES)}[channel]
+                   "push": (config.PUSH_QUEUE, ())}[channel]  # push: jobs from the inbox consumer (push.py)
     return QueueTopology(settings["QUEUE_PREFIX"] + name, exchange, types)
 
 
@@ -209,10 +214,11 @@ def create_worker(settings: dict | None = None, outbox: Outbox | None = None, *,
     if "inbox" in channels:
         handlers = inbox_handlers(settings["PUBLIC_URL"])
         live = LivePublisher(broker_url, config.live_exchange_name(settings))
+        push_jobs = PushJobs(broker_url, topology(settings, exchange, "push").name)
         consumers.append(BatchingEventConsumer(
             consumer_connection(broker_url), topology(settings, exchange, "inbox"), handlers, database, ProcessedEvent,
             prefetch=settings["INBOX_PREFETCH"], batch_size=settings["INBOX_BATCH_SIZE"],
-            after_commit=live.publish, **common))
+            before_commit=push_jobs.enqueue, after_commit=live.publish, **common))
     if "email" in channels:
         # Several senders, each with its own SMTP connection: an SMTP server's round trips are mostly waiting.
         for _ in range(settings["EMAIL_SENDERS"]):
@@ -229,9 +235,10 @@ def create_worker(settings: dict | None = None, outbox: Outbox | None = None, *,
                                          prefetch=settings["INBOX_PREFETCH"], batch_size=settings["INBOX_BATCH_SIZE"],
                                          deliver_many=push.deliver_many, channel="push", validate_on_receipt=False,
                                          **common))
-    # Every channel's queue, the children's too: what is published once this returns waits for them.
-    declare_queues(broker_url, [consumer.topology for consumer in consumers]
-                   + [topology(settings, exchange, child.channel) for child in children])
+    # Every channel's queue, the children's too (and push's, which the inbox feeds): what is published
+    # once this returns waits for them.
+    declare_queues(broker_url, [topology(settings, exchange, channel) for channel in sorted(set(
+        settings["WORKER_CHANNELS"]) | {"push"})], exchange)
     return NotificationsWorker(config.SERVICE, consumer=consumers[0] if consumers else None,
                                channel_consumers=consumers[1:], children=children)
 

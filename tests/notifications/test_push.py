@@ -102,10 +102,17 @@ def test_the_worker_pushes_through_its_own_queue(tmp_path, broker, smtp, receive
     try:
         broker.publish(registered(4, "dana@example.com", "es"))
         wait_until(lambda: Contact.select().count() == 1, message="the address book entry")
-        broker.publish(message_added("87654321", requester(4)))
+        # Erin has no browser subscribed: her reply gives an inbox item and an email, and no push job.
+        broker.publish(message_added("12121212", requester(5, "erin@example.com")),
+                       message_added("87654321", requester(4)))
         [push] = receiver.wait_for(1)
         assert push["payload"]["title"] == "Servicio al cliente respondió en el ticket 87654321"
-        wait_until(lambda: Notification.select().count() == 1 and len(smtp.messages) == 1)
+        wait_until(lambda: Notification.select().count() == 2 and len(smtp.messages) == 2)
+        item = Notification.get(Notification.user_id == 4)
+        assert push["payload"]["link"] == item.link and push["payload"]["tag"] == item.event_id
+        [pusher] = [consumer for consumer in worker.consumers if consumer.channel == "push"]
+        wait_until(lambda: pusher.handled >= 1, message="the push channel's count")
+        assert pusher.handled == 1  # the push queue saw dana's event only (erin's came first, if at all)
     finally:
         worker.stop(timeout=10)
         close_database(db)
