@@ -121,3 +121,12 @@ class EventPublisher:
             self.connection.close()
         except Exception:  # noqa: BLE001 - closing a broken connection may fail in many ways
             pass
+
+
+def close_quietly(connection: Connection | None) -> None:
+    """Close a broker connection that may be broken already (closing one may fail in many ways)."""
+    if connection is not None:
+        try:
+            connection.close()
+        except Exception:  # noqa: BLE001
+            pass

@@ -33,7 +33,7 @@ from services.notifications.handlers import contact_of
 from services.notifications.models import Delivery, Notification, PushSubscription, db
 from services.notifications.notices import choose_locale, compose
 from shared import clock
-from shared.bus import is_memory
+from shared.bus import close_quietly, is_memory
 from shared.config import secret
 from shared.events import Envelope, InvalidEvent
 
@@ -143,12 +143,8 @@ class PushJobs:
         return self._connection.Producer()
 
     def close(self) -> None:
-        if self._connection is not None:
-            try:
-                self._connection.close()
-            except Exception:  # noqa: BLE001 - closing a broken connection may fail in many ways
-                pass
-            self._connection = None
+        close_quietly(self._connection)
+        self._connection = None
 
 
 def _notice_of(envelope: Envelope):

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 
 from kombu import Connection, Consumer, Exchange, Producer, Queue
 
-from shared.bus import is_memory
+from shared.bus import close_quietly, is_memory
 
 log = logging.getLogger(__name__)
 
@@ -110,11 +110,7 @@ class LivePublisher:
         return self._producer
 
     def close(self) -> None:
-        if self._connection is not None:
-            try:
-                self._connection.close()
-            except Exception:  # noqa: BLE001 - closing a broken connection may fail in many ways
-                pass
+        close_quietly(self._connection)
         self._connection = self._producer = None
 
 
