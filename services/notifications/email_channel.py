@@ -6,7 +6,7 @@ import peewee
 
 from services.notifications import preferences, texts
 from services.notifications.config import mail_from
-from services.notifications.handover import DeliveryRecorder
+from services.notifications.handover import AlreadyDelivered, DeliveryRecorder
 from services.notifications.mail import build_message, message_id
 from services.notifications.models import Contact, Delivery, Preference
 from services.notifications.notices import SECURITY, Notice, choose_locale, compose
@@ -73,9 +73,6 @@ class EmailChannel:
             return 0
         address, locale = target
         key = address.lower()
-        if Delivery.select().where((Delivery.event_id == envelope.id) & (Delivery.channel == "email")
-                                   & (Delivery.recipient == key)).exists():
-            return 0
         words, plain, html = texts.render_email(notice.topic, locale, notice.params, self.link(notice, address),
                                                 security=notice.kind == SECURITY)
         msgid = message_id(envelope.id, key, self.domain)
@@ -91,5 +88,8 @@ class EmailChannel:
             Delivery.delete().where((Delivery.event_id == envelope.id) & (Delivery.channel == "email")
                                     & (Delivery.recipient == key)).execute()
 
-        self.transport.send(message, self.sender, address, record, undo)
+        try:
+            self.transport.send(message, self.sender, address, record, undo)
+        except AlreadyDelivered:
+            return 0  # sent before: the server never got this copy's final dot
         return 1

@@ -21,6 +21,7 @@ import logging
 import select
 from collections.abc import Callable
 
+import peewee
 import psycopg2
 import psycopg2.extensions
 
@@ -30,6 +31,10 @@ from shared.db import is_postgres
 log = logging.getLogger(__name__)
 
 Settle = Callable[[], None]
+
+
+class AlreadyDelivered(Exception):
+    """This event's message to this recipient was handed over before (or is being, by another sender)."""
 
 
 def _wait(connection, timeout: float, *, until_sent: bool = False) -> None:
@@ -59,16 +64,22 @@ class DeliveryRecorder:
         self._cursor = None
 
     def begin(self, row: dict) -> Settle:
+        """Raises AlreadyDelivered when the record exists (the unique index is the one guard)."""
         query = Delivery.insert(**row).returning()  # no RETURNING: nothing to read back
         if not is_postgres(db.obj):
-            query.execute()  # committed on its own (autocommit) by the time this returns
+            try:
+                query.execute()  # committed on its own (autocommit) by the time this returns
+            except peewee.IntegrityError as exc:
+                raise AlreadyDelivered(row["event_id"]) from exc
             return lambda: None
         sql, params = query.sql()
         connection = self._connect()
         try:
             self._run(connection, "BEGIN; " + sql, params)
-        except psycopg2.Error:
+        except psycopg2.Error as exc:
             self._rollback(connection)
+            if isinstance(exc, psycopg2.IntegrityError):
+                raise AlreadyDelivered(row["event_id"]) from exc
             raise
         try:
             self._execute(connection, "COMMIT")

@@ -214,7 +214,11 @@ class MailFolderTransport:
         final = self.directory / eml_name()
         temporary = final.with_suffix(".tmp")
         temporary.write_bytes(message.as_bytes())
-        settle = record()
+        try:
+            settle = record()
+        except Exception:
+            temporary.unlink()
+            raise
         os.replace(temporary, final)
         _settle(settle)
 
