@@ -47,7 +47,24 @@ class RunningProduct:
 
 
 def start_product(tmp_path: Path, extra_env: dict | None = None, *, timeout: float = 60.0) -> RunningProduct:
-    """`python -m services run` with its own data folder, ports, exchange and queues."""
+    """`python -m services run` with its own data folder, ports, exchange and queues.
+
+    A port found free may be taken before the product binds it (by any outgoing connection of the
+    machine); the product then exits at once, and is started again on other ports."""
+    for attempt in (1, 2, 3):
+        try:
+            return _start_product(tmp_path, extra_env, timeout=timeout)
+        except PortTaken:
+            if attempt == 3:
+                raise
+    raise AssertionError("unreachable")
+
+
+class PortTaken(RuntimeError):
+    pass
+
+
+def _start_product(tmp_path: Path, extra_env: dict | None, *, timeout: float) -> RunningProduct:
     port = free_port()
     data_dir = tmp_path / "data"
     env = dict(os.environ)
@@ -82,7 +99,9 @@ def start_product(tmp_path: Path, extra_env: dict | None = None, *, timeout: flo
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError("the product exited while starting:\n" + product.logs()[-4000:])
+            logs = product.logs()
+            error = PortTaken if "is in use by another program" in logs else RuntimeError
+            raise error("the product exited while starting:\n" + logs[-4000:])
         try:
             if requests.get(product.url("/readyz"), timeout=1).status_code == 200:
                 return product
