@@ -117,10 +117,7 @@ class EventPublisher:
     def reset(self) -> None:
         """Drop the channel after a connection error, so the next publish starts clean."""
         self._producer = None
-        try:
-            self.connection.close()
-        except Exception:  # noqa: BLE001 - closing a broken connection may fail in many ways
-            pass
+        close_quietly(self.connection)
 
 
 def close_quietly(connection: Connection | None) -> None:
@@ -128,5 +125,5 @@ def close_quietly(connection: Connection | None) -> None:
     if connection is not None:
         try:
             connection.close()
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - closing a broken connection may fail in many ways
             pass

@@ -53,10 +53,9 @@ def _schema(event_type: str) -> ma.Schema:
     return cache[event_type]
 
 
-def parse_envelope(body, *, validate: bool = True) -> Envelope:
+def parse_envelope(body) -> Envelope:
     """`Envelope.from_dict` with one schema instance per type and thread: making a marshmallow
-    schema costs as much as using it, and this runs for every message on three queues.
-    `validate=False` checks the envelope only; `validated()` checks the data when it is used."""
+    schema costs as much as using it, and this runs for every message on three queues."""
     try:
         raw = json.loads(body) if isinstance(body, (str, bytes)) else body
         envelope = Envelope(id=str(uuid.UUID(str(raw["id"]))), type=str(raw["type"]),
@@ -66,14 +65,9 @@ def parse_envelope(body, *, validate: bool = True) -> Envelope:
         schema = _schema(envelope.type)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise InvalidEvent(f"malformed envelope: {exc}") from exc
-    return validated(envelope, schema) if validate else envelope
-
-
-def validated(envelope: Envelope, schema: ma.Schema | None = None) -> Envelope:
-    """The envelope with its data validated as the catalogue says; the loaded values are what the
-    handlers read (no dump back)."""
     try:
-        data = (schema or _schema(envelope.type)).load(envelope.data)
+        # Validated as the catalogue says; the loaded values are what the handlers read (no dump back).
+        data = schema.load(envelope.data)
     except ma.ValidationError as exc:
         raise InvalidEvent(json.dumps(exc.messages)) from exc
     return dataclasses.replace(envelope, data=data)
@@ -85,15 +79,14 @@ class _BatchingConsumer(EventConsumer):
 
     channel = "inbox"
 
-    def __init__(self, *args, batch_size: int = 100, validate_on_receipt: bool = True, **kwargs) -> None:
+    def __init__(self, *args, batch_size: int = 100, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.batch_size = batch_size
-        self.validate_on_receipt = validate_on_receipt
         self.pending: list[tuple[Envelope, object]] = []
 
     def on_message(self, body, message) -> None:
         try:
-            envelope = parse_envelope(body, validate=self.validate_on_receipt)
+            envelope = parse_envelope(body)
         except InvalidEvent as exc:
             log.error("malformed event parked", extra={"queue": self.topology.name, "error": str(exc)[:300]})
             self._park(message, reason=str(exc)[:300])

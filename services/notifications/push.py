@@ -28,14 +28,13 @@ from pywebpush import WebPushException, webpush
 from services.notifications import preferences, texts
 from services.notifications.bulk import select_in
 from services.notifications.config import vapid_subject
-from services.notifications.consumers import validated
 from services.notifications.handlers import contact_of
 from services.notifications.models import Delivery, Notification, PushSubscription, db
 from services.notifications.notices import choose_locale, compose
 from shared import clock
 from shared.bus import close_quietly, is_memory
 from shared.config import secret
-from shared.events import Envelope, InvalidEvent
+from shared.events import Envelope
 
 log = logging.getLogger(__name__)
 
@@ -147,14 +146,6 @@ class PushJobs:
         self._connection = None
 
 
-def _notice_of(envelope: Envelope):
-    """The event's notice, or None (also for data too malformed to read)."""
-    try:
-        return compose(envelope)
-    except (KeyError, TypeError, ValueError, AttributeError):
-        return None
-
-
 class PushChannel:
     def __init__(self, settings: dict, keys: VapidKeys | None = None) -> None:
         self.settings = settings
@@ -180,12 +171,8 @@ class PushChannel:
             raise PushFailed(f"the push service is unreachable: {type(exc).__name__}") from exc
 
     def deliver_many(self, envelopes: list[Envelope]) -> list:
-        """`deliver` for each event whose user has a subscribed browser: one query finds them for the batch.
-
-        The consumer hands the events over unvalidated (most users subscribed no browser, and checking
-        every event costs more than the rest of this channel); the ones pushed are validated here. A
-        malformed event is dropped: the inbox consumer, which gets it too, parks it."""
-        notices = [_notice_of(envelope) for envelope in envelopes]
+        """`deliver` for each event whose user still has a subscribed browser: one query finds them for the batch."""
+        notices = [compose(envelope) for envelope in envelopes]
         users = {notice.audience.user_id for notice in notices if notice is not None and notice.for_inbox}
         subscribed = {row.user_id for row in PushSubscription.select(PushSubscription.user_id).distinct()
                       .where(PushSubscription.user_id.in_(users))} if users else set()
@@ -195,10 +182,7 @@ class PushChannel:
                 outcomes.append(0)
                 continue
             try:
-                outcomes.append(self.deliver(validated(envelope)))
-            except InvalidEvent as exc:
-                log.warning("malformed event not pushed", extra={"event_id": envelope.id, "error": str(exc)[:300]})
-                outcomes.append(0)
+                outcomes.append(self.deliver(envelope))
             except Exception as exc:  # noqa: BLE001 - this event is retried; the others go on
                 outcomes.append(exc)
         return outcomes

@@ -173,7 +173,7 @@ def consumer_connection(broker_url: str) -> Connection:
     return connect(broker_url)
 
 
-def declare_queues(broker_url: str, topologies: list[QueueTopology], exchange) -> None:
+def declare_queues(broker_url: str, topologies: list[QueueTopology]) -> None:
     """Declare the queues now, so events published from here on wait for this worker."""
     with consumer_connection(broker_url) as connection:
         with connection.channel() as channel:
@@ -183,7 +183,7 @@ def declare_queues(broker_url: str, topologies: list[QueueTopology], exchange) -
                 # The push queue was once bound to the events themselves; a queue keeps its bindings.
                 push = next((t for t in topologies if t.name.endswith(config.PUSH_QUEUE)), None)
                 for event_type in sorted(PUSH_TYPES) if push else ():
-                    channel.queue_unbind(push.name, exchange.name, routing_key=str(event_type))
+                    channel.queue_unbind(push.name, push.exchange.name, routing_key=str(event_type))
 
 
 def topology(settings: dict, exchange, channel: str) -> QueueTopology:
@@ -233,12 +233,11 @@ def create_worker(settings: dict | None = None, outbox: Outbox | None = None, *,
         consumers.append(ChannelConsumer(consumer_connection(broker_url), topology(settings, exchange, "push"), {},
                                          database, ProcessedEvent,
                                          prefetch=settings["INBOX_PREFETCH"], batch_size=settings["INBOX_BATCH_SIZE"],
-                                         deliver_many=push.deliver_many, channel="push", validate_on_receipt=False,
-                                         **common))
+                                         deliver_many=push.deliver_many, channel="push", **common))
     # Every channel's queue, the children's too (and push's, which the inbox feeds): what is published
     # once this returns waits for them.
     declare_queues(broker_url, [topology(settings, exchange, channel) for channel in sorted(set(
-        settings["WORKER_CHANNELS"]) | {"push"})], exchange)
+        settings["WORKER_CHANNELS"]) | {"push"})])
     return NotificationsWorker(config.SERVICE, consumer=consumers[0] if consumers else None,
                                channel_consumers=consumers[1:], children=children)
 
