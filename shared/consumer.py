@@ -101,12 +101,17 @@ class EventConsumer(ConsumerMixin):
     # kombu's ConsumerMixin asks for the consumers once per connection.
     def get_consumers(self, Consumer, channel):
         self.topology.declare(channel)
-        return [Consumer(queues=[self.topology.queue], callbacks=[self.on_message],
-                         accept=["json"], prefetch_count=self.prefetch)]
+        # The raw message, not kombu's decoding of it: kombu acks and drops a body it cannot decode, where
+        # a body that is not an event (not JSON, or not said to be) is parked here like any malformed event.
+        return [Consumer(queues=[self.topology.queue], on_message=self._on_raw_message,
+                         prefetch_count=self.prefetch)]
+
+    def _on_raw_message(self, message) -> None:
+        self.on_message(message.body, message)
 
     def on_message(self, body, message) -> None:
         try:
-            raw = json.loads(body) if isinstance(body, (str, bytes)) else body
+            raw = json.loads(body) if isinstance(body, (str, bytes, bytearray)) else body
             envelope = Envelope.from_dict(raw)
         except (InvalidEvent, ValueError, TypeError) as exc:
             log.error("malformed event parked", extra={"queue": self.topology.name, "error": str(exc)[:300]})

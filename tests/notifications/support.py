@@ -104,6 +104,12 @@ class Broker:
             for envelope in envelopes:
                 assert publisher.publish(envelope), f"nothing bound for {envelope.type}"
 
+    def publish_raw(self, body: str, routing_key: str, content_type: str = "application/json") -> None:
+        """A message as any AMQP client may publish it: the body as given."""
+        with Connection(self.url) as connection:
+            connection.Producer().publish(body, exchange=event_exchange(self.exchange), routing_key=routing_key,
+                                          content_type=content_type, content_encoding="utf-8")
+
     def queue_depth(self, name: str) -> int:
         with Connection(self.url) as connection:
             with connection.channel() as channel:

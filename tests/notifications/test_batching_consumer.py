@@ -79,3 +79,31 @@ def test_a_failing_batch_goes_one_event_at_a_time(database, broker, caplog):
     finally:
         consumer.should_stop = True
         thread.join(10)
+
+
+def test_bodies_that_are_not_events_are_parked_and_the_batch_goes_on(database, broker):
+    def handler(envelopes):
+        for envelope in envelopes:
+            database.Effect.create(user_id=envelope.data["user_id"])
+        return []
+
+    topology = QueueTopology(broker.prefix + "notifications.events", event_exchange(broker.exchange),
+                             ["user.registered.v1"])
+    consumer = BatchingEventConsumer(Connection(AMQP_URL), topology, {"user.registered.v1": [handler]},
+                                     database.database, database.processed, batch_size=50)
+    with Connection(AMQP_URL) as connection:
+        topology.declare(connection.default_channel)
+    broker.publish(registered(1, "u1@example.com"))
+    broker.publish_raw("{not json", "user.registered.v1")
+    broker.publish_raw("user_id=2", "user.registered.v1", content_type="text/plain")
+    broker.publish_raw('{"id": "not a uuid"}', "user.registered.v1")
+    broker.publish(registered(3, "u3@example.com"))
+    thread = threading.Thread(target=consumer.run, daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: broker.queue_depth("notifications.events.dlq") == 3, message="three bodies parked")
+        wait_until(lambda: effects(database) == [1, 3], message="the two events around them")
+        assert broker.queue_depth("notifications.events") == 0
+    finally:
+        consumer.should_stop = True
+        thread.join(10)

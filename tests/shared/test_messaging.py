@@ -159,10 +159,11 @@ def make_consumer(env: Env, exchange_name: str, handler, **kwargs):
     return consumer, topology
 
 
-def publish_raw(exchange_name: str, body: str, routing_key: str = "user.app_installed.v1"):
+def publish_raw(exchange_name: str, body: str, routing_key: str = "user.app_installed.v1",
+                content_type: str = "application/json"):
     with Connection(AMQP_URL) as conn:
         conn.Producer().publish(body, exchange=event_exchange(exchange_name), routing_key=routing_key,
-                                content_type="application/json", content_encoding="utf-8")
+                                content_type=content_type, content_encoding="utf-8")
 
 
 def test_duplicate_delivery_has_one_effect(env, exchange_name):
@@ -221,12 +222,26 @@ def test_failing_handler_is_retried_then_parked_then_replayed(env, exchange_name
 
 
 def test_malformed_messages_are_parked_not_lost(env, exchange_name):
-    consumer, topology = make_consumer(env, exchange_name, lambda envelope: None)
+    """What any AMQP client may publish: not an envelope, not JSON, not even said to be JSON. Each is parked
+    as it came, and the events behind them go on."""
+    def record(envelope):
+        env.Effect.create(event_id=envelope.id, note="installed")
+
+    consumer, topology = make_consumer(env, exchange_name, record)
     try:
         thread = run_consumer(consumer)
         publish_raw(exchange_name, '{"not": "an envelope"}')
+        publish_raw(exchange_name, "{not json")
+        publish_raw(exchange_name, "user_id=5", content_type="text/plain")
+        envelope = Envelope.new(EventType.USER_APP_INSTALLED, {"user_id": 5}, "test")
+        publish_raw(exchange_name, envelope.to_json())
+        with env.database.connection_context():
+            assert wait(lambda: env.Effect.select().count() == 1)
         with Connection(AMQP_URL) as conn:
-            assert wait(lambda: len(dead_letters(conn, topology)) == 1)
+            assert wait(lambda: len(dead_letters(conn, topology)) == 3)
+            parked = dead_letters(conn, topology)
+        assert [letter["body"] for letter in parked] == [{"not": "an envelope"}, "{not json", "user_id=5"]
+        assert all(letter["headers"]["x-park-reason"] for letter in parked)
         stop_consumer(consumer, thread)
     finally:
         delete_queues(topology.name, topology.retry_queue.name, topology.dead_letter_queue.name)
