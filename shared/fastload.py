@@ -1,0 +1,116 @@
+"""The catalogue's schemas, loaded fast: what a consumer reads on every message.
+
+A marshmallow `load` of an event's data costs a busy consumer more than anything else
+it does for the event. Most events are well formed, so each schema also gets a quick
+acceptance test, derived from the schema itself (no second catalogue): msgspec checks
+presence and types, then the fields' own marshmallow validators (email, one-of, range)
+judge the values. It accepts only what marshmallow would load to the very same dict;
+anything else (a wrong type, a missing field, a value a validator refuses, a field kind
+it cannot judge exactly) goes to marshmallow, which decides and words the error.
+"""
+from __future__ import annotations
+
+import functools
+import threading
+
+import marshmallow as ma
+import msgspec
+from marshmallow import fields
+
+from shared.events import SCHEMAS, EventType
+
+# Field kinds whose loaded value is the JSON value itself, as msgspec types (the strict kind: no "5" for 5).
+_PLAIN = {fields.String: str, fields.Email: str, fields.Integer: int}
+
+
+class _Unsupported(Exception):
+    """The schema has something the quick test cannot judge exactly: marshmallow loads it every time."""
+
+
+class _Spec:
+    """One schema's quick test: its msgspec type, and per field what to do after msgspec accepted."""
+
+    def __init__(self, schema: ma.Schema) -> None:
+        if schema.unknown != ma.INCLUDE or any(getattr(schema, "_hooks", {}).values()):
+            raise _Unsupported(type(schema).__name__)
+        self.fields: list[tuple[str, fields.Field, _Spec | None, bool]] = []
+        struct_fields = []
+        for index, (key, field) in enumerate(schema.fields.items()):
+            if field.dump_only or field.data_key not in (None, key) or field.attribute not in (None, key):
+                raise _Unsupported(key)
+            nested, many, kind = self._kind(field)
+            kind = kind | None if field.allow_none else kind
+            default = msgspec.NODEFAULT if field.required else msgspec.UNSET
+            kind = kind if field.required else kind | msgspec.UnsetType
+            struct_fields.append((f"f{index}", kind, msgspec.field(name=key, default=default)))
+            self.fields.append((key, field, nested, many))
+        self.type = msgspec.defstruct(f"{type(schema).__name__}Check", struct_fields, kw_only=True)
+
+    @staticmethod
+    def _kind(field: fields.Field) -> tuple[_Spec | None, bool, object]:
+        if type(field) in _PLAIN:
+            return None, False, _PLAIN[type(field)]
+        if type(field) is fields.Nested and not field.many and isinstance(field.schema, ma.Schema):
+            nested = _Spec(field.schema)
+            return nested, False, nested.type
+        if type(field) is fields.List and type(field.inner) is fields.Nested and not field.inner.many:
+            nested = _Spec(field.inner.schema)
+            return nested, True, list[nested.type]
+        raise _Unsupported(type(field).__name__)
+
+    def finish(self, data: dict) -> dict:
+        """The loaded dict of data msgspec accepted: validators run, defaults filled, unknown fields kept."""
+        loaded = dict(data)
+        for key, field, nested, many in self.fields:
+            if key not in loaded:
+                if field.load_default is not ma.missing:
+                    default = field.load_default
+                    loaded[key] = default() if callable(default) else default
+                continue
+            value = loaded[key]
+            if value is None:
+                continue
+            if nested is not None:
+                value = loaded[key] = [nested.finish(item) for item in value] if many else nested.finish(value)
+            for validator in field.validators:
+                if validator(value) is False:
+                    raise ma.ValidationError("refused by a validator")
+        return loaded
+
+
+@functools.cache
+def _spec(event_type: str) -> _Spec | None:
+    try:
+        return _Spec(SCHEMAS[EventType(event_type)]())
+    except _Unsupported:
+        return None
+
+
+_schemas = threading.local()
+
+
+def _schema(event_type: str) -> ma.Schema:
+    """One instance per type and thread: making a schema costs as much as using it."""
+    cache = _schemas.__dict__.setdefault("by_type", {})
+    if event_type not in cache:
+        cache[event_type] = SCHEMAS[EventType(event_type)]()
+    return cache[event_type]
+
+
+def quick_accepts(event_type: str, data: dict) -> dict | None:
+    """The quick test alone: the loaded dict, or None where marshmallow has to look."""
+    spec = _spec(event_type)
+    if spec is None:
+        return None
+    try:
+        msgspec.convert(data, spec.type)
+        return spec.finish(data)
+    except (msgspec.ValidationError, ma.ValidationError):
+        return None
+
+
+def load_data(event_type: str, data: dict) -> dict:
+    """`data` loaded by the event type's schema: raises `marshmallow.ValidationError`, or `ValueError` for a
+    type the catalogue does not know."""
+    loaded = quick_accepts(event_type, data)
+    return _schema(event_type).load(data) if loaded is None else loaded  # marshmallow decides, and says why
