@@ -321,10 +321,13 @@ def bus_to_stream_latency(events: int, rate: float, smtp_port: int) -> dict:
         delete_queues(exchange, prefix)
 
 
+SERVICES = ("gateway", "tickets", "notifications", "referrals", "video")
+
+
 class Processes:
-    """The product as deployed: each service under gunicorn and each worker as a process of its own
-    (like `make run-services`), on RabbitMQ, SQLite files under one data folder. Shaped like the e2e
-    harness's RunningProduct, so its helpers (register, log in, create an agent) work on it."""
+    """The product as deployed: each service under gunicorn and each worker as a process of its own,
+    on RabbitMQ and PostgreSQL (a fresh schema per service), as `make run-services` starts it. Shaped
+    like the e2e harness's RunningProduct, so its helpers (register, log in, create an agent) work on it."""
 
     def __init__(self, folder: Path, smtp_port: int) -> None:
         from bench.common import base_env, gunicorn, wait_ready
@@ -334,6 +337,9 @@ class Processes:
         self.base_url = f"http://127.0.0.1:{port}"
         ports = {name: free_port() for name in ("tickets", "notifications")}
         env = base_env(folder)
+        self.schemas = [f"bench_{uuid.uuid4().hex[:8]}_{name}" for name in SERVICES]
+        env.update({f"{name.upper()}_DATABASE_URL": f"{PG_URL}?schema={schema}"
+                    for name, schema in zip(SERVICES, self.schemas, strict=True)})
         env.update(AMQP_URL=AMQP_URL, EVENT_EXCHANGE=f"bench.events.{uuid.uuid4().hex[:8]}",
                    QUEUE_PREFIX=f"bench-{uuid.uuid4().hex[:8]}.", SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_port),
                    PORT=str(port), PUBLIC_URL=self.base_url, RUN_MIGRATIONS="false",
@@ -370,6 +376,11 @@ class Processes:
             except subprocess.TimeoutExpired:
                 process.kill()
         delete_queues(self.env["EVENT_EXCHANGE"], self.env["QUEUE_PREFIX"])
+        connection = psycopg2.connect(PG_URL)
+        connection.autocommit = True
+        for schema in self.schemas:
+            connection.cursor().execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        connection.close()
 
 
 def tap_events(exchange: str, on_bus: dict, ready: threading.Event, stop: threading.Event) -> None:
@@ -536,7 +547,8 @@ def main() -> None:
             print(f"event on the bus -> inbox item on the live stream (1 worker process, web process apart) at "
                   f"{args.rate:.0f} events/s: p50 {bus['p50_ms']:.0f} ms, p99 {bus['p99_ms']:.0f} ms, "
                   f"max {bus['max_ms']:.0f} ms ({bus['arrived']}/{bus['events']} arrived)", flush=True)
-        shapes = [(True, "deployed: each service and worker its own process"), (False, "make run: one process")]
+        shapes = [(True, "deployed: each service and worker its own process, PostgreSQL"),
+                  (False, "make run: one process, SQLite")]
         for deployed, shape in ([] if args.skip_latency else shapes[:1] if args.only_deployed else shapes):
             latency = end_to_end_latency(args.replies, args.rate, 20, smtp_port, deployed)
             print(f"agent reply -> inbox item on the live stream ({shape}) at {latency['rate']:.0f} replies/s: "
