@@ -5,8 +5,10 @@
    with each email going over SMTP to a local sink (and Web Push checked for each);
 3. the same with two worker processes (competing consumers);
 4. the end-to-end latency, p50/p99, from an agent's reply (its HTTP request through the
-   gateway) to the inbox item arriving on the customer's live stream, at 100 replies/s,
-   against the product started as `make run` starts it (with RabbitMQ).
+   gateway) to the inbox item arriving on the customer's live stream, at 100 replies/s:
+   deployed (each service under gunicorn, each worker its own process, PostgreSQL, as
+   `make run-services` starts it), then as `make run` starts it (one process, SQLite),
+   both on RabbitMQ; and, for reference, from the event on the bus to the stream.
 
     .venv/bin/python bench/notifications_throughput.py [--events 20000] [--repeat 3] [--database-url ...]
 
