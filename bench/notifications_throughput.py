@@ -491,10 +491,6 @@ def end_to_end_latency(replies: int, rate: float, tickets: int, smtp_port: int, 
         product.stop()
 
 
-def median(values: list[float]) -> float:
-    return sorted(values)[len(values) // 2]
-
-
 def figures(values: list[float], fmt: str = "{:,.0f}") -> str:
     return ", ".join(fmt.format(value) for value in values)
 
@@ -513,14 +509,14 @@ def throughput(args, smtp_port: int) -> None:
         of_raw = [one / raw for one, raw in zip(one_rates, raws, strict=True)]
         speedup = [two / one for one, two in zip(one_rates, two_rates, strict=True)]
         print(f"{title} (NOTIFICATIONS_CHANNELS={channels}), {args.repeat} rounds, medians:\n"
-              f"  raw pika consume+ack (prefetch {args.prefetch}): {median(raws):,.0f} msg/s ({figures(raws)})\n"
-              f"  1 worker:  {median(one_rates):,.0f} events/s to inbox items ({figures(one_rates)}); "
-              f"{median(of_raw):.0%} of raw pika within a round ({figures(of_raw, '{:.0%}')})\n"
-              f"  2 workers: {median(two_rates):,.0f} events/s ({figures(two_rates)}); "
-              f"{median(speedup):.2f}x one worker within a round ({figures(speedup, '{:.2f}x')})", flush=True)
+              f"  raw pika consume+ack (prefetch {args.prefetch}): {statistics.median(raws):,.0f} msg/s ({figures(raws)})\n"
+              f"  1 worker:  {statistics.median(one_rates):,.0f} events/s to inbox items ({figures(one_rates)}); "
+              f"{statistics.median(of_raw):.0%} of raw pika within a round ({figures(of_raw, '{:.0%}')})\n"
+              f"  2 workers: {statistics.median(two_rates):,.0f} events/s ({figures(two_rates)}); "
+              f"{statistics.median(speedup):.2f}x one worker within a round ({figures(speedup, '{:.2f}x')})", flush=True)
         if "email" in channels:
-            print(f"  emails to the sink meanwhile: {median([run['email_per_s'] for run in ones]):,.0f}/s with one "
-                  f"worker, {median([run['email_per_s'] for run in twos]):,.0f}/s with two", flush=True)
+            print(f"  emails to the sink meanwhile: {statistics.median([run['email_per_s'] for run in ones]):,.0f}/s with one "
+                  f"worker, {statistics.median([run['email_per_s'] for run in twos]):,.0f}/s with two", flush=True)
 
 
 def main() -> None:
