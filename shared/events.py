@@ -21,6 +21,7 @@ from shared import clock
 class EventType(enum.StrEnum):
     USER_REGISTERED = "user.registered.v1"
     USER_APP_INSTALLED = "user.app_installed.v1"
+    USER_ANTI_PHISHING_CODE_CHANGED = "user.anti_phishing_code_changed.v1"
     WALLET_DEPOSIT_COMPLETED = "wallet.deposit_completed.v1"
     TRADE_BUY_COMPLETED = "trade.buy_completed.v1"
     TICKET_CREATED = "ticket.created.v1"
@@ -61,6 +62,13 @@ class UserRegistered(_Data):
     referral_code = fields.String(allow_none=True)
     parent_id = fields.Integer(allow_none=True)
     registered_at = fields.String(required=True)
+
+
+class AntiPhishingCodeChanged(_Data):
+    """The personal code every email to the account shows (null: removed). A secret of the account: never logged."""
+
+    user_id = fields.Integer(required=True)
+    code = fields.String(allow_none=True)
 
 
 class AppInstalled(_Data):
@@ -164,6 +172,7 @@ class ReferralRewardCredited(_Data):
 SCHEMAS: dict[EventType, type[ma.Schema]] = {
     EventType.USER_REGISTERED: UserRegistered,
     EventType.USER_APP_INSTALLED: AppInstalled,
+    EventType.USER_ANTI_PHISHING_CODE_CHANGED: AntiPhishingCodeChanged,
     EventType.WALLET_DEPOSIT_COMPLETED: ValueMoved,
     EventType.TRADE_BUY_COMPLETED: ValueMoved,
     EventType.TICKET_CREATED: TicketCreated,

@@ -28,7 +28,7 @@ from shared.events import Envelope, EventType
 log = logging.getLogger(__name__)
 
 # Events whose data holds a secret (a one-time code): their rows are blanked once published.
-SECRET_EVENT_TYPES = (str(EventType.GUEST_VERIFICATION_REQUESTED),)
+SECRET_EVENT_TYPES = (str(EventType.GUEST_VERIFICATION_REQUESTED), str(EventType.USER_ANTI_PHISHING_CODE_CHANGED))
 REDACTED = '{"redacted": true}'
 
 
