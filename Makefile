@@ -54,12 +54,12 @@ run-services: $(VENV)/.installed
 migrate: $(VENV)/.installed
 	$(PY) -m shared.migrate $(or $(SERVICE),all)
 
-## make create-agent EMAIL=... PASSWORD=... [TIER=senior] [DEPARTMENT=...] [NAME=...] [EDITOR=1]
+## make create-agent EMAIL=... PASSWORD=... [TIER=senior] [DEPARTMENT=...] [NAME=...] [EDITOR=1] [SUPERVISOR=1]
 create-agent: $(VENV)/.installed
 	@test -n "$(EMAIL)" -a -n "$(PASSWORD)" || (echo "usage: make create-agent EMAIL=... PASSWORD=... [TIER=senior] [DEPARTMENT=...]"; exit 2)
 	$(PY) -m services.gateway.cli create-agent --email "$(EMAIL)" --password "$(PASSWORD)" \
 		--tier "$(or $(TIER),standard)" $(if $(DEPARTMENT),--department "$(DEPARTMENT)") $(if $(NAME),--name "$(NAME)") \
-		$(if $(EDITOR),--editor)
+		$(if $(EDITOR),--editor) $(if $(SUPERVISOR),--supervisor)
 
 ## make bench: the benchmarks in bench/, printing their figures.
 bench: $(VENV)/.installed

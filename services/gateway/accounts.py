@@ -134,7 +134,8 @@ def user_dict(account: Account) -> dict:
             "created_at": clock.isoformat(account.created_at)}
     if account.role == "agent":
         data.update(tier=account.tier or "standard", department=account.department,
-                    display_name=account.display_name)
+                    display_name=account.display_name,
+                    roles=[role for role in (account.roles or "").split(",") if role])
     return data
 
 

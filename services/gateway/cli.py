@@ -12,7 +12,8 @@ from shared.outbox import Outbox
 
 
 def create_agent(email: str, password: str, tier: str, department: str | None, name: str | None,
-                 editor: bool = False) -> Account:
+                 editor: bool = False, supervisor: bool = False) -> Account:
+    roles = ",".join(role for role, wanted in (("editor", editor), ("supervisor", supervisor)) if wanted)
     settings = config.settings()
     init_database(settings["DATABASE_URL"], settings["RUN_MIGRATIONS"])
     accounts.configure_hasher(settings["PASSWORD_HASH_MEMORY_KIB"], settings["PASSWORD_HASH_TIME_COST"])
@@ -22,13 +23,13 @@ def create_agent(email: str, password: str, tier: str, department: str | None, n
             existing.role, existing.tier, existing.department = "agent", tier, department
             existing.password_hash = accounts.hasher().hash(password)
             existing.display_name = name or existing.display_name
-            existing.roles = "editor" if editor else ""
+            existing.roles = roles
             existing.save()
             return existing
         account = accounts.create_account(Outbox(OutboxMessage, config.SERVICE), email=email, password=password,
                                           role="agent", tier=tier, department=department, display_name=name)
-        if editor:
-            account.roles = "editor"
+        if roles:
+            account.roles = roles
             account.save()
         return account
 
@@ -44,12 +45,16 @@ def main(argv: list[str] | None = None) -> int:
     agent.add_argument("--department", default=None)
     agent.add_argument("--name", default=None)
     agent.add_argument("--editor", action="store_true", help="may write and publish help articles")
+    agent.add_argument("--supervisor", action="store_true",
+                       help="may read and export the audit log, and what else is for supervisors")
     args = parser.parse_args(argv)
     if len(args.password) < 8:
         parser.error("the password needs at least 8 characters")
-    account = create_agent(args.email, args.password, args.tier, args.department or None, args.name, args.editor)
+    account = create_agent(args.email, args.password, args.tier, args.department or None, args.name, args.editor,
+                           args.supervisor)
+    roles = "".join(f", {role}" for role in account.roles.split(",") if role)
     print(f"agent {account.email} (id {account.id}, tier {account.tier}, "
-          f"department {account.department or '-'}{', editor' if args.editor else ''}) is ready")
+          f"department {account.department or '-'}{roles}) is ready")
     return 0
 
 

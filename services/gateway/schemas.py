@@ -57,6 +57,7 @@ class UserOut(ma.Schema):
     is_sub_account = fields.Boolean()
     tier = fields.String()
     department = fields.String(allow_none=True)
+    roles = fields.List(fields.String(), metadata={"description": "agents' extra roles: editor, supervisor"})
     created_at = fields.String()
 
 

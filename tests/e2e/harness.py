@@ -173,12 +173,14 @@ def login(product: RunningProduct, email: str, password: str) -> Client:
 
 
 def create_agent(product: RunningProduct, email: str | None = None, password: str = "agent password 1",
-                 tier: str = "standard", department: str | None = None) -> Client:
+                 tier: str = "standard", department: str | None = None, supervisor: bool = False) -> Client:
     """`make create-agent`'s own command, against the product's data folder."""
     email = email or f"agent-{uuid.uuid4().hex[:8]}@support.example"
     args = [sys.executable, "-m", "services.gateway.cli", "create-agent", "--email", email, "--password", password,
             "--tier", tier]
     if department:
         args += ["--department", department]
+    if supervisor:
+        args.append("--supervisor")
     subprocess.run(args, cwd=ROOT, env=product.env, check=True, capture_output=True, timeout=60)
     return login(product, email, password)
