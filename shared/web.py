@@ -7,9 +7,11 @@ from collections.abc import Callable
 
 import flask_smorest
 from flask import Flask, g, jsonify, request
+from flask import Request as FlaskRequest
 from flask_smorest import Api
-from webargs.flaskparser import FlaskParser
+from webargs.flaskparser import FlaskParser, is_json_request
 
+from shared import safe_input
 from shared.bus import broker_reachable, is_memory
 from shared.errors import ApiError, ErrorSchema, error_response, from_http_exception, register_error_handlers
 from shared.internal_auth import Caller, verify_internal_token
@@ -33,6 +35,26 @@ class ContractApi(Api):
 class _ContractParser(FlaskParser):
     DEFAULT_VALIDATION_STATUS = 400
 
+    def _raw_load_json(self, req):
+        """webargs parses bodies itself: with `safe_input`'s rules, like `request.get_json`."""
+        if not is_json_request(req):
+            return super()._raw_load_json(req)
+        try:
+            return safe_input.loads(req.get_data(cache=True))
+        except safe_input.RefusedInput as exc:
+            raise ApiError(400, "invalid_json", str(exc)) from None
+
+
+class ContractRequest(FlaskRequest):
+    """A body that is not JSON, or JSON that `safe_input` refuses, is the contract's 400 `invalid_json`."""
+
+    def on_json_loading_failed(self, e: ValueError | None):
+        if isinstance(e, safe_input.RefusedInput):
+            raise ApiError(400, "invalid_json", str(e))
+        if e is not None:
+            raise ApiError(400, "invalid_json", "The request body is not valid JSON.")
+        return super().on_json_loading_failed(e)
+
 
 class Blueprint(flask_smorest.Blueprint):
     """flask-smorest's Blueprint; bad arguments are a 400 in the contract's shape."""
@@ -46,6 +68,10 @@ def create_service_app(name: str, settings: dict, test_config: dict | None = Non
     """The Flask app of service `name`: defaults, then environment, then overrides."""
     configure_logging()
     app = Flask(name)
+    app.request_class = ContractRequest
+    app.json = safe_input.SafeJSONProvider(app)
+    # Before any route is added: ids in paths are 64-bit, a bigger one matches no route.
+    app.url_map.converters["int"] = safe_input.Int64Converter
     app.config.update(
         API_TITLE=title,
         API_VERSION="v1",
@@ -79,6 +105,16 @@ def create_service_app(name: str, settings: dict, test_config: dict | None = Non
             return error_response(ApiError(503, "not_ready", "A dependency is unreachable."))
         return jsonify(status="ready", service=name)
 
+    @app.before_request
+    def _refuse_unstorable_text():
+        # Percent-decoding makes NULs of `%00`; no database stores them (PostgreSQL refuses them).
+        if safe_input.text_problem(request.path):
+            raise ApiError(404, "not_found", "No such endpoint.")
+        problems = {name: [problem] for name, value in request.args.items(multi=True)
+                    if (problem := safe_input.text_problem(name) or safe_input.text_problem(value))}
+        if problems:
+            raise ApiError(400, "validation_error", "Some query parameters are invalid.", {"fields": problems})
+
     if guard:
         @app.before_request
         def _require_internal_token():
@@ -108,11 +144,15 @@ def load_body(schema, *, allow_multipart: bool = True) -> tuple[dict, list]:
 
     files: list = []
     if request.mimetype == "application/json":
-        raw = request.get_json(silent=True)
+        raw = request.get_json()
         if not isinstance(raw, dict):
             raise ApiError(400, "invalid_json", "The request body must be a JSON object.")
     elif allow_multipart and request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
         raw = {key: value for key, value in request.form.items() if value != ""}
+        problems = {key: [problem] for key, value in raw.items()
+                    if (problem := safe_input.text_problem(key) or safe_input.text_problem(value))}
+        if problems:
+            raise ApiError(400, "validation_error", "Some fields are missing or invalid.", {"fields": problems})
         files = request.files.getlist("files")
         unknown_files = set(request.files) - {"files"}
         if unknown_files:

@@ -28,7 +28,7 @@ from flask.views import MethodView
 
 from services.gateway.extensions import outbox
 from services.gateway.models import OutboxMessage, db
-from shared import clock
+from shared import clock, safe_input
 from shared.config import env_str, secret
 from shared.errors import ApiError
 from shared.events import EventType, InvalidEvent, validate_data
@@ -112,7 +112,9 @@ def check_freshness(timestamp: str | None, occurred_at: dt.datetime) -> None:
 def parse_envelope(body: bytes) -> tuple[str, str, dt.datetime, dict]:
     """`{id, type, occurred_at, data}` checked against the event catalogue; 400 otherwise."""
     try:
-        raw = json.loads(body)
+        raw = safe_input.loads(body)
+    except safe_input.RefusedInput as exc:
+        raise ApiError(400, "invalid_json", str(exc)) from None
     except ValueError:
         raise ApiError(400, "invalid_json", "The request body is not valid JSON.") from None
     if not isinstance(raw, dict):
