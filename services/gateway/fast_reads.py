@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from http import HTTPStatus
 
-from services.gateway import identity
+from services.gateway import audit, identity
 from services.gateway.models import db
 from services.gateway.proxy import check_access
 from services.gateway.upstream import client, find_route, finished_answer, forwarded_headers
@@ -42,6 +42,8 @@ class FastReads:
                     target.service, "GET", path, caller, query=environ.get("QUERY_STRING", ""),
                     headers=forwarded_headers(lambda name: environ.get("HTTP_" + name.upper().replace("-", "_"))))
                 status, headers, body = finished_answer(target, upstream)
+                if caller.is_agent:  # staff reads go to the audit log
+                    audit.record_staff_request(caller, "GET", path, status, environ.get("REMOTE_ADDR"))
             except ApiError as error:
                 status, body = error.status, json.dumps(error.to_dict()).encode()
                 headers = [("Content-Type", "application/json"), *error.headers.items()]

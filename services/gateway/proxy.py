@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from services.gateway import identity
+from services.gateway import audit, identity
 from services.gateway.upstream import Route, find_route, forward
 from shared.errors import ApiError
 from shared.internal_auth import Caller
@@ -30,4 +30,6 @@ def proxy(rest: str):
         raise ApiError(404, "not_found", "No such endpoint.")
     caller = identity.resolve_identity().caller
     check_access(target, caller)
+    if caller is not None and caller.is_agent:  # staff access and changes go to the audit log
+        return audit.forward_audited(target, caller)
     return forward(target, caller)
