@@ -6,7 +6,7 @@ from flask.views import MethodView
 
 from services.tickets import presenters, schemas, workflow
 from services.tickets.app import attachment_store, outbox
-from services.tickets.attachments import check_files
+from services.tickets.attachments import check_files, content_disposition, safe_filename
 from services.tickets.models import Attachment, Ticket, db
 from shared.errors import ApiError, not_found
 from shared.web import Blueprint, current_caller, load_body, load_query
@@ -130,8 +130,9 @@ class AttachmentDownload(MethodView):
         path = attachment_store().path(attachment.storage_name)
         if not path.exists():
             raise not_found("attachment")
-        response = send_file(path, mimetype=attachment.content_type, as_attachment=True,
-                             download_name=attachment.filename, max_age=0)
+        response = send_file(path, mimetype=attachment.content_type, max_age=0)
+        response.headers["Content-Disposition"] = content_disposition(
+            safe_filename(attachment.filename, attachment.content_type))
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
         response.headers["Cache-Control"] = "private, no-store"

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import unicodedata
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import filetype
 from werkzeug.datastructures import FileStorage
 
 from shared.errors import ApiError
 
-ALLOWED_TYPES = {"image/png": "png", "image/jpeg": "jpg", "application/pdf": "pdf", "text/plain": "txt"}
+# The types accepted, each with its file name extensions (the first one is given to files without one).
+ALLOWED_TYPES = {"image/png": ("png",), "image/jpeg": ("jpg", "jpeg"), "application/pdf": ("pdf",),
+                 "text/plain": ("txt",)}
 
 
 @dataclass(frozen=True)
@@ -54,10 +58,46 @@ def _is_plain_text(data: bytes) -> bool:
     return control == 0
 
 
+# Characters no file name needs: path and shell specials that browsers and file systems treat apart.
+_RESERVED = set('"<>|:*?/\\')
+MAX_BASE_NAME = 200
+
+
+def _name_char(ch: str) -> str:
+    category = unicodedata.category(ch)
+    if category[0] == "C" or category in ("Zl", "Zp"):
+        return ""  # control, format (bidi overrides, zero-width), unassigned, private use
+    if category == "Zs":
+        return " "
+    return "" if ch in _RESERVED else ch
+
+
 def safe_filename(name: str | None, content_type: str) -> str:
-    base = os.path.basename((name or "").replace("\\", "/")).strip()
-    base = "".join(ch for ch in base if ch.isprintable() and ch not in '"<>|:*?')[:200]
-    return base or f"attachment.{ALLOWED_TYPES[content_type]}"
+    """The name a file is kept and served under: the client's base name, cleaned, with the
+    extension of the type its content was found to be (never the client's).
+
+    `poly.html` holding a PNG becomes `poly.png`; a right-to-left override, other
+    control and format characters and any path are dropped. The same name cleaned
+    again stays the same, so names stored before are fixed when served.
+    """
+    extensions = ALLOWED_TYPES[content_type]
+    base = unicodedata.normalize("NFC", (name or "").replace("\\", "/")).rsplit("/", 1)[-1]
+    base = " ".join("".join(_name_char(ch) for ch in base).split())
+    stem, dot, extension = base.rpartition(".")
+    if not dot:
+        stem, extension = base, ""
+    stem = stem.strip(" .")[:MAX_BASE_NAME].strip(" .") or "attachment"
+    extension = extension.lower() if extension.lower() in extensions else extensions[0]
+    return f"{stem}.{extension}"
+
+
+def content_disposition(filename: str) -> str:
+    """`attachment` with an ASCII `filename` for old clients and the exact UTF-8 `filename*` (RFC 6266)."""
+    stem, _, extension = filename.rpartition(".")
+    folded = "".join(ch for ch in unicodedata.normalize("NFKD", stem) if not unicodedata.combining(ch))
+    ascii_stem = re.sub(r"[^A-Za-z0-9 ._()+-]", "_", folded).strip(" ._") or "attachment"
+    return (f'attachment; filename="{ascii_stem}.{extension}"; '
+            f"filename*=UTF-8''{quote(filename, safe='')}")
 
 
 def check_files(files: list[FileStorage], *, max_bytes: int, max_count: int) -> list[CheckedFile]:
@@ -93,7 +133,8 @@ class AttachmentStore:
 
     def save(self, checked: CheckedFile) -> tuple[str, str]:
         attachment_id = str(uuid.uuid4())
-        storage_name = uuid.uuid4().hex
+        # Named by the type found in the content, never by the client's name.
+        storage_name = f"{uuid.uuid4().hex}.{ALLOWED_TYPES[checked.content_type][0]}"
         path = self.path(storage_name)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".part")

@@ -7,6 +7,7 @@ import datetime as dt
 from flask import current_app
 from peewee import Tuple
 
+from services.tickets.attachments import safe_filename
 from services.tickets.models import Attachment, Escalation, Message, Ticket
 from services.tickets.workflow import is_closed, latest_escalation
 from shared import clock
@@ -14,7 +15,8 @@ from shared.errors import ApiError
 
 
 def attachment_dict(attachment: Attachment) -> dict:
-    return {"id": attachment.id, "filename": attachment.filename, "content_type": attachment.content_type,
+    return {"id": attachment.id, "filename": safe_filename(attachment.filename, attachment.content_type),
+            "content_type": attachment.content_type,
             "size": attachment.size, "url": f"/api/v1/attachments/{attachment.id}"}
 
 
