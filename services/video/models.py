@@ -83,7 +83,12 @@ class Reminder(BaseModel):
 
 
 class GuestVerification(BaseModel):
-    """Wrong tries and the lock of logged-out video joining, per email address."""
+    """One row per email address of logged-out video joining, locked while a code for it is
+    sent or checked, so that concurrent requests count one by one.
+
+    `wrong_tries` and `locked_until` are no longer used (tries are counted per code); they
+    stay until a later migration drops them, for the processes of the previous release.
+    """
 
     email = peewee.CharField(max_length=254, unique=True)
     wrong_tries = peewee.IntegerField(default=0)
@@ -98,6 +103,7 @@ class VerificationCode(BaseModel):
     created_at = peewee.DateTimeField(default=clock.now)
     expires_at = peewee.DateTimeField()
     used_at = peewee.DateTimeField(null=True)
+    wrong_tries = peewee.IntegerField(default=0)  # the fifth spends the code
 
     class Meta:
         indexes = ((("email", "created_at"), False),)

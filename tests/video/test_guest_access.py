@@ -3,7 +3,7 @@
 import datetime as dt
 import logging
 
-from services.video.models import GuestVerification, VerificationCode
+from services.video.models import VerificationCode
 from shared import clock
 from tests.support import customer
 from tests.video.conftest import HOURS, MINUTES, As, events, guest_for_email, open_ticket, propose, slot
@@ -15,6 +15,10 @@ ANONYMOUS = {"kind": "anonymous"}
 
 def sent_codes(address: str) -> list[str]:
     return [e["data"]["code"] for e in events("guest.verification_requested.v1") if e["data"]["address"] == address]
+
+
+def wrong(code: str) -> str:
+    return f"{(int(code) + 1) % 1_000_000:06d}"
 
 
 def request_code(client, email: str):
@@ -32,7 +36,21 @@ def alice_with_a_call(tickets_url, support, start_in=2 * MINUTES) -> dict:
 def test_an_address_without_calls_gets_202_and_nothing(client):
     response = request_code(client, "nobody@example.com")
     assert response.status_code == 202
-    assert events() == [] and VerificationCode.select().count() == 0 and GuestVerification.select().count() == 0
+    assert events() == []
+    assert [row.code_hash for row in VerificationCode.select()] == ["0" * 64]  # a code no one gets or matches
+
+
+def test_tries_answer_alike_with_or_without_calls(client, tickets_url, support):
+    """Wrong codes must not tell a stranger whether an address has calls with support."""
+    alice_with_a_call(tickets_url, support, start_in=3 * HOURS)
+    answers = {}
+    for email in ("alice@example.com", "nobody@example.com"):
+        request_code(client, email)
+        guess = wrong(sent_codes(email)[0]) if sent_codes(email) else "000000"
+        tries = [open_session(client, email, guess) for _ in range(6)]
+        answers[email] = [(r.status_code, r.json["error"]["code"], r.json["error"]["details"]) for r in tries]
+    assert answers["alice@example.com"] == answers["nobody@example.com"]
+    assert [details["attempts_left"] for *_, details in answers["nobody@example.com"]] == [4, 3, 2, 1, 0, 0]
 
 
 def test_code_flow_opens_a_session_scoped_to_the_email(client, tickets_url, support, caplog):
@@ -85,25 +103,39 @@ def test_only_the_newest_code_counts_and_codes_expire(client, tickets_url, suppo
     assert expired.status_code == 400 and expired.json["error"]["code"] == "invalid_code"
 
 
-def test_five_wrong_codes_lock_for_fifteen_minutes(client, tickets_url, support):
+def test_five_wrong_codes_spend_the_code_not_the_address(client, tickets_url, support):
+    """A stranger typing someone's email cannot lock its owner out: the wrong tries spend
+    the code, and the owner's next code works at once."""
     alice_with_a_call(tickets_url, support, start_in=3 * HOURS)
     request_code(client, "alice@example.com")
     [code] = sent_codes("alice@example.com")
-    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     left = []
     for _ in range(5):
-        response = open_session(client, "alice@example.com", wrong)
-        assert response.status_code == 400
+        response = open_session(client, "alice@example.com", wrong(code))
+        assert response.status_code == 400 and response.json["error"]["code"] == "invalid_code"
         left.append(response.json["error"]["details"]["attempts_left"])
     assert left == [4, 3, 2, 1, 0]
-    locked = open_session(client, "alice@example.com", code)
-    assert locked.status_code == 429 and locked.json["error"]["code"] == "verification_locked"
-    assert int(locked.headers["Retry-After"]) > 0
+    spent = open_session(client, "alice@example.com", code)
+    assert spent.status_code == 400 and spent.json["error"]["code"] == "invalid_code"
+    assert spent.json["error"]["details"] == {"attempts_left": 0}
+    assert "new code" in spent.json["error"]["message"]
+    clock.clock.advance(dt.timedelta(seconds=61))  # the sends stay limited to one a minute
+    assert request_code(client, "alice@example.com").status_code == 202
+    fresh = sent_codes("alice@example.com")[-1]
+    assert len(sent_codes("alice@example.com")) == 2
+    assert open_session(client, "alice@example.com", fresh).status_code == 200
+
+
+def test_wrong_tries_count_per_code(client, tickets_url, support):
+    alice_with_a_call(tickets_url, support, start_in=3 * HOURS)
     request_code(client, "alice@example.com")
-    assert len(sent_codes("alice@example.com")) == 1  # nothing is sent while locked
-    clock.clock.advance(15 * MINUTES + dt.timedelta(seconds=1))
+    for _ in range(3):
+        open_session(client, "alice@example.com", wrong(sent_codes("alice@example.com")[0]))
+    clock.clock.advance(dt.timedelta(seconds=61))
     request_code(client, "alice@example.com")
     fresh = sent_codes("alice@example.com")[-1]
+    response = open_session(client, "alice@example.com", wrong(fresh))
+    assert response.json["error"]["details"]["attempts_left"] == 4  # the earlier code's tries are not carried
     assert open_session(client, "alice@example.com", fresh).status_code == 200
 
 

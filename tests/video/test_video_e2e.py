@@ -226,5 +226,6 @@ def test_logged_out_joining_with_an_email_code(product, mailbox):
     if right == "000000":
         pytest.skip("the random code happened to be 000000")
     assert [a.json()["error"]["details"]["attempts_left"] for a in attempts] == [4, 3, 2, 1, 0]
-    locked = anonymous.post("/api/v1/guest/video-calls/session", json={"email": dave.email, "code": right})
-    assert locked.status_code == 429 and locked.json()["error"]["code"] == "verification_locked"
+    spent = anonymous.post("/api/v1/guest/video-calls/session", json={"email": dave.email, "code": right})
+    assert spent.status_code == 400 and spent.json()["error"]["code"] == "invalid_code"  # the code, not dave, is locked
+    assert spent.json()["error"]["details"]["attempts_left"] == 0
