@@ -11,7 +11,8 @@ from flask.views import MethodView
 
 from services.notifications import preferences, schemas
 from services.notifications.models import Notification, PushSubscription, db
-from services.notifications.push import EndpointRefused, check_endpoint, check_keys
+from services.notifications.push import check_keys
+from services.notifications.push_safety import EndpointRefused, allowed_hosts, check_endpoint
 from services.notifications.stream import hub, present, sse
 from shared import clock
 from shared.errors import ApiError, not_found
@@ -147,7 +148,7 @@ class PushSubscriptions(MethodView):
         body, _ = load_body(schemas.PushSubscriptionIn(), allow_multipart=False)
         keys = body["keys"]
         try:
-            endpoint = check_endpoint(body["endpoint"], current_app.config["PUSH_ALLOW_INSECURE_ENDPOINTS"])
+            endpoint = check_endpoint(body["endpoint"], allowed_hosts(current_app.config))
             check_keys(keys["p256dh"], keys["auth"])
         except (EndpointRefused, ValueError) as exc:
             field = "endpoint" if isinstance(exc, EndpointRefused) else "keys"

@@ -51,8 +51,11 @@ def settings() -> dict:
         VAPID_SUBJECT=env_str("VAPID_SUBJECT"),  # see vapid_subject()
         PUSH_TTL_SECONDS=env_int("PUSH_TTL_SECONDS", 24 * 3600),
         PUSH_TIMEOUT=env_float("PUSH_TIMEOUT", 10.0),
-        # Push services are public HTTPS hosts; tests and local receivers need plain HTTP on loopback.
-        PUSH_ALLOW_INSECURE_ENDPOINTS=env_bool("PUSH_ALLOW_INSECURE_ENDPOINTS", False),
+        # Push services are public HTTPS hosts (push_safety.py). `host:port` (or `host`) entries exempt from
+        # that, plain HTTP allowed: a local push receiver in tests and demos only. Empty: none.
+        PUSH_ALLOWED_HOSTS=env_list("PUSH_ALLOWED_HOSTS"),
+        # Sends to one browser that fail in a row (unreachable, refused, 5xx) before it is unsubscribed.
+        PUSH_MAX_FAILURES=env_int("PUSH_MAX_FAILURES", 5),
         MAX_PUSH_SUBSCRIPTIONS=env_int("MAX_PUSH_SUBSCRIPTIONS", 20),
         # The worker: which channels this process consumes, and how.
         WORKER_CHANNELS=env_list("NOTIFICATIONS_CHANNELS", CHANNELS),

@@ -69,6 +69,7 @@ class PushSubscription(BaseModel):
     auth = peewee.CharField(max_length=64)
     created_at = peewee.DateTimeField(default=clock.now)
     last_sent_at = peewee.DateTimeField(null=True)
+    failures = peewee.IntegerField(default=0)  # sends that failed in a row: PUSH_MAX_FAILURES unsubscribes it
 
 
 class Delivery(BaseModel):

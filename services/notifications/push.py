@@ -7,22 +7,23 @@ after the commit loses none, one before it sends them again and the delivery rec
 keep that to one push per browser). The push channel then sends each notice to every
 browser the user subscribed, encrypted for that subscription (aes128gcm) and signed
 with the service's VAPID key; a subscription the push service says is gone (404/410)
-is removed. Events for users without a browser never reach the push queue.
+is removed, and so is one whose sends keep failing (PUSH_MAX_FAILURES in a row) or whose
+endpoint is not a public push service (push_safety.py: checked when subscribing and again,
+with the address pinned, when sending). Events for users without a browser never reach the
+push queue.
 """
 from __future__ import annotations
 
 import base64
 import dataclasses
-import ipaddress
 import json
 import logging
 import threading
-from urllib.parse import urlparse
 
 import requests
 from cryptography.hazmat.primitives import serialization
 from kombu import Connection
-from py_vapid import Vapid
+from py_vapid import Vapid, VapidException
 from pywebpush import WebPushException, webpush
 
 from services.notifications import preferences, texts
@@ -31,6 +32,7 @@ from services.notifications.config import vapid_subject
 from services.notifications.handlers import contact_of
 from services.notifications.models import Delivery, Notification, PushSubscription, db
 from services.notifications.notices import choose_locale, compose
+from services.notifications.push_safety import EndpointRefused, allowed_hosts, check_endpoint, checked_session
 from shared import clock
 from shared.bus import close_quietly, is_memory
 from shared.config import secret
@@ -65,31 +67,6 @@ def load_vapid(settings: dict) -> VapidKeys:
     return VapidKeys(vapid, public)
 
 
-class EndpointRefused(ValueError):
-    """A push endpoint the service will not call."""
-
-
-def check_endpoint(url: str, allow_insecure: bool) -> str:
-    """Push services are public HTTPS hosts; anything else could aim the worker at internal addresses."""
-    parsed = urlparse(url)
-    if parsed.scheme not in ("https", "http") or not parsed.hostname or parsed.username or parsed.password:
-        raise EndpointRefused("The endpoint must be an https URL.")
-    if allow_insecure:
-        return url
-    if parsed.scheme != "https":
-        raise EndpointRefused("The endpoint must be an https URL.")
-    host = parsed.hostname.lower()
-    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
-        raise EndpointRefused("The endpoint must be a public push service.")
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return url
-    if not address.is_global:
-        raise EndpointRefused("The endpoint must be a public push service.")
-    return url
-
-
 def check_keys(p256dh: str, auth: str) -> None:
     """The browser's ECDH public key (65-byte uncompressed point) and 16-byte auth secret."""
     try:
@@ -103,7 +80,7 @@ def check_keys(p256dh: str, auth: str) -> None:
 
 
 class SubscriptionGone(RuntimeError):
-    pass
+    """The push service says the subscription is gone (404/410), or its endpoint is one we do not call."""
 
 
 class PushFailed(RuntimeError):
@@ -151,13 +128,15 @@ class PushChannel:
         self.settings = settings
         self.keys = keys or load_vapid(settings)
         self.public_url = settings["PUBLIC_URL"].rstrip("/")
-        self.session = requests.Session()
-        self.session.trust_env = False
-        self.session.max_redirects = 0  # a push service answers; it does not send us elsewhere
+        self.allowed = allowed_hosts(settings)
+        self.max_failures = max(1, int(settings.get("PUSH_MAX_FAILURES") or 5))
+        self.session = checked_session(self.allowed)
 
     def send(self, subscription: PushSubscription, payload: str) -> None:
         info = {"endpoint": subscription.endpoint, "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}}
         try:
+            # Rows from before these checks, too: the address itself is checked again as the session connects.
+            check_endpoint(subscription.endpoint, self.allowed, resolve=False)
             webpush(info, data=payload, vapid_private_key=self.keys.vapid,
                     vapid_claims={"sub": vapid_subject(self.settings)}, ttl=self.settings["PUSH_TTL_SECONDS"],
                     timeout=self.settings["PUSH_TIMEOUT"], headers={"Urgency": "normal"},
@@ -167,6 +146,8 @@ class PushChannel:
             if status in (404, 410):
                 raise SubscriptionGone(str(status)) from exc
             raise PushFailed(f"the push service answered {status}") from exc
+        except (EndpointRefused, VapidException) as exc:  # VAPID cannot name some hosts (IPv6 literals)
+            raise SubscriptionGone("not a public push service") from exc
         except requests.RequestException as exc:
             raise PushFailed(f"the push service is unreachable: {type(exc).__name__}") from exc
 
@@ -213,20 +194,34 @@ class PushChannel:
                 continue
             try:
                 self.send(subscription, payload)
-            except SubscriptionGone:
-                log.info("push subscription expired; removed", extra={"subscription_id": subscription.id})
+            except SubscriptionGone as exc:
+                log.info("push subscription removed", extra={"subscription_id": subscription.id, "reason": str(exc)})
                 subscription.delete_instance()
                 continue
             except PushFailed as exc:
-                failures.append(exc)
+                if not self.count_failure(subscription, exc):
+                    failures.append(exc)
                 continue
             with db.atomic():
                 Delivery.create(event_id=envelope.id, channel="push", recipient=key, topic=notice.topic,
                                 sent_at=clock.now())
-                (PushSubscription.update(last_sent_at=clock.now())
+                (PushSubscription.update(last_sent_at=clock.now(), failures=0)
                  .where(PushSubscription.id == subscription.id).execute())
             sent += 1
         if failures:
             # The browsers that got it are recorded; a retry sends to the others only.
             raise failures[0]
         return sent
+
+    def count_failure(self, subscription: PushSubscription, failure: PushFailed) -> bool:
+        """One more failed send in a row; at PUSH_MAX_FAILURES the subscription is removed (True) and the
+        event is not retried for it."""
+        (PushSubscription.update(failures=PushSubscription.failures + 1)
+         .where(PushSubscription.id == subscription.id).execute())
+        removed = (PushSubscription.delete().where((PushSubscription.id == subscription.id)
+                                                   & (PushSubscription.failures >= self.max_failures)).execute())
+        if removed:
+            log.warning("push subscription removed after failed sends",
+                        extra={"subscription_id": subscription.id, "failures": self.max_failures,
+                               "error": str(failure)})
+        return bool(removed)

@@ -14,7 +14,7 @@ def app_settings(database_url: str, **overrides) -> dict:
     settings = {"DATABASE_URL": database_url, "INTERNAL_TOKEN_SECRET": SECRET, "TESTING": True,
                 "PUBLIC_URL": PUBLIC_URL, "GUEST_LINK_SECRET": GUEST_LINK_SECRET, "AMQP_URL": None,
                 "MAIL_FROM": "no-reply@support.example", "STREAM_HEARTBEAT_SECONDS": 0.3,
-                "PUSH_ALLOW_INSECURE_ENDPOINTS": False, "MAIL_CATCHER_DIR": None}
+                "PUSH_ALLOWED_HOSTS": [], "MAIL_CATCHER_DIR": None}
     settings.update(overrides)
     return settings
 

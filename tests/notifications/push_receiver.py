@@ -6,7 +6,9 @@ from __future__ import annotations
 import base64
 import json
 import os
+import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import http_ece
@@ -40,6 +42,7 @@ class PushReceiver:
     def __init__(self) -> None:
         self.browsers: dict[str, Browser] = {}
         self.received: list[dict] = []
+        self.hits: dict[str, int] = {}  # every POST per browser, whatever it was answered
         self.condition = threading.Condition()
         receiver = self
 
@@ -52,7 +55,8 @@ class PushReceiver:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.host_port = f"127.0.0.1:{self.server.server_address[1]}"  # what PUSH_ALLOWED_HOSTS must name
+        self.origin = f"http://{self.host_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
@@ -64,6 +68,8 @@ class PushReceiver:
     def accept(self, name: str, headers, body: bytes, handler: BaseHTTPRequestHandler) -> None:
         browser = self.browsers.get(name)
         status = browser.status if browser else 404
+        with self.condition:
+            self.hits[name] = self.hits.get(name, 0) + 1
         if status == 201:
             claims = self.verify_vapid(headers)
             payload = http_ece.decrypt(body, private_key=browser.private_key, auth_secret=browser.auth,
@@ -93,3 +99,51 @@ class PushReceiver:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class ConnectionCounter:
+    """A TCP listener on a port of its own (IPv4 and IPv6 loopback alike) that counts the connections it
+    accepts and closes them: the worker's connection attempts, whatever protocol it would speak."""
+
+    def __init__(self) -> None:
+        self.peers: list[int] = []  # the client port of each accepted connection, in order
+        self.lock = threading.Lock()
+        try:
+            self.sock = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+            self.sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+            self.sock.bind(("::", 0))
+        except OSError:
+            self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, peer = self.sock.accept()
+            except OSError:
+                return
+            with self.lock:
+                self.peers.append(peer[1])
+            connection.close()
+
+    def count_after_a_probe(self, timeout: float = 5.0) -> int:
+        """Connect once ourselves and wait until that connection is accepted: connections are accepted in
+        the order they were made, so every attempt before it has been counted by then. Returns the count
+        of the others."""
+        probe = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
+        probe_port = probe.getsockname()[1]
+        probe.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if probe_port in self.peers:
+                    return len(self.peers) - 1
+            time.sleep(0.01)
+        raise AssertionError("the listener did not accept the probe connection")
+
+    def close(self) -> None:
+        self.sock.close()

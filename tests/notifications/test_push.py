@@ -21,8 +21,8 @@ def receiver():
 
 
 @pytest.fixture
-def push_app(database_url):
-    app = create_app(app_settings(database_url, PUSH_ALLOW_INSECURE_ENDPOINTS=True))
+def push_app(database_url, receiver):
+    app = create_app(app_settings(database_url, PUSH_ALLOWED_HOSTS=[receiver.host_port]))
     yield app
     close_database(db)
 
@@ -95,7 +95,7 @@ def test_push_preference_and_other_users(push_app, receiver):
 
 
 def test_the_worker_pushes_through_its_own_queue(tmp_path, broker, smtp, receiver):
-    app = create_app(app_settings(f"sqlite:///{tmp_path}/n.db", PUSH_ALLOW_INSECURE_ENDPOINTS=True,
+    app = create_app(app_settings(f"sqlite:///{tmp_path}/n.db", PUSH_ALLOWED_HOSTS=[receiver.host_port],
                                   **broker.settings(), **smtp.settings()))
     subscribe(app, 4, receiver.browser("dana"))
     worker = create_worker(dict(app.config)).start()

@@ -27,7 +27,7 @@ def product(tmp_path_factory, web_mailbox):
     """The whole product, `make run`'s way, with its mail going to this run's SMTP server."""
     running = start_product(tmp_path_factory.mktemp("web-product"), {
         "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(web_mailbox.port),
-        "PUSH_ALLOW_INSECURE_ENDPOINTS": "1",
+        "PUSH_ALLOWED_HOSTS": "127.0.0.1",  # the push receiver of a test, on a port of its own
         "RATE_LIMIT_GUEST_TICKETS": "1000/hour", "RATE_LIMIT_GUEST_TICKETS_PER_EMAIL": "1000/hour"})
     yield running
     running.stop()
