@@ -10,6 +10,7 @@ from services.tickets import presenters, schemas, workflow
 from services.tickets.api import checked_files, window_days
 from services.tickets.app import attachment_store, outbox
 from services.tickets.models import Escalation, Ticket, db
+from services.tickets.secret_guard import refuse_wallet_secrets
 from shared import clock
 from shared.errors import ApiError
 from shared.web import Blueprint, current_caller, load_body, load_query
@@ -87,6 +88,7 @@ class AgentMessages(MethodView):
         workflow.agent_ticket(agent, number)
         fields, files = load_body(schemas.AgentMessageCreateSchema())
         checked = checked_files(files)
+        refuse_wallet_secrets({"body": fields["body"]}, checked)
         with db.atomic():
             ticket = workflow.agent_ticket(agent, number)
             message = workflow.add_message(outbox(), attachment_store(), ticket, workflow.Author.of(agent),

@@ -8,6 +8,7 @@ from services.tickets import presenters, schemas, workflow
 from services.tickets.app import attachment_store, outbox
 from services.tickets.attachments import check_files, content_disposition, safe_filename
 from services.tickets.models import Attachment, Ticket, db
+from services.tickets.secret_guard import refuse_wallet_secrets
 from shared.errors import ApiError, not_found
 from shared.web import Blueprint, current_caller, load_body, load_query
 
@@ -21,6 +22,11 @@ def checked_files(files):
 
 def window_days() -> int:
     return current_app.config["REOPEN_WINDOW_DAYS"]
+
+
+def ticket_texts(fields: dict) -> dict:
+    """The free-text fields of a new ticket, where a wallet secret could be typed or pasted."""
+    return {name: fields.get(name) for name in ("subject", "description", "txid", "order_id")}
 
 
 def requester_of_caller() -> workflow.Requester:
@@ -41,6 +47,7 @@ class Tickets(MethodView):
         requester = requester_of_caller()
         fields, files = load_body(schemas.TicketCreateSchema())
         checked = checked_files(files)
+        refuse_wallet_secrets(ticket_texts(fields), checked)
         with db.atomic():
             ticket, similar = workflow.create_ticket(outbox(), attachment_store(), requester, fields, checked)
         return {"ticket": presenters.ticket_dict(ticket),
@@ -86,6 +93,7 @@ class TicketMessages(MethodView):
         workflow.customer_ticket(caller, number)  # 404 before reading any upload
         fields, files = load_body(schemas.MessageCreateSchema())
         checked = checked_files(files)
+        refuse_wallet_secrets({"body": fields["body"]}, checked)
         with db.atomic():
             ticket = workflow.customer_ticket(caller, number)
             message = workflow.add_message(outbox(), attachment_store(), ticket, workflow.Author.of(caller),
@@ -102,6 +110,7 @@ class TicketEscalation(MethodView):
         caller = current_caller()
         if caller.is_guest:
             raise not_found("ticket")
+        refuse_wallet_secrets({"reason": fields["reason"]})
         with db.atomic():
             ticket = workflow.customer_ticket(caller, number)
             workflow.escalate(outbox(), ticket, fields["reason"], fields["department"], window_days())

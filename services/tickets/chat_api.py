@@ -26,6 +26,7 @@ from services.tickets.help_schemas import (
     ChatOut,
 )
 from services.tickets.models import Ticket, db
+from services.tickets.secret_guard import refuse_wallet_secrets
 from shared.config import env_float, env_int
 from shared.errors import ApiError
 from shared.web import Blueprint, current_caller, load_body, load_query
@@ -54,6 +55,7 @@ class Chats(MethodView):
     def post(self):
         """Start a chat (a customer, or anyone with `email`); the helper's answer is among the messages."""
         fields, _ = load_body(ChatCreateSchema(), allow_multipart=False)
+        refuse_wallet_secrets({"message": fields["message"]})
         with db.atomic():
             chat = chats.start_chat(outbox(), attachment_store(), current_caller(), fields, window_days())
         body = {"chat": chats.chat_dict(chat, window_days()), "chat_token": None}
@@ -79,6 +81,7 @@ class ChatMessages(MethodView):
         """Write in the chat: the helper answers while it has the chat; after the handover it is a ticket reply."""
         chat = chats.chat_for(current_caller(), chat_id)
         fields, _ = load_body(ChatMessageCreateSchema(), allow_multipart=False)
+        refuse_wallet_secrets({"body": fields["body"]})
         with db.atomic():
             chat = chats.locked(chat)
             chats.converse(outbox(), attachment_store(), chat, fields["body"], window_days())

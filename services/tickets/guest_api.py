@@ -8,9 +8,10 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from services.tickets import guest_verification, schemas, workflow
-from services.tickets.api import checked_files
+from services.tickets.api import checked_files, ticket_texts
 from services.tickets.app import attachment_store, outbox
 from services.tickets.models import db
+from services.tickets.secret_guard import refuse_wallet_secrets
 from shared import otp
 from shared.config import env_int, secret
 from shared.locales import DEFAULT_LOCALE, from_accept_language
@@ -83,6 +84,7 @@ class GuestTickets(MethodView):
         """
         fields_, files = load_body(schemas.GuestTicketCreateSchema())
         checked = checked_files(files)
+        refuse_wallet_secrets(ticket_texts(fields_), checked)
         requester = workflow.Requester("guest", fields_["email"].strip().lower(), locale=guest_locale(fields_))
         with db.atomic():
             ticket, _similar = workflow.create_ticket(outbox(), attachment_store(), requester, fields_, checked)
