@@ -6,7 +6,7 @@ import datetime as dt
 
 from flask.views import MethodView
 
-from services.tickets import presenters, schemas, workflow
+from services.tickets import presenters, redaction, schemas, workflow
 from services.tickets.api import checked_files, window_days
 from services.tickets.app import attachment_store, outbox
 from services.tickets.models import Escalation, Ticket, db
@@ -94,6 +94,25 @@ class AgentMessages(MethodView):
             message = workflow.add_message(outbox(), attachment_store(), ticket, workflow.Author.of(agent),
                                            fields["kind"], fields["body"], checked, window_days=window_days())
         return {"message": presenters.message_dict(message, list(message.attachments))}
+
+
+@blp.route("/tickets/<string:number>/messages/<int:message_id>/redaction")
+class Redaction(MethodView):
+    @blp.arguments(schemas.RedactionCreateSchema)
+    @blp.response(200, schemas.RedactedOut)
+    def post(self, fields, number, message_id):
+        """Redact a message: its body reads `[redacted]` for everyone and its files are deleted.
+
+        The history shows who redacted a message; the reason (1-500 characters) is
+        for agents only (an internal note, and `redaction.reason` on the message).
+        A message already redacted: 409 `already_redacted`, nothing changes.
+        """
+        agent = current_caller()
+        refuse_wallet_secrets({"reason": fields["reason"]})
+        with db.atomic():
+            ticket = workflow.agent_ticket(agent, number)
+            message = redaction.redact_message(attachment_store(), ticket, message_id, agent, fields["reason"])
+        return {"message": presenters.message_dict(message, [], agent_view=True), "ticket_number": ticket.number}
 
 
 @blp.route("/tickets/<string:number>/resolve")

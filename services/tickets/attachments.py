@@ -147,3 +147,7 @@ class AttachmentStore:
 
     def path(self, storage_name: str) -> Path:
         return self.directory / storage_name[:2] / storage_name
+
+    def delete(self, storage_name: str) -> None:
+        """Remove the file for good (a file already gone is fine: a retry finds nothing to do)."""
+        self.path(storage_name).unlink(missing_ok=True)

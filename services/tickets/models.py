@@ -61,6 +61,11 @@ class Message(BaseModel):
     kind = peewee.CharField(max_length=20)  # reply | info_request | note | event
     body = peewee.TextField()
     created_at = peewee.DateTimeField(default=clock.now)
+    # An agent's redaction: the body is overwritten, and these say when, by whom and why.
+    redacted_at = peewee.DateTimeField(null=True)
+    redacted_by = peewee.IntegerField(null=True)
+    redacted_by_name = peewee.CharField(max_length=120, null=True)
+    redaction_reason = peewee.TextField(null=True)
 
     class Meta:
         indexes = ((("ticket", "created_at"), False),)

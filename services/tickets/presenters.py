@@ -20,11 +20,17 @@ def attachment_dict(attachment: Attachment) -> dict:
             "size": attachment.size, "url": f"/api/v1/attachments/{attachment.id}"}
 
 
-def message_dict(message: Message, attachments: list[Attachment]) -> dict:
-    return {"id": message.id, "author": {"role": message.author_role, "name": message.author_name},
+def message_dict(message: Message, attachments: list[Attachment], *, agent_view: bool = False) -> dict:
+    data = {"id": message.id, "author": {"role": message.author_role, "name": message.author_name},
             "kind": message.kind, "body": message.body,
             "attachments": [attachment_dict(a) for a in attachments],
-            "created_at": clock.isoformat(message.created_at)}
+            "created_at": clock.isoformat(message.created_at),
+            "redacted": message.redacted_at is not None}
+    if agent_view and message.redacted_at is not None:
+        # Why is for agents only; the customer sees that it happened.
+        data["redaction"] = {"at": clock.isoformat(message.redacted_at), "reason": message.redaction_reason,
+                             "by": {"id": message.redacted_by, "name": message.redacted_by_name}}
+    return data
 
 
 _UNSET = object()
@@ -72,7 +78,7 @@ def ticket_dict(ticket: Ticket, *, with_messages: bool = True, include_notes: bo
                                .where(Attachment.message.in_([m.id for m in messages]))
                                .order_by(Attachment.created_at)):
                 by_message.setdefault(attachment.message_id, []).append(attachment)
-        data["messages"] = [message_dict(m, by_message.get(m.id, [])) for m in messages]
+        data["messages"] = [message_dict(m, by_message.get(m.id, []), agent_view=agent_view) for m in messages]
     if agent_view:
         data.update(tier=ticket.tier, department=ticket.department, assignee_id=ticket.assignee_id,
                     requester={"kind": ticket.requester_kind, "user_id": ticket.requester_user_id,

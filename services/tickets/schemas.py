@@ -38,6 +38,11 @@ class AgentMessageCreateSchema(MessageCreateSchema):
     kind = fields.String(load_default="reply", validate=validate.OneOf(["reply", "info_request", "note"]))
 
 
+class RedactionCreateSchema(StrictSchema):
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=500),
+                                                    validate.Regexp(r"(?s).*\S", error="Say why.")])
+
+
 class EscalationCreateSchema(StrictSchema):
     reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
     department = fields.String(load_default=None, allow_none=True, validate=DEPARTMENT)
@@ -83,13 +88,26 @@ class AuthorOut(ma.Schema):
     name = fields.String()
 
 
+class RedactionByOut(ma.Schema):
+    id = fields.Integer(allow_none=True)
+    name = fields.String(allow_none=True)
+
+
+class RedactionOut(ma.Schema):
+    at = fields.String()
+    by = fields.Nested(RedactionByOut)
+    reason = fields.String(metadata={"description": "Internal: agents only"})
+
+
 class MessageOut(ma.Schema):
     id = fields.Integer()
     author = fields.Nested(AuthorOut)
     kind = fields.String()
-    body = fields.String()
+    body = fields.String(metadata={"description": "`[redacted]` once an agent redacted the message"})
     attachments = fields.List(fields.Nested(AttachmentOut))
     created_at = fields.String()
+    redacted = fields.Boolean()
+    redaction = fields.Nested(RedactionOut, metadata={"description": "Agents' view of a redacted message"})
 
 
 class EscalationOut(ma.Schema):
@@ -145,6 +163,10 @@ class TicketPageOut(ma.Schema):
 
 class MessageCreatedOut(ma.Schema):
     message = fields.Nested(MessageOut)
+
+
+class RedactedOut(MessageCreatedOut):
+    ticket_number = fields.String()
 
 
 class AgentTicketPageOut(ma.Schema):

@@ -4,7 +4,7 @@ from pathlib import Path
 from playhouse.migrations import Runner
 
 from services.tickets.app import MIGRATIONS
-from services.tickets.models import Ticket, db
+from services.tickets.models import Message, Ticket, db
 from shared.db import is_postgres, make_database, run_migrations
 from tests.conftest import close_database
 
@@ -24,12 +24,17 @@ def test_migrations_upgrade_a_database_that_holds_data(database_url):
                 "subject, category, description, status, tier, created_at, updated_at) VALUES "
                 "('11112222', 'user', 7, 'old@example.com', 'en', 'web', 'Old ticket', 'other', 'from before', "
                 "'open', 'standard', '2026-01-01 00:00:00', '2026-01-01 00:00:00')")
+            database.execute_sql(
+                "INSERT INTO message (ticket_id, author_role, author_id, author_name, kind, body, created_at) "
+                "SELECT id, 'customer', 7, 'old', 'reply', 'from before', '2026-01-01 00:00:00' FROM ticket")
         applied = run_migrations(database, Path(MIGRATIONS))
         assert applied == sorted(p.stem for p in Path(MIGRATIONS).glob("[0-9]*.py"))[1:]
         assert run_migrations(database, Path(MIGRATIONS)) == []
         with database.connection_context():
             old = Ticket.get(Ticket.number == "11112222")
             assert (old.subject, old.requester_user_id, old.status) == ("Old ticket", 7, "open")
+            message = Message.get(Message.ticket == old)
+            assert (message.body, message.redacted_at, message.redaction_reason) == ("from before", None, None)
     finally:
         close_database(db)
 
