@@ -79,10 +79,12 @@ def authenticate(email: str, password: str) -> Account:
     return account
 
 
-def start_session(account: Account, ttl_seconds: int) -> tuple[str, Session]:
+def start_session(account: Account, ttl_seconds: int, *, mfa_passed: bool = False) -> tuple[str, Session]:
+    """A new session; `mfa_passed` when the login passed a second factor (see mfa.py)."""
     token = secrets.token_urlsafe(32)
+    now = clock.now()
     session = Session.create(token_hash=hash_token(token), account=account, csrf_token=secrets.token_urlsafe(24),
-                             expires_at=clock.now() + dt.timedelta(seconds=ttl_seconds))
+                             expires_at=now + dt.timedelta(seconds=ttl_seconds), mfa_at=now if mfa_passed else None)
     return token, session
 
 
@@ -131,7 +133,8 @@ def caller_for(account: Account) -> Caller:
 def user_dict(account: Account) -> dict:
     data = {"id": account.id, "email": account.email, "locale": account.locale, "region": account.region,
             "role": account.role, "is_sub_account": account.parent_id is not None,
-            "created_at": clock.isoformat(account.created_at)}
+            "created_at": clock.isoformat(account.created_at), "mfa_enabled": account.mfa_enabled,
+            "anti_phishing_code_set": bool(account.anti_phishing_code)}
     if account.role == "agent":
         data.update(tier=account.tier or "standard", department=account.department,
                     display_name=account.display_name,
@@ -151,3 +154,12 @@ def register_device(outbox, account: Account, platform: str, device_id: str) -> 
                    {"user_id": account.id, "platform": platform, "device_id": device_id},
                    occurred_at=device.created_at)
     return device, True
+
+
+def set_anti_phishing_code(outbox, account: Account, code: str | None) -> None:
+    """Store the account's anti-phishing code (None removes it) and tell the notifications
+    service, which shows it in every email (`user.anti_phishing_code_changed.v1`; the
+    outbox blanks that row once it is published: the code is a secret of the account)."""
+    account.anti_phishing_code = code or None
+    account.save()
+    outbox.add(EventType.USER_ANTI_PHISHING_CODE_CHANGED, {"user_id": account.id, "code": account.anti_phishing_code})

@@ -1,10 +1,11 @@
-"""Accounts through the gateway: register, login, logout, me, sub-accounts, devices."""
+"""Accounts through the gateway: register, login (with its second step), logout, me,
+two-factor sign-in, the anti-phishing code, sub-accounts, devices."""
 from __future__ import annotations
 
 from flask import current_app, jsonify, make_response, request
 from flask.views import MethodView
 
-from services.gateway import accounts, identity, schemas
+from services.gateway import accounts, audit, identity, mfa, schemas
 from services.gateway.extensions import limiter, outbox
 from services.gateway.models import Account, db
 from shared.errors import ApiError
@@ -43,17 +44,62 @@ class Login(MethodView):
     @blp.doc(requestBody={"content": {"application/json": {"schema": schemas.LoginSchema}}})
     @blp.response(200, schemas.LoginOut)
     def post(self):
-        """A bearer token for the app and the session cookie for the web."""
+        """A bearer token for the app and the session cookie for the web; for an account with
+        2FA, `{mfa_required, mfa_token, expires_in}` instead, for `POST /auth/login/mfa`."""
         fields, _ = load_body(schemas.LoginSchema(), allow_multipart=False)
-        account = accounts.authenticate(fields["email"], fields["password"])
+        try:
+            account = accounts.authenticate(fields["email"], fields["password"])
+        except ApiError:
+            with db.atomic():
+                audit.record("auth.login_failed", actor_role="anonymous",
+                             actor_email=accounts.normalize_email(fields["email"])[:254])
+            raise
+        if account.mfa_enabled:
+            with db.atomic():
+                mfa_token, ttl = mfa.start_challenge(account)
+            return no_store(jsonify({"mfa_required": True, "mfa_token": mfa_token, "expires_in": ttl}))
+        return logged_in(account, mfa_passed=False)
+
+
+def logged_in(account: Account, *, mfa_passed: bool, method: str | None = None):
+    """The login answer: a new session (token and cookies), recorded as `auth.login`."""
+    ttl = current_app.config["SESSION_TTL_SECONDS"]
+    with db.atomic():
+        token, session = accounts.start_session(account, ttl, mfa_passed=mfa_passed)
+        audit.record("auth.login", actor_id=account.id, actor_role=account.role, actor_email=account.email,
+                     target_type="account", target_id=account.id,
+                     details={"mfa": mfa_passed, **({"method": method} if method else {})})
+    response = jsonify({"access_token": token, "token_type": "Bearer", "expires_in": ttl,
+                        "user": accounts.user_dict(account)})
+    identity.set_session_cookies(response, token, session)
+    return no_store(response)
+
+
+def no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blp.route("/auth/login/mfa")
+class LoginSecondStep(MethodView):
+    decorators = [limiter.limit(lambda: current_app.config["RATE_LIMIT_LOGIN"])]
+
+    @blp.doc(requestBody={"content": {"application/json": {"schema": schemas.MfaLoginSchema}}})
+    @blp.response(200, schemas.LoginOut)
+    def post(self):
+        """The second step: the `mfa_token` from the login and a current TOTP code or an unused
+        recovery code. 400 `invalid_code` with `details.attempts_left`; the fifth wrong code
+        ends the token (then 401 `mfa_token_expired`)."""
+        fields, _ = load_body(schemas.MfaLoginSchema(), allow_multipart=False)
         with db.atomic():
-            token, session = accounts.start_session(account, current_app.config["SESSION_TTL_SECONDS"])
-        response = make_response(jsonify({
-            "access_token": token, "token_type": "Bearer",
-            "expires_in": current_app.config["SESSION_TTL_SECONDS"], "user": accounts.user_dict(account)}))
-        identity.set_session_cookies(response, token, session)
-        response.headers["Cache-Control"] = "no-store"
-        return response
+            step = mfa.answer_challenge(fields["mfa_token"], fields["code"])
+            if step.method is None:
+                audit.record("auth.mfa_failed", actor_id=step.account.id, actor_role=step.account.role,
+                             actor_email=step.account.email, target_type="account", target_id=step.account.id,
+                             details={"attempts_left": step.attempts_left})
+        if step.method is None:
+            raise ApiError(400, "invalid_code", "That code is not right.", {"attempts_left": step.attempts_left})
+        return logged_in(step.account, mfa_passed=True, method=step.method)
 
 
 @blp.route("/auth/logout")
@@ -77,6 +123,66 @@ class Me(MethodView):
         """The logged-in account."""
         caller = identity.require_user()
         return {"user": accounts.user_dict(Account.get_by_id(caller.user_id))}
+
+
+@blp.route("/me/mfa/totp")
+class Totp(MethodView):
+    @blp.response(201, schemas.TotpEnrolmentOut)
+    def post(self):
+        """Start (or restart) enrolment: a new secret, pending until confirmed. 409 `mfa_already_enabled`."""
+        caller = identity.require_user()
+        with db.atomic():
+            offer = mfa.enrolment_offer(Account.get_by_id(caller.user_id))
+        response = jsonify(offer)
+        response.status_code = 201
+        return no_store(response)
+
+    @blp.doc(requestBody={"content": {"application/json": {"schema": schemas.MfaCodeSchema}}})
+    @blp.response(204)
+    def delete(self):
+        """Turn 2FA off with a current code or a recovery code (not for agents while it is required)."""
+        caller = identity.require_user()
+        fields, _ = load_body(schemas.MfaCodeSchema(), allow_multipart=False)
+        with db.atomic():
+            account = Account.get_by_id(caller.user_id)
+            mfa.turn_off(account, fields["code"])
+            audit.record("mfa.disabled", actor_id=account.id, actor_role=account.role, actor_email=account.email,
+                         target_type="account", target_id=account.id)
+        return make_response("", 204)
+
+
+@blp.route("/me/mfa/totp/confirm")
+class TotpConfirm(MethodView):
+    @blp.doc(requestBody={"content": {"application/json": {"schema": schemas.MfaCodeSchema}}})
+    @blp.response(200, schemas.RecoveryCodesOut)
+    def post(self):
+        """Confirm enrolment with a current code: 2FA is on, and the ten recovery codes are shown this once."""
+        who = identity.resolve_identity()
+        caller = identity.require_user()
+        fields, _ = load_body(schemas.MfaCodeSchema(), allow_multipart=False)
+        with db.atomic():
+            account = Account.get_by_id(caller.user_id)
+            codes = mfa.confirm_enrolment(account, who.session, fields["code"])
+            audit.record("mfa.enabled", actor_id=account.id, actor_role=account.role, actor_email=account.email,
+                         target_type="account", target_id=account.id)
+        return no_store(jsonify({"recovery_codes": codes}))
+
+
+@blp.route("/me/anti-phishing-code")
+class AntiPhishingCode(MethodView):
+    @blp.doc(requestBody={"content": {"application/json": {"schema": schemas.AntiPhishingCodeSchema}}})
+    @blp.response(200, schemas.UserEnvelope)
+    def put(self):
+        """Set (4-20 letters or digits) or remove (null or "") the code every email to the account shows."""
+        caller = identity.require_user()
+        fields, _ = load_body(schemas.AntiPhishingCodeSchema(), allow_multipart=False)
+        with db.atomic():
+            account = Account.get_by_id(caller.user_id)
+            accounts.set_anti_phishing_code(outbox(), account, fields["code"])
+            audit.record("anti_phishing_code.changed", actor_id=account.id, actor_role=account.role,
+                         actor_email=account.email, target_type="account", target_id=account.id,
+                         details={"set": bool(account.anti_phishing_code)})
+        return {"user": accounts.user_dict(account)}
 
 
 @blp.route("/auth/sub-accounts")

@@ -27,5 +27,11 @@ def settings() -> dict:
         PASSWORD_HASH_TIME_COST=env_int("PASSWORD_HASH_TIME_COST", 3),
         TRUSTED_PROXY_COUNT=env_int("TRUSTED_PROXY_COUNT", 0),
         MAX_CONTENT_LENGTH=env_int("MAX_REQUEST_BYTES", 52 * MIB),
+        # Agents may touch no ticket before they sign in with a TOTP second factor.
+        AGENT_MFA_REQUIRED=env_bool("AGENT_MFA_REQUIRED", True),
+        MFA_ISSUER=env_str("MFA_ISSUER", "Support"),  # the name authenticator apps show
+        # Encrypts the stored TOTP secrets and keys the recovery codes' HMAC.
+        MFA_SECRET_KEY=secret("MFA_SECRET_KEY"),
+        MFA_TOKEN_TTL_SECONDS=env_int("MFA_TOKEN_TTL_SECONDS", 300),
     )
     return values

@@ -36,8 +36,9 @@ class FastReads:
             return self.next(environ, start_response)
         with self.flask_app.app_context():
             try:
-                caller = identity.identity_for_bearer(authorization[7:].strip()).caller
-                check_access(target, caller)
+                who = identity.identity_for_bearer(authorization[7:].strip())
+                caller = who.caller
+                check_access(target, caller, who.session)
                 upstream = client().request(
                     target.service, "GET", path, caller, query=environ.get("QUERY_STRING", ""),
                     headers=forwarded_headers(lambda name: environ.get("HTTP_" + name.upper().replace("-", "_"))))

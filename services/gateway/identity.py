@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import jwt
 from flask import current_app, g, request
 
-from services.gateway import accounts
+from services.gateway import accounts, mfa
 from services.gateway.models import Session
 from shared import clock
 from shared.errors import ApiError
@@ -106,6 +106,18 @@ def require_user() -> Caller:
     caller = resolve_identity().caller
     if caller is None or caller.kind != "user":
         raise ApiError(401, "not_authenticated", "Log in first.")
+    return caller
+
+
+def require_staff() -> Caller:
+    """The logged-in agent, for the gateway's own staff endpoints: 401 for nobody, 403 `forbidden`
+    for others, 403 `mfa_enrollment_required` while the agent's session has not passed 2FA
+    (`AGENT_MFA_REQUIRED`). Roles beyond "agent" (supervisor, editor) are the caller's to check."""
+    who = resolve_identity()
+    caller = require_user()
+    if not caller.is_agent:
+        raise ApiError(403, "forbidden", "This is for support agents.")
+    mfa.check_agent_enrolled(caller, who.session)
     return caller
 
 

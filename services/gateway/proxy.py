@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from services.gateway import audit, identity
+from services.gateway import audit, identity, mfa
+from services.gateway.models import Session
 from services.gateway.upstream import Route, find_route, forward
 from shared.errors import ApiError
 from shared.internal_auth import Caller
@@ -12,15 +13,18 @@ blp = Blueprint("proxy", __name__)
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
-def check_access(target: Route, caller: Caller | None) -> None:
+def check_access(target: Route, caller: Caller | None, session: Session | None = None) -> None:
     """Is this caller the kind of caller the route is for? (Whether the resource is
-    theirs is for the owning service to say.)"""
+    theirs is for the owning service to say.) `session` is the caller's: an agent's must
+    have passed 2FA while `AGENT_MFA_REQUIRED`."""
     if target.access != "public" and caller is None:
         raise ApiError(401, "not_authenticated", "Log in first.")
     if target.access == "user" and caller.kind != "user":
         raise ApiError(403, "forbidden", "A guest session cannot do this; log in with an account.")
     if target.access == "agent" and not caller.is_agent:
         raise ApiError(403, "forbidden", "This is for support agents.")
+    if target.access == "agent":
+        mfa.check_agent_enrolled(caller, session)
 
 
 @blp.route("/api/v1/<path:rest>", methods=METHODS)
@@ -28,8 +32,9 @@ def proxy(rest: str):
     target = find_route(request.path)
     if target is None:
         raise ApiError(404, "not_found", "No such endpoint.")
-    caller = identity.resolve_identity().caller
-    check_access(target, caller)
+    who = identity.resolve_identity()
+    caller = who.caller
+    check_access(target, caller, who.session)
     if caller is not None and caller.is_agent:  # staff access and changes go to the audit log
         return audit.forward_audited(target, caller)
     return forward(target, caller)

@@ -48,6 +48,30 @@ class DeviceSchema(Strict):
     device_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
+class MfaLoginSchema(Strict):
+    mfa_token = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+    code = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=64))
+
+
+class MfaCodeSchema(Strict):
+    code = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=64))
+
+
+class AntiPhishingCodeSchema(Strict):
+    code = fields.String(required=True, allow_none=True, load_only=True, validate=validate.Regexp(
+        r"^([A-Za-z0-9]{4,20})?$", error="Use 4 to 20 letters or digits (or nothing, to remove it)."))
+
+
+class TotpEnrolmentOut(ma.Schema):
+    secret = fields.String()
+    otpauth_uri = fields.String()
+    qr_svg = fields.String()
+
+
+class RecoveryCodesOut(ma.Schema):
+    recovery_codes = fields.List(fields.String())
+
+
 class UserOut(ma.Schema):
     id = fields.Integer()
     email = fields.String()
@@ -59,6 +83,8 @@ class UserOut(ma.Schema):
     department = fields.String(allow_none=True)
     roles = fields.List(fields.String(), metadata={"description": "agents' extra roles: editor, supervisor"})
     created_at = fields.String()
+    mfa_enabled = fields.Boolean()
+    anti_phishing_code_set = fields.Boolean()
 
 
 class UserEnvelope(ma.Schema):
@@ -66,7 +92,11 @@ class UserEnvelope(ma.Schema):
 
 
 class LoginOut(ma.Schema):
+    """The session, or (an account with 2FA) `mfa_required` and the `mfa_token` for `/auth/login/mfa`."""
+
     access_token = fields.String()
     token_type = fields.String()
     expires_in = fields.Integer()
     user = fields.Nested(UserOut)
+    mfa_required = fields.Boolean()
+    mfa_token = fields.String()

@@ -13,12 +13,37 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyotp
 import requests
 
 from tests.support import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICE_NAMES = ("tickets", "notifications", "video", "referrals")
+
+
+@dataclass
+class MfaKeys:
+    """An account's authenticator, as the harness holds it: the TOTP secret, the recovery codes
+    not yet spent, and the last time step used (the gateway refuses a code used before)."""
+
+    secret: str
+    recovery_codes: list[str]
+    last_step: int = -1
+
+    def next_code(self) -> str:
+        """A TOTP code the gateway will take: a step after the last one used, within its ±1 step
+        of drift, waiting for the clock when three logins have used them up."""
+        while True:
+            now = time.time()
+            step = int(now // 30)
+            # The step before this one is still good while the gateway is in this one.
+            earliest = step - 1 if now - step * 30 < 25 else step
+            candidate = max(self.last_step + 1, earliest)
+            if candidate <= step + 1:
+                self.last_step = candidate
+                return pyotp.TOTP(self.secret).generate_otp(candidate)
+            time.sleep((candidate - 1) * 30 - now + 0.05)
 
 
 @dataclass
@@ -29,6 +54,8 @@ class RunningProduct:
     process: subprocess.Popen
     log_path: Path
     http: requests.Session = field(default_factory=requests.Session)
+    # The second factors the harness enrolled, by email: what `login` answers the second step with.
+    mfa_keys: dict[str, MfaKeys] = field(default_factory=dict)
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -162,19 +189,51 @@ def register_and_login(product: RunningProduct, email: str | None = None, passwo
     return login(product, email, password)
 
 
-def login(product: RunningProduct, email: str, password: str) -> Client:
+def login_response(product: RunningProduct, email: str, password: str) -> requests.Response:
+    """`POST /auth/login`, and for an account with 2FA the second step with a code from the
+    authenticator the harness enrolled (`product.mfa_keys`): the answer with the session."""
     response = requests.post(product.url("/api/v1/auth/login"), json={"email": email, "password": password},
                              timeout=30)
     assert response.status_code == 200, response.text
+    if response.json().get("mfa_required"):
+        keys = product.mfa_keys.get(email)
+        assert keys is not None, f"{email} has 2FA on, and the harness does not hold its authenticator"
+        response = requests.post(product.url("/api/v1/auth/login/mfa"), timeout=30,
+                                 json={"mfa_token": response.json()["mfa_token"], "code": keys.next_code()})
+        assert response.status_code == 200, response.text
+    return response
+
+
+def login(product: RunningProduct, email: str, password: str) -> Client:
+    response = login_response(product, email, password)
     client = Client(product, response.json()["access_token"])
     client.user = response.json()["user"]
     client.email = email
     return client
 
 
+def enrol_totp(client: Client) -> MfaKeys:
+    """Turn 2FA on for the client's account through the public API (its session counts as
+    having passed the second factor); the harness keeps the authenticator for later logins."""
+    offer = client.post("/api/v1/me/mfa/totp")
+    assert offer.status_code == 201, offer.text
+    keys = MfaKeys(secret=offer.json()["secret"], recovery_codes=[])
+    confirmed = client.post("/api/v1/me/mfa/totp/confirm", json={"code": keys.next_code()})
+    assert confirmed.status_code == 200, confirmed.text
+    keys.recovery_codes = confirmed.json()["recovery_codes"]
+    client.product.mfa_keys[client.email] = keys
+    client.mfa = keys
+    client.user = {**client.user, "mfa_enabled": True}
+    return keys
+
+
 def create_agent(product: RunningProduct, email: str | None = None, password: str = "agent password 1",
-                 tier: str = "standard", department: str | None = None, supervisor: bool = False) -> Client:
-    """`make create-agent`'s own command, against the product's data folder."""
+                 tier: str = "standard", department: str | None = None, supervisor: bool = False,
+                 enrol_2fa: bool = True) -> Client:
+    """`make create-agent`'s own command, against the product's data folder; then the agent
+    enrols in 2FA (which `AGENT_MFA_REQUIRED` asks before any agent call), unless `enrol_2fa` is
+    false: the client's session has passed the second factor, and `login` answers the second
+    step for this agent."""
     email = email or f"agent-{uuid.uuid4().hex[:8]}@support.example"
     args = [sys.executable, "-m", "services.gateway.cli", "create-agent", "--email", email, "--password", password,
             "--tier", tier]
@@ -183,4 +242,12 @@ def create_agent(product: RunningProduct, email: str | None = None, password: st
     if supervisor:
         args.append("--supervisor")
     subprocess.run(args, cwd=ROOT, env=product.env, check=True, capture_output=True, timeout=60)
-    return login(product, email, password)
+    client = login(product, email, password)
+    return with_2fa(client) if enrol_2fa else client
+
+
+def with_2fa(client: Client) -> Client:
+    """The client, its account enrolled in 2FA unless the harness already holds its authenticator."""
+    if client.email not in client.product.mfa_keys:
+        enrol_totp(client)
+    return client

@@ -7,7 +7,7 @@ import uuid
 import pytest
 import requests
 
-from tests.e2e.harness import ROOT, Client, create_agent, login, register_and_login, start_product
+from tests.e2e.harness import ROOT, Client, create_agent, login, register_and_login, start_product, with_2fa
 
 pytestmark = pytest.mark.e2e
 
@@ -29,7 +29,7 @@ def create_editor(product) -> Client:
     subprocess.run([sys.executable, "-m", "services.gateway.cli", "create-agent", "--email", email,
                     "--password", "editor password 1", "--editor"],
                    cwd=ROOT, env=product.env, check=True, capture_output=True, timeout=60)
-    return login(product, email, "editor password 1")
+    return with_2fa(login(product, email, "editor password 1"))
 
 
 class EventStream:

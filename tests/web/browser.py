@@ -6,13 +6,14 @@ import base64
 import time
 from pathlib import Path
 
-import requests
 from selenium import webdriver
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from tests.e2e.harness import login_response
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -54,10 +55,9 @@ class Browser:
         driver.get_log("browser")  # drop what earlier tests logged
 
     def log_in_as(self, email: str, password: str) -> None:
-        """The session cookies of a real login (the login form has its own test)."""
-        answer = requests.post(self.product.url("/api/v1/auth/login"), json={"email": email, "password": password},
-                               timeout=30)
-        assert answer.status_code == 200, answer.text
+        """The session cookies of a real login, its second step included for an account with 2FA
+        (the login form has its own test)."""
+        answer = login_response(self.product, email, password)
         self._on_site()
         for name in ("session", "csrf_token"):
             self.driver.add_cookie({"name": name, "value": answer.cookies[name], "path": "/",
