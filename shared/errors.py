@@ -46,15 +46,16 @@ class ApiError(Exception):
         return {"error": {"code": self.code, "message": self.message, "details": self.details}}
 
 
+class ErrorDetailSchema(ma.Schema):
+    code = ma.fields.String(required=True, metadata={"pattern": "^[a-z][a-z0-9_]*$"})
+    message = ma.fields.String(required=True)
+    details = ma.fields.Dict(required=True)
+
+
 class ErrorSchema(ma.Schema):
     """The error body, for the OpenAPI documents."""
 
-    class Inner(ma.Schema):
-        code = ma.fields.String()
-        message = ma.fields.String()
-        details = ma.fields.Dict()
-
-    error = ma.fields.Nested(Inner)
+    error = ma.fields.Nested(ErrorDetailSchema, required=True)
 
 
 def not_found(what: str = "resource") -> ApiError:
@@ -74,7 +75,9 @@ def from_http_exception(exc: HTTPException) -> ApiError:
     status = exc.code or 500
     data = getattr(exc, "data", None) or {}
     messages = data.get("messages") or data.get("errors")
-    headers = dict(data.get("headers") or {})
+    # werkzeug's own, e.g. `Allow` of a 405 (RFC 9110 requires it)
+    headers = {name: value for name, value in exc.get_headers() if name.lower() != "content-type"}
+    headers.update(data.get("headers") or {})
     if messages is not None:
         # webargs puts field errors under their location ("json", "query", ...).
         details = {"fields": _flatten_locations(messages)}
