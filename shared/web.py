@@ -16,6 +16,7 @@ from shared.bus import broker_reachable, is_memory
 from shared.errors import ApiError, ErrorSchema, error_response, from_http_exception, register_error_handlers
 from shared.internal_auth import Caller, verify_internal_token
 from shared.logs import configure_logging
+from shared.openapi import ContractMarshmallowPlugin
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +85,8 @@ def create_service_app(name: str, settings: dict, test_config: dict | None = Non
     if test_config:
         app.config.update(test_config)
     app.json.sort_keys = False
-    api = ContractApi(app, spec_kwargs={"components": {"securitySchemes": {
-        "internalToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}}})
+    api = ContractApi(app, spec_kwargs={"marshmallow_plugin": ContractMarshmallowPlugin(), "components": {
+        "securitySchemes": {"internalToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}}})
     register_error_handlers(app)
 
     @app.get("/healthz")

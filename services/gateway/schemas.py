@@ -16,6 +16,11 @@ class Strict(ma.Schema):
 
 
 class LocaleField(fields.String):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.metadata = {"enum": list(LOCALES), "description": "en, es or zh-Hant (also es-MX, zh-TW and the like)",
+                         **self.metadata}
+
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
         locale = LOCALE_ALIASES.get(text.lower(), text)

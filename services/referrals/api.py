@@ -65,6 +65,7 @@ class MyReferral(MethodView):
 @blp.route("/referrals/invitees")
 class MyInvitees(MethodView):
     @blp.response(200, schemas.InviteePageOut)
+    @blp.doc(parameters=[{"in": "query", "schema": schemas.ReferralPageQuery}])
     def get(self):
         """The friends who joined with the caller's code, newest first, with the milestones each reached.
 
@@ -93,8 +94,7 @@ class MyInvitees(MethodView):
 @blp.route("/referrals/boxes")
 class MyBoxes(MethodView):
     @blp.response(200, schemas.MysteryBoxPageOut)
-    @blp.doc(parameters=[{"in": "query", "name": "cursor", "schema": {"type": "string"}},
-                         {"in": "query", "name": "limit", "schema": {"type": "integer"}}])
+    @blp.doc(parameters=[{"in": "query", "schema": schemas.ReferralPageQuery}])
     def get(self):
         """The caller's mystery boxes, newest first."""
         caller = customer()
@@ -118,8 +118,7 @@ class OpenBox(MethodView):
 @blp.route("/assets/capital-flows")
 class CapitalFlows(MethodView):
     @blp.response(200, schemas.CapitalFlowPageOut)
-    @blp.doc(parameters=[{"in": "query", "name": "cursor", "schema": {"type": "string"}},
-                         {"in": "query", "name": "limit", "schema": {"type": "integer"}}])
+    @blp.doc(parameters=[{"in": "query", "schema": schemas.ReferralPageQuery}])
     def get(self):
         """The funding account's capital flows, newest first: pending, then credited."""
         caller = customer()

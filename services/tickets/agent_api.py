@@ -39,6 +39,7 @@ def visible_to(agent):
 @blp.route("/tickets")
 class Queue(MethodView):
     @blp.response(200, schemas.AgentTicketPageOut)
+    @blp.doc(parameters=[{"in": "query", "schema": schemas.AgentQueueQuery}])
     def get(self):
         """The queue, oldest activity first, filtered by status, tier, department, assignee and age."""
         agent = current_caller()

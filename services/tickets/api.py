@@ -55,8 +55,7 @@ class Tickets(MethodView):
                                           "category": t.category} for t in similar]}
 
     @blp.response(200, schemas.TicketPageOut)
-    @blp.doc(parameters=[{"in": "query", "name": "status", "schema": {"type": "string"}},
-                         {"in": "query", "name": "cursor", "schema": {"type": "string"}}])
+    @blp.doc(parameters=[{"in": "query", "schema": schemas.TicketListQuery}])
     def get(self):
         """The caller's tickets, open and closed, newest activity first."""
         caller = current_caller()

@@ -132,6 +132,7 @@ def _agents_only():
 @agent_blp.route("")
 class AgentChats(MethodView):
     @agent_blp.response(200, AgentChatPageOut)
+    @agent_blp.doc(parameters=[{"in": "query", "schema": AgentChatQuery}])
     def get(self):
         """Handed-over chats whose tickets the agent may see, latest handover first (`ticket_number` finds one)."""
         args = load_query(AgentChatQuery())

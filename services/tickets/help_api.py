@@ -57,8 +57,7 @@ def found_dicts(found: list[help_articles.Found]) -> list[dict]:
 @blp.route("/articles")
 class Articles(MethodView):
     @blp.response(200, ArticlePageOut)
-    @blp.doc(parameters=[{"in": "query", "name": name, "schema": {"type": "string"}}
-                         for name in ("q", "category", "locale", "limit", "cursor")])
+    @blp.doc(parameters=[{"in": "query", "schema": ArticleSearchQuery}])
     def get(self):
         """Published articles: ranked by relevance to `q`, or all of them (of a category) by title."""
         args = load_query(ArticleSearchQuery())
@@ -74,7 +73,7 @@ class Articles(MethodView):
 @blp.route("/articles/<string:slug>")
 class Article(MethodView):
     @blp.response(200, ArticleOut)
-    @blp.doc(parameters=[{"in": "query", "name": "locale", "schema": {"type": "string"}}])
+    @blp.doc(parameters=[{"in": "query", "schema": ArticleQuery}])
     def get(self, slug):
         """One published article, in `locale` where written, otherwise in English."""
         args = load_query(ArticleQuery())
@@ -85,8 +84,7 @@ class Article(MethodView):
 @blp.route("/suggestions")
 class Suggestions(MethodView):
     @blp.response(200, ArticlePageOut)
-    @blp.doc(parameters=[{"in": "query", "name": name, "schema": {"type": "string"}}
-                         for name in ("text", "locale", "limit")])
+    @blp.doc(parameters=[{"in": "query", "schema": SuggestionQuery}])
     def get(self):
         """The articles likely to answer a ticket being written (`text`: its subject and description)."""
         args = load_query(SuggestionQuery())

@@ -40,6 +40,7 @@ def require_editor():
 @blp.route("/articles")
 class EditorArticles(MethodView):
     @blp.response(200, EditorArticlePageOut)
+    @blp.doc(parameters=[{"in": "query", "schema": EditorListQuery}])
     def get(self):
         """Every article, drafts included, with its translations and vote counts."""
         args = load_query(EditorListQuery())

@@ -13,10 +13,17 @@ MAX_SUGGESTION_TEXT = 2000  # the subject and the start of a ticket being writte
 MAX_CHAT_MESSAGE = 4000
 SLUG = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="Lower-case letters, digits and single hyphens.")
 CURSOR = validate.Regexp(r"^\d{1,6}$", error="Not a valid cursor.")
+NOT_BLANK_PATTERN = r"\S"  # for the OpenAPI documents: a text with something other than spaces
 
 
 class Locale(fields.String):
     """A supported language: en, es or zh-Hant (regional forms such as es-MX or zh-TW are accepted)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.metadata = {"enum": [*LOCALES, None] if self.allow_none else list(LOCALES),
+                         "description": "en, es or zh-Hant; regional forms such as es-MX or zh-TW are accepted too",
+                         **self.metadata}
 
     def _deserialize(self, value, attr, data, **kwargs):
         locale = normalize_locale(super()._deserialize(value, attr, data, **kwargs))
@@ -31,6 +38,7 @@ class SearchText(fields.String):
     def __init__(self, max_length: int, **kwargs):
         super().__init__(validate=validate.Length(max=max_length,
                                                   error=f"At most {max_length} characters."), **kwargs)
+        self.metadata = {"pattern": NOT_BLANK_PATTERN, **self.metadata}
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -79,7 +87,8 @@ class VoteSchema(StrictSchema):
 
 
 class TranslationIn(StrictSchema):
-    title = fields.String(required=True, validate=[validate.Length(min=3, max=200), NoMarkup()])
+    title = fields.String(required=True, validate=[validate.Length(min=3, max=200), NoMarkup()],
+                          metadata={"pattern": "^[^<>]*$"})
     body = fields.String(required=True, validate=validate.Length(min=1, max=50_000))
     keywords = fields.String(load_default="", validate=validate.Length(max=500))
 
@@ -88,6 +97,9 @@ class Translations(fields.Dict):
     def __init__(self, **kwargs):
         super().__init__(keys=fields.String(validate=validate.OneOf(LOCALES)), values=fields.Nested(TranslationIn),
                          **kwargs)
+        translation = {"$ref": "#/components/schemas/TranslationIn"}
+        self.metadata = {"openapi": {"properties": dict.fromkeys(LOCALES, translation),
+                                     "additionalProperties": False}, **self.metadata}
 
 
 class ArticleCreateSchema(StrictSchema):
@@ -97,6 +109,10 @@ class ArticleCreateSchema(StrictSchema):
 
 
 class ArticleUpdateSchema(StrictSchema):
+    class Meta(StrictSchema.Meta):
+        openapi = {"anyOf": [{"required": ["category"], "properties": {"category": {"type": "string"}}},
+                             {"required": ["translations"], "properties": {"translations": {"minProperties": 1}}}]}
+
     category = fields.String(load_default=None, validate=validate.OneOf(CATEGORIES))
     translations = Translations(load_default=None)
 
@@ -172,13 +188,15 @@ def not_blank(value: str) -> None:
 
 
 class ChatCreateSchema(StrictSchema):
-    message = fields.String(required=True, validate=[validate.Length(max=MAX_CHAT_MESSAGE), not_blank])
+    message = fields.String(required=True, validate=[validate.Length(max=MAX_CHAT_MESSAGE), not_blank],
+                            metadata={"pattern": NOT_BLANK_PATTERN})
     email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254))
     locale = Locale(load_default=None)
 
 
 class ChatMessageCreateSchema(StrictSchema):
-    body = fields.String(required=True, validate=[validate.Length(max=MAX_CHAT_MESSAGE), not_blank])
+    body = fields.String(required=True, validate=[validate.Length(max=MAX_CHAT_MESSAGE), not_blank],
+                         metadata={"pattern": NOT_BLANK_PATTERN})
 
 
 class ArticleLinkOut(ma.Schema):

@@ -5,6 +5,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from services.tickets.models import CATEGORIES, STATUSES
+from shared.openapi import comma_separated_pattern
 
 TXID = validate.Regexp(r"^[A-Za-z0-9:_\-]{8,128}$", error="Not a transaction ID.")
 ORDER_ID = validate.Regexp(r"^[A-Za-z0-9_\-]{1,64}$", error="Not an order number.")
@@ -31,7 +32,13 @@ class GuestTicketCreateSchema(TicketCreateSchema):
 
 
 class MessageCreateSchema(StrictSchema):
-    body = fields.String(load_default="", validate=validate.Length(max=10000))
+    class Meta(StrictSchema.Meta):
+        # workflow.add_message: some text, or a file (multipart only)
+        openapi = {"required": ["body"]}
+        openapi_form = {"anyOf": [{"required": ["body"]},
+                                  {"required": ["files"], "properties": {"files": {"minItems": 1}}}]}
+
+    body = fields.String(load_default="", validate=validate.Length(max=10000), metadata={"pattern": r"\S"})
 
 
 class AgentMessageCreateSchema(MessageCreateSchema):
@@ -40,7 +47,7 @@ class AgentMessageCreateSchema(MessageCreateSchema):
 
 class RedactionCreateSchema(StrictSchema):
     reason = fields.String(required=True, validate=[validate.Length(min=1, max=500),
-                                                    validate.Regexp(r"(?s).*\S", error="Say why.")])
+                                                    validate.Regexp(r"[\s\S]*\S", error="Say why.")])
 
 
 class EscalationCreateSchema(StrictSchema):
@@ -57,7 +64,7 @@ def _statuses(value: str) -> bool:
 
 
 class TicketListQuery(ma.Schema):
-    status = fields.String(load_default=None)
+    status = fields.String(load_default=None, metadata={"pattern": comma_separated_pattern(STATUSES)})
     cursor = fields.String(load_default=None, validate=validate.Length(max=200))
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 

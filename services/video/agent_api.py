@@ -63,8 +63,7 @@ class TicketVideoCalls(MethodView):
 @blp.route("/video-calls")
 class MyVideoCalls(MethodView):
     @blp.response(200, schemas.AgentCallPageOut)
-    @blp.doc(parameters=[{"in": "query", "name": "status", "schema": {"type": "string"}},
-                         {"in": "query", "name": "cursor", "schema": {"type": "string"}}])
+    @blp.doc(parameters=[{"in": "query", "schema": schemas.CallListQuery}])
     def get(self):
         """The calls this agent scheduled, newest first."""
         args = load_query(schemas.CallListQuery())

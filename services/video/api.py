@@ -27,8 +27,7 @@ def page(query, limit: int, cursor: str | None):
 @blp.route("/video-calls")
 class VideoCalls(MethodView):
     @blp.response(200, schemas.CallPageOut)
-    @blp.doc(parameters=[{"in": "query", "name": "status", "schema": {"type": "string"}},
-                         {"in": "query", "name": "cursor", "schema": {"type": "string"}}])
+    @blp.doc(parameters=[{"in": "query", "schema": schemas.CallListQuery}])
     def get(self):
         """The caller's video calls, newest first, each saying whether it can be joined now."""
         condition = owner_filter(current_caller())

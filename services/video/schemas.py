@@ -7,6 +7,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from services.video.models import OUTCOMES, STATUSES
+from shared.openapi import comma_separated_pattern
 
 UTC = dt.UTC
 # Spoken languages the interpreter covers; sessions are in English, so translation goes to English.
@@ -37,6 +38,10 @@ class ProposeSchema(StrictSchema):
 class RescheduleSchema(StrictSchema):
     """Either new `slots` for the customer to choose from, or `booked_slot` to move the booking."""
 
+    class Meta(StrictSchema.Meta):
+        openapi = {"oneOf": [{"required": ["slots"], "properties": {"slots": {"type": "array"}}},
+                             {"required": ["booked_slot"], "properties": {"booked_slot": {"type": "object"}}}]}
+
     slots = fields.List(fields.Nested(SlotIn), load_default=None, validate=validate.Length(max=50))
     booked_slot = fields.Nested(SlotIn, load_default=None)
 
@@ -62,6 +67,10 @@ class BookingSchema(StrictSchema):
 class TranslationSchema(StrictSchema):
     """`translate_from` the customer's spoken language `to` English; `enabled: false` turns it off."""
 
+    class Meta(StrictSchema.Meta):
+        openapi = {"anyOf": [{"required": ["enabled"], "properties": {"enabled": {"enum": [False]}}},
+                             {"required": ["translate_from"], "properties": {"translate_from": {"type": "string"}}}]}
+
     enabled = fields.Boolean(load_default=True)
     translate_from = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SPOKEN_LANGUAGES))
     translate_to = fields.String(load_default="en", validate=validate.OneOf(TRANSLATION_TARGETS))
@@ -73,7 +82,7 @@ class TranslationSchema(StrictSchema):
 
 
 class CallListQuery(ma.Schema):
-    status = fields.String(load_default=None)
+    status = fields.String(load_default=None, metadata={"pattern": comma_separated_pattern(STATUSES)})
     cursor = fields.String(load_default=None, validate=validate.Regexp(r"^\d{1,9}$", error="Not a valid cursor."))
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
