@@ -1,5 +1,6 @@
 """The email channel: one alert per notice, to the account's address (address book) or the
-guest's, in their language; at most one per event and recipient, ever."""
+guest's, in their language; at most one per event and recipient, ever. An account's email
+shows its anti-phishing code (anti_phishing.py); a guest's has none to show."""
 from __future__ import annotations
 
 import peewee
@@ -19,16 +20,18 @@ class AddressUnknown(RuntimeError):
     """An account's event arrived before its `user.registered.v1`: retried until the address book has it."""
 
 
-def address_and_choice(user_id: int, kind: str) -> tuple[str, str, bool] | None:
-    """The account's address, language and whether it takes `kind` by email, in one query; None if unknown."""
+def address_and_choice(user_id: int, kind: str) -> tuple[str, str, bool, str | None] | None:
+    """The account's address, language, whether it takes `kind` by email, and its anti-phishing code, in one
+    query; None if unknown. The address and language are empty while only the code is known."""
+    columns = (Contact.email, Contact.locale, Contact.anti_phishing_code)
     if kind == SECURITY:
-        row = Contact.select(Contact.email, Contact.locale).where(Contact.user_id == user_id).tuples().first()
-        return (row[0], row[1], True) if row else None
+        row = Contact.select(*columns).where(Contact.user_id == user_id).tuples().first()
+        return (row[0], row[1], True, row[2]) if row else None
     choice = getattr(Preference, f"email_{kind}")
-    row = (Contact.select(Contact.email, Contact.locale, choice)
+    row = (Contact.select(*columns, choice)
            .join(Preference, peewee.JOIN.LEFT_OUTER, on=(Preference.user_id == Contact.user_id))
            .where(Contact.user_id == user_id).tuples().first())
-    return None if row is None else (row[0], row[1], row[2] is None or bool(row[2]))
+    return None if row is None else (row[0], row[1], row[3] is None or bool(row[3]), row[2])
 
 
 class EmailChannel:
@@ -40,22 +43,24 @@ class EmailChannel:
         self.domain = self.sender.rpartition("@")[2] or "localhost"
         self.recorder = DeliveryRecorder(settings.get("SMTP_TIMEOUT", 10.0))
 
-    def recipient(self, notice: Notice) -> tuple[str, str] | None:
-        """The address and language to write to, or None when the user turned this kind off."""
+    def recipient(self, notice: Notice) -> tuple[str, str, str | None] | None:
+        """The address, language and anti-phishing code to write with, or None when the user turned this
+        kind off."""
         audience = notice.audience
         if not audience.is_user:
-            return (audience.email, choose_locale(audience.locale)) if audience.email else None
+            return (audience.email, choose_locale(audience.locale), None) if audience.email else None
         known = address_and_choice(audience.user_id, notice.kind)
         if known is None:  # not in the address book (yet): the event's copy of the address, if any
-            allowed, address, locale = preferences.allows(audience.user_id, "email", notice.kind), None, None
+            address = locale = code = None
+            allowed = preferences.allows(audience.user_id, "email", notice.kind)
         else:
-            address, locale, allowed = known
+            address, locale, allowed, code = known
         if not allowed:
             return None
         address = address or audience.email
         if not address:
             raise AddressUnknown(f"no email address known yet for user {audience.user_id}")
-        return address, choose_locale(locale, audience.locale)
+        return address, choose_locale(locale, audience.locale), code
 
     def link(self, notice: Notice, address: str) -> str:
         if notice.guest_ticket:
@@ -71,10 +76,11 @@ class EmailChannel:
         target = self.recipient(notice)
         if target is None:
             return 0
-        address, locale = target
+        address, locale, anti_phishing_code = target
         key = address.lower()
         words, plain, html = texts.render_email(notice.topic, locale, notice.params, self.link(notice, address),
-                                                security=notice.kind == SECURITY)
+                                                security=notice.kind == SECURITY,
+                                                anti_phishing_code=anti_phishing_code)
         msgid = message_id(envelope.id, key, self.domain)
         message = build_message(sender=self.sender, sender_name=self.settings.get("MAIL_FROM_NAME"),
                                 recipient=address, subject=words.subject, plain=plain, html=html, msgid=msgid,

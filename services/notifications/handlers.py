@@ -10,9 +10,10 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from services.notifications import preferences, texts
+from services.notifications.anti_phishing import record_anti_phishing_codes
 from services.notifications.bulk import insert_rows, select_in
 from services.notifications.models import KINDS, Contact, Notification, Preference
-from services.notifications.notices import INBOX_TYPES, choose_locale, compose
+from services.notifications.notices import ADDRESS_BOOK_TYPES, INBOX_TYPES, choose_locale, compose
 from shared import clock
 from shared.events import Envelope, EventType
 
@@ -20,7 +21,8 @@ PUSH_COLUMNS = tuple(f"push_{kind}" for kind in KINDS)
 
 
 def record_contacts(envelopes: list[Envelope]) -> list:
-    """The address book: an account's email and language, learnt from `user.registered.v1`."""
+    """The address book: an account's email and language, learnt from `user.registered.v1` (an entry
+    made earlier by its anti-phishing code gets them now, and keeps the code)."""
     for envelope in envelopes:
         data = envelope.data
         values = {"email": data["email"].lower(), "locale": choose_locale(data.get("locale")),
@@ -70,6 +72,7 @@ def inbox_handlers(public_url: str) -> dict[str, list]:
     The address book comes first, so a batch's items already speak its new users' language.
     """
     add_inbox_items = make_add_inbox_items(public_url.rstrip("/"))
-    handlers: dict[str, list] = {str(EventType.USER_REGISTERED): [record_contacts]}
-    handlers.update({str(t): [add_inbox_items] for t in INBOX_TYPES if t != EventType.USER_REGISTERED})
+    handlers: dict[str, list] = {str(EventType.USER_REGISTERED): [record_contacts],
+                                 str(EventType.USER_ANTI_PHISHING_CODE_CHANGED): [record_anti_phishing_codes]}
+    handlers.update({str(t): [add_inbox_items] for t in INBOX_TYPES if t not in ADDRESS_BOOK_TYPES})
     return handlers

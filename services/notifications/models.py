@@ -17,12 +17,19 @@ class BaseModel(peewee.Model):
 
 
 class Contact(BaseModel):
-    """The address book: what `user.registered.v1` told us about an account."""
+    """The address book: what `user.registered.v1` told us about an account, and its anti-phishing code.
+
+    A code may come before the registration: its row then has an empty email and locale
+    (unknown) until `user.registered.v1` fills them in."""
 
     user_id = peewee.IntegerField(primary_key=True)
     email = peewee.CharField(max_length=254)
     locale = peewee.CharField(max_length=16, default="en")
     updated_at = peewee.DateTimeField(default=clock.now)
+    # Shown in every email to the account; a secret of the account, never logged.
+    anti_phishing_code = peewee.CharField(max_length=20, null=True)
+    # When the code in force was set (its event's occurred_at): an older change arriving late is ignored.
+    anti_phishing_code_at = peewee.DateTimeField(null=True)
 
 
 class Notification(BaseModel):

@@ -59,9 +59,10 @@ VIDEO_TOPICS = {
 }
 REWARD_TYPES = {EventType.REFERRAL_BOX_GRANTED, EventType.REFERRAL_REWARD_CREDITED}
 
-# The events that tell someone something (`user.registered.v1` only fills the address book).
+# The events that tell someone something, and those that only fill the address book (the inbox consumer's).
 NOTIFYING_TYPES = TICKET_TYPES | set(VIDEO_TOPICS) | REWARD_TYPES | {EventType.GUEST_VERIFICATION_REQUESTED}
-INBOX_TYPES = (NOTIFYING_TYPES - {EventType.GUEST_VERIFICATION_REQUESTED}) | {EventType.USER_REGISTERED}
+ADDRESS_BOOK_TYPES = {EventType.USER_REGISTERED, EventType.USER_ANTI_PHISHING_CODE_CHANGED}
+INBOX_TYPES = (NOTIFYING_TYPES - {EventType.GUEST_VERIFICATION_REQUESTED}) | ADDRESS_BOOK_TYPES
 
 
 def requester_audience(requester: dict) -> Audience:

@@ -49,10 +49,15 @@ def _environment() -> jinja2.Environment:
                               autoescape=jinja2.select_autoescape(["html.j2"]), keep_trailing_newline=True)
 
 
-def render_email(topic: str, locale: str, params: dict, link: str, *, security: bool) -> tuple[Text, str, str]:
-    """The email's texts, plain-text part and HTML part."""
+def render_email(topic: str, locale: str, params: dict, link: str, *, security: bool,
+                 anti_phishing_code: str | None = None) -> tuple[Text, str, str]:
+    """The email's texts, plain-text part and HTML part. Every email says what support never asks for;
+    an account's shows its anti-phishing code first, when it set one."""
     words = text(topic, locale, params)
-    context = {"text": words, "common": common(locale), "link": link, "locale": locale, "security": security}
+    words_in_common = common(locale)
+    shown_code = words_in_common["anti_phishing_code"].format(code=anti_phishing_code) if anti_phishing_code else None
+    context = {"text": words, "common": words_in_common, "link": link, "locale": locale, "security": security,
+               "anti_phishing_code": shown_code}
     environment = _environment()
     return (words, environment.get_template("email.txt.j2").render(context),
             environment.get_template("email.html.j2").render(context))

@@ -36,19 +36,18 @@ from services.notifications.email_channel import EmailChannel
 from services.notifications.handlers import inbox_handlers
 from services.notifications.mail import make_transport
 from services.notifications.models import ProcessedEvent, db
-from services.notifications.notices import INBOX_TYPES, NOTIFYING_TYPES
+from services.notifications.notices import ADDRESS_BOOK_TYPES, INBOX_TYPES, NOTIFYING_TYPES
 from services.notifications.push import PushChannel, PushJobs
 from services.notifications.stream import LivePublisher
 from shared.bus import connect, event_exchange, is_memory, resolve_broker_url
 from shared.consumer import EventConsumer, QueueTopology
-from shared.events import EventType
 from shared.logs import configure_logging
 from shared.outbox import Outbox
 from shared.worker import ServiceWorker
 
 log = logging.getLogger(__name__)
 
-PUSH_TYPES = INBOX_TYPES - {EventType.USER_REGISTERED}
+PUSH_TYPES = INBOX_TYPES - ADDRESS_BOOK_TYPES
 
 
 @dataclass

@@ -2,6 +2,7 @@ import pytest
 
 from services.notifications.app import create_app
 from services.notifications.models import db
+from shared.logs import configure_logging
 from tests.conftest import close_database
 from tests.notifications.support import Broker, SmtpServer
 from tests.support import SECRET, CallerClient
@@ -17,6 +18,13 @@ def app_settings(database_url: str, **overrides) -> dict:
                 "PUSH_ALLOWED_HOSTS": [], "MAIL_CATCHER_DIR": None}
     settings.update(overrides)
     return settings
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _service_logging():
+    """The services' JSON logging, set up before any test's log capture starts: set up the first time
+    inside a test (by create_app), it would replace that test's capture handler."""
+    configure_logging()
 
 
 @pytest.fixture
