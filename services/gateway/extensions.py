@@ -58,6 +58,7 @@ class RateLimiter:
                                    {"retry_after": retry_after}, {"Retry-After": str(retry_after)})
                 return view(*args, **kwargs)
 
+            limited.rate_limited = True  # the public OpenAPI document lists 429 for it
             return limited
 
         return decorator
