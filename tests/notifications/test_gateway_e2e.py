@@ -140,3 +140,16 @@ def test_guest_gets_a_link_then_a_code_that_opens_the_ticket(product, smtp, agen
     fresh = re.search(rf"/support/tickets/{number}\?t=\S+", plain_part(update))
     assert fresh and SECRET_REPLY not in plain_part(update)
     assert guest.get("/api/v1/notifications").status_code in (401, 403)  # guests have no inbox
+
+
+def test_the_anti_phishing_code_set_at_the_gateway_is_in_the_accounts_emails(product, smtp, agent):
+    nina = register_and_login(product, f"nina-{uuid.uuid4().hex[:6]}@example.com")
+    changed = nina.put("/api/v1/me/anti-phishing-code", json={"code": "N1naCode7"})
+    assert changed.status_code == 200, changed.text
+    number = open_ticket(nina)
+    reply(agent, number)
+    [email] = wait_for(lambda: emails_to(smtp, nina.email), message="the email")
+    assert plain_part(email).splitlines()[0] == "Your anti-phishing code: N1naCode7"
+    assert "Your anti-phishing code: N1naCode7" in html_part(email)
+    assert "Support will never ask for your password" in plain_part(email)
+    assert all("N1naCode7" not in plain_part(m) for m in smtp.messages if m["To"] != nina.email)
