@@ -33,9 +33,6 @@ def create_app(test_config: dict | None = None) -> Flask:
         settings.update(test_config)
 
     app, api = create_service_app(config.SERVICE, settings, title="Gateway", readiness=readiness_check(db), guard=False)
-    if app.config["TRUSTED_PROXY_COUNT"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXY_COUNT"],
-                                x_proto=app.config["TRUSTED_PROXY_COUNT"])
     database = init_database(app.config["DATABASE_URL"], app.config["RUN_MIGRATIONS"])
     bind_to_app(app, database)
     accounts.configure_hasher(app.config["PASSWORD_HASH_MEMORY_KIB"], app.config["PASSWORD_HASH_TIME_COST"])
@@ -46,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["smorest_spec"] = lambda: api.spec.to_dict()
     limiter.init_app(app)
 
+    from services.gateway.audit_api import blp as audit_blp
     from services.gateway.auth_api import blp as accounts_blp
     from services.gateway.chats import blp as chats_blp
     from services.gateway.guest_pages import blp as guest_pages_blp
@@ -57,6 +55,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     api.register_blueprint(accounts_blp)
     api.register_blueprint(integrations_blp)
+    api.register_blueprint(audit_blp)
     app.register_blueprint(guest_tickets_blp)
     app.register_blueprint(chats_blp)
     app.register_blueprint(guest_pages_blp)
@@ -65,6 +64,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(proxy_blp)
 
     app.wsgi_app = FastReads(app, SECURITY_HEADERS)
+    if app.config["TRUSTED_PROXY_COUNT"]:
+        # Outermost, so the fast path too sees the client's address (the audit log records it).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXY_COUNT"],
+                                x_proto=app.config["TRUSTED_PROXY_COUNT"])
 
     @app.after_request
     def _security_headers(response):
