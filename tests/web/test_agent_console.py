@@ -30,6 +30,8 @@ def test_queue_filters_and_working_a_ticket(browser, product, support_agent):
     browser.type("#email", support_agent.email)
     browser.type("#password", AGENT_PASSWORD)
     browser.click("#login-submit")
+    browser.type("#mfa-code", support_agent.mfa.next_code())  # agents sign in with 2FA
+    browser.click("#mfa-submit")
     browser.wait().until(lambda d: d.current_url.endswith("/agent"))
     browser.visible(f"#queue-{number}")
     browser.screenshot("agent-queue")

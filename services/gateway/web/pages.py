@@ -9,7 +9,8 @@ from urllib.parse import quote
 
 from flask import Blueprint, current_app, make_response, redirect, render_template, request, send_from_directory
 
-from services.gateway import identity
+from services.gateway import identity, mfa
+from services.gateway.models import Account
 from services.gateway.web.i18n import LANG_COOKIE, LANGUAGES, Texts, normalize, pick_language
 from shared.errors import ApiError
 from shared.internal_auth import Caller
@@ -92,12 +93,19 @@ def customer_page(template: str, page: str, **kwargs):
 
 
 def agent_page(template: str, page: str, **kwargs):
+    """A page for agents; an agent who must first turn on 2FA goes to the account security page."""
     user = viewer()
     if user is None:
         return to_login()
     if not user.is_agent:
         return redirect("/support", 303)
+    if mfa_enrolment_required(user):
+        return redirect("/account/security", 303)
     return render(template, page, user, **kwargs)
+
+
+def mfa_enrolment_required(user: Caller) -> bool:
+    return mfa.enrollment_required(user, identity.resolve_identity().session)
 
 
 # -- everyone ----------------------------------------------------------------------------------
@@ -231,6 +239,21 @@ def capital_flows():
     return customer_page("capital_flows.html", "capital_flows")
 
 
+# -- every account ------------------------------------------------------------------------------
+
+@blp.get("/account/security")
+def account_security():
+    """Two-factor sign-in (enrol, recovery codes, its state) and the anti-phishing code."""
+    user = viewer()
+    if user is None:
+        return to_login()
+    account = Account.get_by_id(user.user_id)
+    staff_must_keep = user.is_agent and current_app.config["AGENT_MFA_REQUIRED"]
+    return render("account_security.html", "account_security", user, data={
+        "mfa_enabled": account.mfa_enabled, "anti_phishing_code_set": bool(account.anti_phishing_code),
+        "mfa_enrolment_required": mfa_enrolment_required(user), "may_turn_off": not staff_must_keep})
+
+
 # -- agents -------------------------------------------------------------------------------------
 
 @blp.get("/agent")
@@ -241,3 +264,4 @@ def agent_console():
 @blp.get("/agent/tickets/<number>")
 def agent_ticket(number: str):
     return agent_page("agent_ticket.html", "agent_ticket", data={"number": number})
+

@@ -1,4 +1,5 @@
-// Logging in and registering (with a referral code from an invitation link).
+// Logging in (with its second step for accounts with two-factor sign-in) and registering
+// (with a referral code from an invitation link).
 import { $, ApiError, api, clearFieldErrors, errorText, hide, lang, page, show, showFieldErrors, t } from "../core.js";
 
 function destination(user) {
@@ -6,9 +7,36 @@ function destination(user) {
   return user.role === "agent" ? "/agent" : "/support";
 }
 
+// An account with two-factor sign-in answers the password with an `mfa_token`; the code
+// (from the authenticator app, or a recovery code) is the second step, on the same page.
+let mfaToken = null;
+
 async function login(email, password) {
   const answer = await api("POST", "/api/v1/auth/login", { json: { email, password } });
+  if (answer.mfa_required) {
+    askForCode(answer.mfa_token);
+    return;
+  }
   location.assign(destination(answer.user));
+}
+
+function askForCode(token) {
+  mfaToken = token;
+  $("#login-form").hidden = true;
+  hide($("#mfa-error"));
+  $("#mfa-code").value = "";
+  show($("#mfa-form"));
+  $("#mfa-code").focus();
+}
+
+function backToPassword(message) {
+  mfaToken = null;
+  hide($("#mfa-form"));
+  $("#login-form").hidden = false;
+  $("#login-submit").disabled = false;
+  $("#password").value = "";
+  if (message) show($("#form-error"), message);
+  $("#password").focus();
 }
 
 const loginForm = $("#login-form");
@@ -30,6 +58,32 @@ if (loginForm) {
       $("#password").focus();
     }
   });
+}
+
+const mfaForm = $("#mfa-form");
+if (mfaForm) {
+  mfaForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const error = $("#mfa-error");
+    hide(error);
+    const code = $("#mfa-code").value.trim();
+    if (!code) { show(error, t("login.mfa_missing")); return; }
+    const button = $("#mfa-submit");
+    button.disabled = true;
+    try {
+      const answer = await api("POST", "/api/v1/auth/login/mfa", { json: { mfa_token: mfaToken, code } });
+      location.assign(destination(answer.user));
+    } catch (failure) {
+      button.disabled = false;
+      if (failure instanceof ApiError && failure.status === 401) {
+        backToPassword(t("login.mfa_ended"));  // too many wrong codes, or too long: the password again
+        return;
+      }
+      show(error, errorText(failure));
+      $("#mfa-code").select();
+    }
+  });
+  $("#mfa-back").addEventListener("click", () => backToPassword());
 }
 
 const registerForm = $("#register-form");
