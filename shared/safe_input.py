@@ -20,7 +20,21 @@ MIN_INT64, MAX_INT64 = -(2 ** 63), 2 ** 63 - 1
 
 
 class RefusedInput(ValueError):
-    """Well-formed input that the services refuse; the message says why, for a person."""
+    """Well-formed input that the services refuse; the message says why, for a person.
+
+    `path` names the field (keys and list indexes from the top) when one value is at fault.
+    """
+
+    def __init__(self, message: str, path: tuple | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+    def fields(self) -> dict:
+        """The contract's `details.fields` for this refusal, nested like marshmallow's messages."""
+        messages: dict | list = [str(self)]
+        for key in reversed(self.path or ("_schema",)):
+            messages = {key: messages}
+        return messages
 
 
 def text_problem(value: str) -> str | None:
@@ -36,25 +50,27 @@ def text_problem(value: str) -> str | None:
 
 def check_json(value: Any) -> None:
     """Walk a parsed JSON document (without recursion); raise RefusedInput on what it must not hold."""
-    stack = [(value, 1)]
+    stack: list[tuple[Any, int, tuple]] = [(value, 1, ())]
     while stack:
-        item, depth = stack.pop()
+        item, depth, path = stack.pop()
         if isinstance(item, str):
             problem = text_problem(item)
             if problem:
-                raise RefusedInput(problem)
+                raise RefusedInput(problem, path or None)
         elif isinstance(item, bool) or item is None or isinstance(item, float):
             continue
         elif isinstance(item, int):
             if not MIN_INT64 <= item <= MAX_INT64:
-                raise RefusedInput("Numbers must fit in 64 bits.")
+                raise RefusedInput("Numbers must fit in 64 bits.", path or None)
         elif depth > MAX_JSON_DEPTH:
             raise RefusedInput(f"JSON may be nested at most {MAX_JSON_DEPTH} levels deep.")
         elif isinstance(item, dict):
-            stack.extend((key, depth) for key in item)
-            stack.extend((child, depth + 1) for child in item.values())
+            for key, child in item.items():
+                if text_problem(key):
+                    raise RefusedInput(f"A field name is not valid: {text_problem(key)}", path or None)
+                stack.append((child, depth + 1, (*path, key)))
         elif isinstance(item, list):
-            stack.extend((child, depth + 1) for child in item)
+            stack.extend((child, depth + 1, (*path, index)) for index, child in enumerate(item))
 
 
 def loads(data: str | bytes, **kwargs) -> Any:

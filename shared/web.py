@@ -43,15 +43,22 @@ class _ContractParser(FlaskParser):
         try:
             return safe_input.loads(req.get_data(cache=True))
         except safe_input.RefusedInput as exc:
-            raise ApiError(400, "invalid_json", str(exc)) from None
+            raise refused_input_error(exc) from None
+
+
+def refused_input_error(refused: safe_input.RefusedInput) -> ApiError:
+    """A value no database stores is bad input in a field; JSON too deep to read is not JSON."""
+    if refused.path is None:
+        return ApiError(400, "invalid_json", str(refused))
+    return ApiError(400, "validation_error", "Some fields are missing or invalid.", {"fields": refused.fields()})
 
 
 class ContractRequest(FlaskRequest):
-    """A body that is not JSON, or JSON that `safe_input` refuses, is the contract's 400 `invalid_json`."""
+    """A body that is not JSON, or JSON that `safe_input` refuses, is the contract's 400."""
 
     def on_json_loading_failed(self, e: ValueError | None):
         if isinstance(e, safe_input.RefusedInput):
-            raise ApiError(400, "invalid_json", str(e))
+            raise refused_input_error(e)
         if e is not None:
             raise ApiError(400, "invalid_json", "The request body is not valid JSON.")
         return super().on_json_loading_failed(e)

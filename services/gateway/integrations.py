@@ -32,7 +32,7 @@ from shared import clock, safe_input
 from shared.config import env_str, secret
 from shared.errors import ApiError
 from shared.events import EventType, InvalidEvent, validate_data
-from shared.web import Blueprint
+from shared.web import Blueprint, refused_input_error
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ def parse_envelope(body: bytes) -> tuple[str, str, dt.datetime, dict]:
     try:
         raw = safe_input.loads(body)
     except safe_input.RefusedInput as exc:
-        raise ApiError(400, "invalid_json", str(exc)) from None
+        raise refused_input_error(exc) from None
     except ValueError:
         raise ApiError(400, "invalid_json", "The request body is not valid JSON.") from None
     if not isinstance(raw, dict):
