@@ -41,7 +41,7 @@ PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 's
 # Upstream error codes that have their own sentence in the catalogue.
 EXPLAINED = {"invalid_link", "link_expired", "code_recently_sent", "too_many_codes", "verification_locked",
              "invalid_code", "csrf_failed", "ticket_closed", "file_too_large", "payload_too_large",
-             "unsupported_file_type", "too_many_files", "empty_file", "service_unavailable"}
+             "unsupported_file_type", "too_many_files", "empty_file", "service_unavailable", "secret_detected"}
 LINK_ERRORS = {"invalid_link", "link_expired"}
 
 
@@ -86,11 +86,19 @@ def form_csrf_ok() -> bool:
     return bool(cookie) and bool(sent) and hmac.compare_digest(cookie, sent)
 
 
+def upstream_error(body) -> dict:
+    error = body.get("error") if isinstance(body, dict) else None
+    return error if isinstance(error, dict) else {}
+
+
+def error_code(body) -> str:
+    return str(upstream_error(body).get("code") or "")
+
+
 def error_text(texts: Texts, status: int, body: dict, fallback: str) -> tuple[str, str]:
     """The error code of an upstream answer and the sentence that explains it."""
-    error = body.get("error") if isinstance(body, dict) else None
-    error = error if isinstance(error, dict) else {}
-    code = str(error.get("code") or "")
+    error = upstream_error(body)
+    code = error_code(body)
     details = error.get("details") if isinstance(error.get("details"), dict) else {}
     if code == "invalid_code":
         return code, texts(code, attempts_left=int(details.get("attempts_left", 0)))
@@ -244,4 +252,7 @@ def reply(number: str):
         status, body = 503, {}
     if status == 201:
         return redirect(url_for(".ticket_page", number=number, replied=1, _anchor="reply"), 303)
+    if error_code(body) == "secret_detected":
+        draft = ""  # a wallet secret is never written back into a page
     return ticket_view(number, guest, status, failure=(status, body), draft=draft)
+

@@ -42,9 +42,10 @@ def redact_message(store: AttachmentStore, ticket: Ticket, message_id: int, agen
     files = list(Attachment.select().where(Attachment.message == message))
     Attachment.delete().where(Attachment.message == message).execute()
     _redact_copies(ticket, message, original)
-    workflow.add_system_message(ticket, f"{author.name} redacted a message.")
+    event = workflow.add_system_message(ticket, f"{author.name} redacted a message.")
     Message.create(ticket=ticket, author_role=workflow.SYSTEM.role, author_name=workflow.SYSTEM.name, kind="note",
-                   body=f"{author.name} redacted message {message.id}. Reason: {reason.strip()}", created_at=now)
+                   body=f"{author.name} redacted message {message.id}. Reason: {reason.strip()}",
+                   created_at=event.created_at)
     for attachment in files:
         store.delete(attachment.storage_name)
     return Message.get_by_id(message.id)

@@ -162,3 +162,32 @@ def test_a_verified_browser_opening_a_link_again_sees_the_ticket_and_no_other(pa
     ended = client.post(f"/support/tickets/{number}/reply", data={"body": "late", "csrf_token": csrf(client)},
                         content_type="multipart/form-data")
     assert ended.status_code == 401 and 'data-code="session_ended"' in text(ended)
+
+
+PHRASE = "legal winner thank year wave sausage worth useful legal winner thank yellow"
+
+
+def test_a_reply_with_a_recovery_phrase_is_refused_explained_and_not_written_back(page):
+    client, number, t = page
+    assert verify(client, number, t).status_code == 303
+    before = Message.select().count()
+    refused = client.post(f"/support/tickets/{number}/reply", data={"body": PHRASE, "csrf_token": csrf(client)},
+                          content_type="multipart/form-data")
+    assert refused.status_code == 400
+    page_text = text(refused)
+    assert 'data-code="secret_detected"' in page_text
+    assert "frase de recuperación" in page_text  # the ticket's language
+    assert "sausage" not in page_text  # the secret is not sent back into the page
+    assert Message.select().count() == before
+
+
+def test_a_redacted_message_says_so_in_the_guests_language(page, support):
+    client, number, t = page
+    assert verify(client, number, t).status_code == 303
+    first = Message.select().join(Ticket).where(Ticket.number == number).order_by(Message.id).first()
+    redacted = support.post(f"/api/v1/agent/tickets/{number}/messages/{first.id}/redaction",
+                            json={"reason": "card number"})
+    assert redacted.status_code == 200, redacted.json
+    shown = text(client.get(f"/support/tickets/{number}"))
+    assert "El soporte ha eliminado el contenido de este mensaje." in shown
+    assert "My card payment failed twice." not in shown and "card number" not in shown

@@ -49,6 +49,7 @@ def test_a_redacted_reply_reads_redacted_for_everyone_and_its_files_are_gone(app
     assert customer_view.json["messages"][-1]["kind"] == "event"
 
     agent_view = support.get(f"/api/v1/agent/tickets/{number}").json
+    assert [m["kind"] for m in agent_view["messages"][-2:]] == ["event", "note"]  # who, then why
     assert CARD not in str(agent_view)
     assert [m["body"] for m in agent_view["messages"] if m["kind"] == "note"] == [
         f"Agent 900 redacted message {message['id']}. Reason: {REASON}"]

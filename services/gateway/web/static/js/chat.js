@@ -115,6 +115,7 @@ async function send(event) {
       show(error, t("chat.email_needed"));
     } else {
       show(error, errorText(failure));
+      if (failure.code === "secret_detected") input.focus();  // nothing was sent; take it out
     }
   } finally {
     button.disabled = false;

@@ -1,5 +1,6 @@
 // A ticket's conversation, for customers and agents: replies, requests for details,
-// system events, attachments; internal notes (agents only) set apart.
+// system events, attachments; internal notes (agents only) set apart. A redacted message
+// says so in the reader's language (agents also see who redacted it and why).
 import { formatSize, h, t, timeElement } from "./core.js";
 
 function author(message, agentView) {
@@ -20,17 +21,28 @@ function attachmentList(message) {
       " ", h("span", { class: "hint" }, "(" + formatSize(file.size) + ")"))));
 }
 
-export function renderHistory(list, messages, { agentView = false } = {}) {
+function body(message, agentView) {
+  if (message.redacted) {
+    const redaction = agentView && message.redaction;
+    return [h("p", { class: "body redacted" }, t("ticket.redacted")),
+      redaction ? h("p", { class: "hint redaction" }, t("agent.redacted_by", { name: (redaction.by && redaction.by.name) || "", reason: redaction.reason || "" })) : null];
+  }
+  return message.body ? h("p", { class: "body" }, message.body) : null;
+}
+
+/** `actions(message)` may add controls to each message (the agent's Redact button). */
+export function renderHistory(list, messages, { agentView = false, actions = null } = {}) {
   list.replaceChildren(...messages.map((message) => {
     const note = message.kind === "note";
     const classes = ["message", message.author.role, message.kind].join(" ");
-    return h("li", { class: classes, id: "message-" + message.id, dataset: { kind: message.kind, role: message.author.role } },
+    return h("li", { class: classes, id: "message-" + message.id, dataset: { kind: message.kind, role: message.author.role, redacted: message.redacted ? "true" : "false" } },
       note ? h("p", { class: "note-label" }, t("agent.internal_note")) : null,
       h("p", { class: "meta" },
         h("strong", {}, author(message, agentView)), " ",
         timeElement(message.created_at),
         message.kind === "info_request" ? h("span", { class: "tag" }, t("ticket.info_request")) : null),
-      message.body ? h("p", { class: "body" }, message.body) : null,
-      attachmentList(message));
+      body(message, agentView),
+      attachmentList(message),
+      actions ? actions(message) : null);
   }));
 }

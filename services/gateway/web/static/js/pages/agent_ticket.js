@@ -1,5 +1,6 @@
 // An agent's ticket: the history with internal notes set apart; reply, ask for details,
-// note, resolve, assign, accept an escalation; propose video slots, record outcomes.
+// note, resolve, assign, accept an escalation, redact a message; propose video slots,
+// record outcomes.
 import { $, api, errorText, formatAge, formatDateTime, formatTime, h, hide, page, show, t, tEnum } from "../core.js";
 import { attachmentPicker } from "../attachments.js";
 import { renderHistory } from "../history.js";
@@ -53,7 +54,7 @@ function render() {
   } else {
     box.hidden = true;
   }
-  renderHistory($("#history"), ticket.messages, { agentView: true });
+  renderHistory($("#history"), ticket.messages, { agentView: true, actions: redactButton });
   const closed = ticket.status === "closed";
   $("#resolve").disabled = closed || ticket.status === "resolved";
   $("#agent-send").disabled = closed;
@@ -105,8 +106,57 @@ $("#agent-message-form").addEventListener("submit", async (event) => {
     done("agent.sent_" + kind);
   } catch (failure) {
     show(error, errorText(failure));
+    if (failure.code === "secret_detected") $("#agent-body").focus();  // nothing was sent; take it out
   } finally {
     button.disabled = ticket && ticket.status === "closed";
+  }
+});
+
+// -- redaction: the text reads [redacted] for everyone, the files are deleted ----------------------
+
+const redactForm = $("#redact-form");
+let redacting = null;
+
+const REDACTABLE = new Set(["customer", "guest", "agent"]);  // what people wrote, not the system's lines
+
+function redactButton(message) {
+  if (message.redacted || !REDACTABLE.has(message.author.role)) return null;
+  return h("button", { type: "button", class: "secondary small redact", id: "redact-" + message.id,
+    "aria-label": t("agent.redact_label", { id: message.id }), onclick: () => openRedaction(message) }, t("agent.redact"));
+}
+
+function openRedaction(message) {
+  redacting = message.id;
+  hide($("#redact-error"));
+  $("#redact-heading").textContent = t("agent.redact_label", { id: message.id });
+  $("#redact-reason").value = "";
+  redactForm.hidden = false;
+  $("#redact-reason").focus();
+}
+
+function closeRedaction() {
+  redacting = null;
+  redactForm.hidden = true;
+}
+
+$("#redact-cancel").addEventListener("click", closeRedaction);
+redactForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const error = $("#redact-error");
+  hide(error);
+  const reason = $("#redact-reason").value.trim();
+  if (!reason) { show(error, t("agent.redact_reason_missing")); $("#redact-reason").focus(); return; }
+  const button = $("#redact-confirm");
+  button.disabled = true;
+  try {
+    await api("POST", `${base}/messages/${encodeURIComponent(redacting)}/redaction`, { json: { reason } });
+    closeRedaction();
+    await load();
+    done("agent.redacted_done");
+  } catch (failure) {
+    show(error, errorText(failure));
+  } finally {
+    button.disabled = false;
   }
 });
 

@@ -88,6 +88,7 @@ $("#reply-form").addEventListener("submit", async (event) => {
   } catch (failure) {
     show(error, errorText(failure));
     if (failure.code === "ticket_closed") load();
+    if (failure.code === "secret_detected") $("#reply-body").focus();  // nothing was sent; take it out
   } finally {
     button.disabled = false;
   }

@@ -50,6 +50,18 @@ function localChecks(values) {
   return fields;
 }
 
+// A wallet secret was found: nothing was sent or kept. The message says why and what to do;
+// the fields that hold it are marked so that the person can take it out.
+function secretMessage(failure) {
+  for (const name of failure.details.fields || []) {
+    const input = form.querySelector("#" + CSS.escape(name));
+    if (input) input.setAttribute("aria-invalid", "true");
+  }
+  show($("#form-error"), errorText(failure));
+  const first = form.querySelector("[aria-invalid=true]");
+  if (first) first.focus();
+}
+
 function duplicateMessage(failure) {
   const number = failure.details.ticket_number;
   const box = $("#form-error");
@@ -109,6 +121,10 @@ form.addEventListener("submit", async (event) => {
     button.disabled = false;
     if (failure instanceof ApiError && failure.code === "duplicate_ticket") {
       duplicateMessage(failure);
+      return;
+    }
+    if (failure instanceof ApiError && failure.code === "secret_detected") {
+      secretMessage(failure);
       return;
     }
     showFieldErrors(form, failure);
