@@ -432,3 +432,19 @@ def test_customers_and_plain_agents_get_403_and_the_endpoints_are_documented(pro
     assert {"/api/v1/admin/audit-events", "/api/v1/admin/audit-events.csv"} <= set(paths)
     assert "cursor" in {p["name"] for p in paths["/api/v1/admin/audit-events"]["get"]["parameters"]}
 
+
+def test_the_audit_page_is_for_supervisors(gateway):
+    make_agent("agent@support.example")
+    make_agent("boss@support.example", supervisor=True)
+    pages = {}
+    for email in ("agent@support.example", "boss@support.example"):
+        browser = gateway.test_client()
+        assert browser.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD}).status_code == 200
+        pages[email] = (browser.get("/agent/audit"), browser.get("/agent"))
+    page, console = pages["boss@support.example"]
+    assert page.status_code == 200 and 'id="audit-events"' in page.get_data(as_text=True)
+    assert 'href="/agent/audit"' in console.get_data(as_text=True)
+    page, console = pages["agent@support.example"]
+    assert page.status_code == 303 and page.headers["Location"].endswith("/agent")
+    assert 'href="/agent/audit"' not in console.get_data(as_text=True)
+    assert gateway.test_client().get("/agent/audit").status_code == 303  # to the login page

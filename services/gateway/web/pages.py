@@ -265,3 +265,12 @@ def agent_console():
 def agent_ticket(number: str):
     return agent_page("agent_ticket.html", "agent_ticket", data={"number": number})
 
+
+@blp.get("/agent/audit")
+def audit_log():
+    """The supervisors' audit log: the events with filters, and the same as CSV (the API decides
+    who may read them; a plain agent is sent back to the console)."""
+    user = viewer()
+    if user is not None and user.is_agent and "supervisor" not in user.roles:
+        return redirect("/agent", 303)
+    return agent_page("audit_log.html", "audit_log")
