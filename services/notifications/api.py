@@ -63,9 +63,7 @@ def own_notification(user_id: int, notification_id: int) -> Notification:
 @blp.route("/notifications")
 class Inbox(MethodView):
     @blp.response(200, schemas.NotificationPageOut)
-    @blp.doc(parameters=[{"in": "query", "name": "unread", "schema": {"type": "boolean"}},
-                         {"in": "query", "name": "cursor", "schema": {"type": "string"}},
-                         {"in": "query", "name": "limit", "schema": {"type": "integer"}}])
+    @blp.doc(parameters=[{"in": "query", "schema": schemas.NotificationListQuery}])
     def get(self):
         """The caller's notifications, newest first, with the unread count."""
         user_id = account_id()

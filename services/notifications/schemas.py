@@ -6,7 +6,6 @@ from marshmallow import fields, validate
 
 from services.notifications.models import KINDS
 
-
 class StrictSchema(ma.Schema):
     class Meta:
         unknown = ma.RAISE
@@ -87,8 +86,11 @@ class VapidKeyOut(ma.Schema):
 
 
 class SubscriptionKeys(StrictSchema):
-    p256dh = fields.String(required=True, validate=validate.Length(min=80, max=128))
-    auth = fields.String(required=True, validate=validate.Length(min=16, max=64))
+    # push.check_keys: base64url of an uncompressed P-256 point (65 bytes, the first 0x04) and of 16 bytes
+    p256dh = fields.String(required=True, validate=validate.Length(min=80, max=128),
+                           metadata={"pattern": "^B[A-P][A-Za-z0-9_-]{85}=?$"})
+    auth = fields.String(required=True, validate=validate.Length(min=16, max=64),
+                         metadata={"pattern": "^[A-Za-z0-9_-]{22}(==)?$"})
 
 
 class PushSubscriptionIn(ma.Schema):
@@ -96,7 +98,9 @@ class PushSubscriptionIn(ma.Schema):
         # A browser's PushSubscription.toJSON() also carries expirationTime.
         unknown = ma.EXCLUDE
 
-    endpoint = fields.String(required=True, validate=validate.Length(min=10, max=1024))
+    endpoint = fields.String(required=True, validate=validate.Length(min=10, max=1024), metadata={
+        "pattern": r"^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\s]*)?$",
+        "description": "The push service's https URL (push_safety: a public host, not an address of ours)"})
     keys = fields.Nested(SubscriptionKeys, required=True)
 
 
