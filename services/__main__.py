@@ -17,7 +17,7 @@ import sys
 import threading
 from urllib.parse import urlparse
 
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from shared.bus import resolve_broker_url
 from shared.config import amqp_url, data_dir, env_str
@@ -45,6 +45,16 @@ def _load(name: str):
     return app_module, worker_module
 
 
+class QuietRequestHandler(WSGIRequestHandler):
+    """werkzeug's request handler without its `Server: Werkzeug/... Python/...` header:
+    the answers need not tell anyone which software and versions to try."""
+
+    def send_response(self, code, message=None):
+        self.log_request(code)
+        self.send_response_only(code, message)
+        self.send_header("Date", self.date_time_string())
+
+
 class Product:
     """Everything `make run` starts, and stops."""
 
@@ -55,7 +65,7 @@ class Product:
         self.stopped = threading.Event()
 
     def serve(self, name: str, app, port: int, host: str = "127.0.0.1") -> None:
-        server = make_server(host, port, app, threaded=True)
+        server = make_server(host, port, app, threaded=True, request_handler=QuietRequestHandler)
         thread = threading.Thread(target=server.serve_forever, name=f"http-{name}", daemon=True)
         thread.start()
         self.servers.append(server)

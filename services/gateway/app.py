@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from services.gateway import accounts, config
+from services.gateway import accounts, config, identity
 from services.gateway.extensions import limiter
 from services.gateway.fast_reads import FastReads
 from services.gateway.models import OutboxMessage, db
@@ -21,6 +21,11 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
 }
+
+
+def _has_credentials() -> bool:
+    return "Authorization" in request.headers or any(
+        name in request.cookies for name in (identity.SESSION_COOKIE, identity.GUEST_COOKIE))
 
 
 def init_database(url: str, migrate: bool = True):
@@ -63,7 +68,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(web_blp)
     app.register_blueprint(proxy_blp)
 
-    app.wsgi_app = FastReads(app, SECURITY_HEADERS)
+    security_headers = dict(SECURITY_HEADERS)
+    if app.config["HSTS_SECONDS"] > 0:
+        security_headers["Strict-Transport-Security"] = f"max-age={app.config['HSTS_SECONDS']}; includeSubDomains"
+    app.wsgi_app = FastReads(app, security_headers)
     if app.config["TRUSTED_PROXY_COUNT"]:
         # Outermost, so the fast path too sees the client's address (the audit log records it).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXY_COUNT"],
@@ -71,8 +79,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @app.after_request
     def _security_headers(response):
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
+        for name, value in security_headers.items():
+            response.headers[name] = value  # once, whatever a service sent
+        if request.path.startswith("/api/") and _has_credentials():
+            response.headers["Cache-Control"] = "no-store"  # a private answer: no cache keeps it
         return response
 
     return app

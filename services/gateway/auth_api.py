@@ -6,7 +6,7 @@ from flask import current_app, jsonify, make_response, request
 from flask.views import MethodView
 
 from services.gateway import accounts, audit, identity, mfa, schemas
-from services.gateway.extensions import limiter, outbox
+from services.gateway.extensions import limiter, outbox, remote_address
 from services.gateway.models import Account, db
 from shared.errors import ApiError
 from shared.web import Blueprint, load_body
@@ -14,10 +14,16 @@ from shared.web import Blueprint, load_body
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts and sessions")
 
 
-def _login_email() -> str:
+def _login_client() -> str | None:
+    """The email and the client address together: failures lock that client out of that
+    account, never the account's owner logging in from elsewhere. None without an email."""
     body = request.get_json(silent=True)
     email = body.get("email") if isinstance(body, dict) else None
-    return f"login-email:{str(email).strip().lower()[:254]}" if email else "login-email:-"
+    return f"login:{str(email).strip().lower()[:254]}|{remote_address()}" if email else None
+
+
+def _wrong_password(error: ApiError) -> bool:
+    return error.code == "invalid_credentials"
 
 
 @blp.route("/auth/register")
@@ -38,7 +44,8 @@ class Register(MethodView):
 class Login(MethodView):
     decorators = [
         limiter.limit(lambda: current_app.config["RATE_LIMIT_LOGIN"]),
-        limiter.limit(lambda: current_app.config["RATE_LIMIT_LOGIN_PER_EMAIL"], key_func=_login_email),
+        limiter.limit_failures(lambda: current_app.config["RATE_LIMIT_LOGIN_PER_EMAIL"], key_func=_login_client,
+                               failed=_wrong_password),
     ]
 
     @blp.doc(requestBody={"content": {"application/json": {"schema": schemas.LoginSchema}}})

@@ -26,6 +26,8 @@ def settings() -> dict:
         PASSWORD_HASH_MEMORY_KIB=env_int("PASSWORD_HASH_MEMORY_KIB", 65536),
         PASSWORD_HASH_TIME_COST=env_int("PASSWORD_HASH_TIME_COST", 3),
         TRUSTED_PROXY_COUNT=env_int("TRUSTED_PROXY_COUNT", 0),
+        # Strict-Transport-Security's max-age; 0 sends none (turn it on where HTTPS is served).
+        HSTS_SECONDS=env_int("HSTS_SECONDS", 0),
         MAX_CONTENT_LENGTH=env_int("MAX_REQUEST_BYTES", 52 * MIB),
         # Agents may touch no ticket before they sign in with a TOTP second factor.
         AGENT_MFA_REQUIRED=env_bool("AGENT_MFA_REQUIRED", True),

@@ -39,29 +39,84 @@ class RateLimiter:
         if self._storage is not None:
             self._storage.reset()
 
-    def limit(self, limit_value: Callable[[], str] | str, key_func: Callable[[], str] = remote_address):
-        """Decorate a view: at most `limit_value` (e.g. "10/minute") per key, else 429 with `Retry-After`."""
+    def limit(self, limit_value: Callable[[], str] | str,
+              key_func: Callable[[], str | None] = remote_address):
+        """Decorate a view: at most `limit_value` (e.g. "10/minute") per key, else 429 with `Retry-After`.
+
+        A `key_func` that returns None exempts the request from this limit (it has no such
+        key, e.g. no email): requests without one never share a bucket.
+        """
 
         def decorator(view):
-            # as_view names the view after its endpoint before decorating it, so each view has its own scope.
-            scope = f"{view.__module__}.{view.__name__}:{getattr(key_func, '__name__', 'key')}"
+            scope = _scope(view, key_func)
 
             @functools.wraps(view)
             def limited(*args, **kwargs):
-                item = parse(limit_value() if callable(limit_value) else limit_value)
                 key = key_func()
-                strategy = current_app.extensions["rate_limiter"]._strategy
-                if not strategy.hit(item, scope, key):
-                    reset_at = strategy.get_window_stats(item, scope, key).reset_time
-                    retry_after = max(1, int(reset_at - time.time() + 0.999))
-                    raise ApiError(429, "rate_limited", "Too many attempts; please wait and try again.",
-                                   {"retry_after": retry_after}, {"Retry-After": str(retry_after)})
+                if key is not None:
+                    item = _item(limit_value)
+                    strategy = _strategy()
+                    if not strategy.hit(item, scope, key):
+                        raise _rate_limited(strategy, item, scope, key)
                 return view(*args, **kwargs)
 
             limited.rate_limited = True  # the public OpenAPI document lists 429 for it
             return limited
 
         return decorator
+
+    def limit_failures(self, limit_value: Callable[[], str] | str, key_func: Callable[[], str | None],
+                       failed: Callable[[ApiError], bool]):
+        """Decorate a view: once `limit_value` failures (the view raised an ApiError that
+        `failed` accepts) are counted for a key, 429 until the window lets one go.
+
+        Successes cost nothing. The check and the count are two steps, so a burst of
+        concurrent failures may go a few over the limit before the next is refused.
+        """
+
+        def decorator(view):
+            scope = _scope(view, key_func)
+
+            @functools.wraps(view)
+            def limited(*args, **kwargs):
+                key = key_func()
+                if key is None:
+                    return view(*args, **kwargs)
+                item = _item(limit_value)
+                strategy = _strategy()
+                if not strategy.test(item, scope, key):
+                    raise _rate_limited(strategy, item, scope, key)
+                try:
+                    return view(*args, **kwargs)
+                except ApiError as error:
+                    if failed(error):
+                        strategy.hit(item, scope, key)
+                    raise
+
+            limited.rate_limited = True  # the public OpenAPI document lists 429 for it
+            return limited
+
+        return decorator
+
+
+def _scope(view, key_func) -> str:
+    # as_view names the view after its endpoint before decorating it, so each view has its own scope.
+    return f"{view.__module__}.{view.__name__}:{getattr(key_func, '__name__', 'key')}"
+
+
+def _item(limit_value):
+    return parse(limit_value() if callable(limit_value) else limit_value)
+
+
+def _strategy() -> MovingWindowRateLimiter:
+    return current_app.extensions["rate_limiter"]._strategy
+
+
+def _rate_limited(strategy: MovingWindowRateLimiter, item, scope: str, key: str) -> ApiError:
+    reset_at = strategy.get_window_stats(item, scope, key).reset_time
+    retry_after = max(1, int(reset_at - time.time() + 0.999))
+    return ApiError(429, "rate_limited", "Too many attempts; please wait and try again.",
+                    {"retry_after": retry_after}, {"Retry-After": str(retry_after)})
 
 
 limiter = RateLimiter()

@@ -15,7 +15,7 @@ from http import HTTPStatus
 from services.gateway import audit, identity
 from services.gateway.models import db
 from services.gateway.proxy import check_access
-from services.gateway.upstream import client, find_route, finished_answer, forwarded_headers
+from services.gateway.upstream import client, find_route, finished_answer, forwarded_headers, upstream_path
 from shared.errors import ApiError
 
 
@@ -23,7 +23,9 @@ class FastReads:
     def __init__(self, flask_app, security_headers: dict[str, str]) -> None:
         self.flask_app = flask_app
         self.next = flask_app.wsgi_app
-        self.security_headers = list(security_headers.items())
+        # Every answer here is to a bearer token: private, never to be cached.
+        self.own_headers = [*security_headers.items(), ("Cache-Control", "no-store")]
+        self.own_names = {name.lower() for name, _ in self.own_headers}
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -40,7 +42,7 @@ class FastReads:
                 caller = who.caller
                 check_access(target, caller, who.session)
                 upstream = client().request(
-                    target.service, "GET", path, caller, query=environ.get("QUERY_STRING", ""),
+                    target.service, "GET", upstream_path(path), caller, query=environ.get("QUERY_STRING", ""),
                     headers=forwarded_headers(lambda name: environ.get("HTTP_" + name.upper().replace("-", "_"))))
                 status, headers, body = finished_answer(target, upstream)
                 if caller.is_agent:  # staff reads go to the audit log
@@ -51,6 +53,7 @@ class FastReads:
             finally:
                 if not db.is_closed():
                     db.close()
-        headers = [*headers, ("Content-Length", str(len(body))), *self.security_headers]
+        headers = [*(h for h in headers if h[0].lower() not in self.own_names), ("Content-Length", str(len(body))),
+                   *self.own_headers]
         start_response(f"{status} {HTTPStatus(status).phrase}", headers)
         return [body]

@@ -20,8 +20,9 @@ def _settings(state) -> None:
                                 env_str("RATE_LIMIT_GUEST_TICKETS_PER_EMAIL", "5/hour"))
 
 
-def guest_email_key() -> str:
-    """The rate-limit key of the email typed in the form (JSON or multipart).
+def guest_email_key() -> str | None:
+    """The rate-limit key of the email typed in the form (JSON or multipart); None without
+    one (the tickets service refuses that, and only the per-address limit applies).
 
     The body is read once into the request's cache, so it is still there when the
     request is forwarded.
@@ -32,8 +33,7 @@ def guest_email_key() -> str:
         email = body.get("email") if isinstance(body, dict) else None
     else:
         email = request.form.get("email")
-    email = str(email).strip().lower()[:254] if email else "-"
-    return f"guest-ticket-email:{email}"
+    return f"guest-ticket-email:{str(email).strip().lower()[:254]}" if email else None
 
 
 @blp.post(PATH)

@@ -8,6 +8,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import urllib3
 from flask import Response, current_app, request, stream_with_context
@@ -34,33 +35,64 @@ class Route:
     stream: bool = False
 
 
+# The ids the services put in paths, as they make them: ticket numbers are digits
+# (tickets.workflow.new_ticket_number makes 8, the column holds 12), attachments uuid4 strings,
+# chats 32 hex digits (tickets.chat.new_chat_id), the rest 64-bit integers. A path whose id is
+# malformed matches no route: 404 here, without a call to a service.
+ID_FORMATS = {
+    "number": r"[0-9]{1,12}",
+    "uuid": r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+    "chat": r"[0-9a-f]{32}",
+    "int": r"(?P<int_id>[0-9]{1,19})",  # and at most 2**63 - 1, checked in find_route
+    "word": r"[a-z][a-z0-9-]*",  # a fixed name beside the ids (`read-all`, `stream`, `boxes`)
+}
+MAX_INT_ID = 2 ** 63 - 1
+
+
 def route(regex: str, service: str, access: str = "user", stream: bool = False) -> Route:
-    return Route(re.compile(regex), service, access, stream)
+    return Route(re.compile(regex.format(**ID_FORMATS)), service, access, stream)
 
 
 # First match wins: the agents' video paths sit under tickets' paths but belong to video.
 ROUTES: list[Route] = [
-    route(r"^/api/v1/agent/tickets/[^/]+/video-calls$", "video", "agent"),
-    route(r"^/api/v1/agent/video-calls(/.*)?$", "video", "agent"),
-    route(r"^/api/v1/agent/chats/[^/]+/stream$", "tickets", "agent", stream=True),
-    route(r"^/api/v1/agent/(tickets|help|chats)(/.*)?$", "tickets", "agent"),
-    route(r"^/api/v1/tickets(/.*)?$", "tickets", "caller"),
-    route(r"^/api/v1/attachments/[^/]+$", "tickets", "caller"),
-    route(r"^/api/v1/guest/tickets(/.*)?$", "tickets", "public"),
+    route(r"^/api/v1/agent/tickets/{number}/video-calls$", "video", "agent"),
+    route(r"^/api/v1/agent/video-calls(/({int}|{word})(/.*)?)?$", "video", "agent"),
+    route(r"^/api/v1/agent/chats/{chat}/stream$", "tickets", "agent", stream=True),
+    route(r"^/api/v1/agent/tickets(/{number}(/.*)?)?$", "tickets", "agent"),
+    route(r"^/api/v1/agent/chats(/{chat}(/.*)?)?$", "tickets", "agent"),
+    route(r"^/api/v1/agent/help(/.*)?$", "tickets", "agent"),
+    route(r"^/api/v1/tickets(/{number}(/.*)?)?$", "tickets", "caller"),
+    route(r"^/api/v1/attachments/{uuid}$", "tickets", "caller"),
+    route(r"^/api/v1/guest/tickets(/{number}(/.*)?)?$", "tickets", "public"),
     route(r"^/api/v1/help(/.*)?$", "tickets", "public"),
-    route(r"^/api/v1/chats/[^/]+/stream$", "tickets", "public", stream=True),
-    route(r"^/api/v1/chats(/.*)?$", "tickets", "public"),
+    route(r"^/api/v1/chats/{chat}/stream$", "tickets", "public", stream=True),
+    route(r"^/api/v1/chats(/{chat}(/.*)?)?$", "tickets", "public"),
     route(r"^/api/v1/notifications/stream$", "notifications", "user", stream=True),
-    route(r"^/api/v1/(notifications|notification-preferences|push|push-subscriptions)(/.*)?$",
+    route(r"^/api/v1/(notifications|notification-preferences|push|push-subscriptions)(/({int}|{word})(/.*)?)?$",
           "notifications", "user"),
     route(r"^/api/v1/guest/video-calls(/.*)?$", "video", "public"),
-    route(r"^/api/v1/video-calls(/.*)?$", "video", "caller"),
-    route(r"^/api/v1/(referrals|assets)(/.*)?$", "referrals", "user"),
+    route(r"^/api/v1/video-calls(/({int}|{word})(/.*)?)?$", "video", "caller"),
+    route(r"^/api/v1/(referrals|assets)(/{word}(/({int}|{word})(/.*)?)?)?$", "referrals", "user"),
 ]
 
 
 def find_route(path: str) -> Route | None:
-    return next((r for r in ROUTES if r.pattern.match(path)), None)
+    """The route of a (decoded) path; None for no route, a malformed id, or a `.`/`..` segment
+    (which the HTTP client would resolve into another service path than the one checked here)."""
+    if "/." in path and any(segment in (".", "..") for segment in path.split("/")):
+        return None
+    for candidate in ROUTES:
+        match = candidate.pattern.match(path)
+        if match is not None:
+            int_id = match.groupdict().get("int_id")
+            return None if int_id is not None and int(int_id) > MAX_INT_ID else candidate
+    return None
+
+
+def upstream_path(wsgi_path: str) -> str:
+    """The path to send a service: the WSGI `PATH_INFO` (decoded, as latin-1 bytes) encoded
+    again, so a `%3F`, `%23` or `%0A` the client sent stays part of its segment."""
+    return quote(wsgi_path.encode("latin-1", "replace"), safe="/")
 
 
 class UpstreamClient:
@@ -138,7 +170,8 @@ def forward(target: Route, caller: Caller | None) -> Response:
     """Pass the request to the owning service and its answer back, headers filtered."""
     headers = forwarded_headers(request.headers.get)
     body = request.get_data(cache=False) if request.method not in ("GET", "HEAD") else None
-    upstream = client().request(target.service, request.method, request.path, caller,
+    path = upstream_path(request.environ["PATH_INFO"])
+    upstream = client().request(target.service, request.method, path, caller,
                                 query=request.query_string.decode("latin-1"), body=body, headers=headers,
                                 stream=target.stream)
     if target.stream:
