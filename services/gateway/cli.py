@@ -1,10 +1,11 @@
-"""The gateway's command line for ops: `python -m services.gateway.cli create-agent ...`."""
+"""The gateway's command line for ops: `python -m services.gateway.cli create-agent ...`,
+`... reset-2fa --email ...`."""
 from __future__ import annotations
 
 import argparse
 import sys
 
-from services.gateway import accounts, config
+from services.gateway import accounts, audit, config, mfa
 from services.gateway.app import init_database
 from services.gateway.models import Account, OutboxMessage, db
 from shared.logs import configure_logging
@@ -34,6 +35,20 @@ def create_agent(email: str, password: str, tier: str, department: str | None, n
         return account
 
 
+def reset_2fa(email: str) -> Account | None:
+    """Turn an account's two-factor sign-in off and end its sessions; it enrols again (an agent
+    must, at its next login). Recorded in the audit log as `mfa.reset`."""
+    settings = config.settings()
+    init_database(settings["DATABASE_URL"], settings["RUN_MIGRATIONS"])
+    with db.connection_context(), db.atomic():
+        account = Account.get_or_none(Account.email == accounts.normalize_email(email))
+        if account is not None:
+            mfa.reset(account)
+            audit.record("mfa.reset", actor_role="ops", target_type="account", target_id=account.id,
+                         details={"email": account.email})
+        return account
+
+
 def main(argv: list[str] | None = None) -> int:
     configure_logging("WARNING")
     parser = argparse.ArgumentParser(prog="python -m services.gateway.cli")
@@ -47,7 +62,17 @@ def main(argv: list[str] | None = None) -> int:
     agent.add_argument("--editor", action="store_true", help="may write and publish help articles")
     agent.add_argument("--supervisor", action="store_true",
                        help="may read and export the audit log, and what else is for supervisors")
+    reset = sub.add_parser("reset-2fa", help="turn an account's two-factor sign-in off (a lost phone and lost "
+                                             "recovery codes) and end its sessions")
+    reset.add_argument("--email", required=True)
     args = parser.parse_args(argv)
+    if args.command == "reset-2fa":
+        account = reset_2fa(args.email)
+        if account is None:
+            print(f"no account {args.email}", file=sys.stderr)
+            return 1
+        print(f"two-factor sign-in of {account.email} is off and its sessions are ended")
+        return 0
     if len(args.password) < 8:
         parser.error("the password needs at least 8 characters")
     account = create_agent(args.email, args.password, args.tier, args.department or None, args.name, args.editor,

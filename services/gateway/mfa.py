@@ -146,6 +146,16 @@ def turn_off(account: Account, code: str) -> None:
     RecoveryCode.delete().where(RecoveryCode.account == account).execute()
 
 
+def reset(account: Account) -> None:
+    """Ops' way back in for an account that lost its authenticator and its recovery codes (or
+    after a change of `MFA_SECRET_KEY`): 2FA off, its pending logins and its sessions ended."""
+    account.totp_secret = account.totp_pending_secret = account.totp_enabled_at = account.totp_last_step = None
+    account.save()
+    RecoveryCode.delete().where(RecoveryCode.account == account).execute()
+    MfaChallenge.delete().where(MfaChallenge.account == account).execute()
+    Session.update(revoked_at=clock.now()).where((Session.account == account) & Session.revoked_at.is_null()).execute()
+
+
 def mark_session_passed(session: Session, at: dt.datetime) -> None:
     Session.update(mfa_at=at).where(Session.id == session.id).execute()
     session.mfa_at = at  # the instance the session cache holds

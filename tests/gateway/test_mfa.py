@@ -294,3 +294,22 @@ def test_no_secret_or_code_reaches_the_log(client, frozen, caplog):
     logged = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
     for secret in (offer["secret"], first_code, "Zebra77", token, codes["recovery_codes"][0], PASSWORD):
         assert secret not in logged
+
+
+def test_ops_reset_2fa_for_a_lost_phone(client, frozen, database_url, monkeypatch, capsys):
+    from services.gateway import accounts, cli
+
+    register(client)
+    headers = bearer(client)
+    enrol(client, headers)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    assert cli.main(["reset-2fa", "--email", "ALICE@example.com"]) == 0
+    assert "alice@example.com" in capsys.readouterr().out
+    accounts._session_cache.clear()  # ops ran it in another process: its few cached seconds are over
+    assert client.get("/api/v1/me", headers=headers).status_code == 401  # its sessions are ended
+    answer = client.post("/api/v1/auth/login", json={"email": "alice@example.com", "password": PASSWORD})
+    assert "access_token" in answer.json and answer.json["user"]["mfa_enabled"] is False
+    assert RecoveryCode.select().count() == 0
+    [reset] = audit_rows("mfa.reset")
+    assert reset.actor_role == "ops" and reset.target_id == str(Account.get().id)
+    assert cli.main(["reset-2fa", "--email", "nobody@example.com"]) == 1
