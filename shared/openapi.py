@@ -19,6 +19,9 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask_smorest.fields import Upload
 
 FORM = "multipart/form-data"
+# A text with something other than spaces, as str.strip() sees them (ECMA's \s, which JSON
+# Schema's patterns use, leaves out the separators \x1c-\x1f and NEL).
+NOT_BLANK_PATTERN = r"[^\s\x1c-\x1f\x85]"
 
 
 class ContractMarshmallowPlugin(MarshmallowPlugin):
@@ -63,10 +66,15 @@ def _field_openapi(converter, field, ret: dict, **kwargs) -> dict:
     own keys cannot override, e.g. a Dict's `additionalProperties`).
 
     A default that the field's pattern refuses (`""` for a text that must not be blank when
-    sent) is left out: a document's defaults must be valid values."""
+    sent) is left out: a document's defaults must be valid values. A nested schema's null is null."""
     default, pattern = ret.get("default"), ret.get("pattern")
     if isinstance(default, str) and pattern and re.search(pattern, default) is None:
         del ret["default"]
+    for alternative in ret.get("anyOf", ()):
+        # apispec's null for a nested schema is `{"type": "object", "nullable": true}`, which any
+        # object matches, `{}` too: say null.
+        if alternative == {"type": "object", "nullable": True}:
+            alternative["enum"] = [None]
     return copy.deepcopy(field.metadata.get("openapi", {}))
 
 

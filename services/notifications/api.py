@@ -140,6 +140,7 @@ def subscription_dict(subscription: PushSubscription) -> dict:
 class PushSubscriptions(MethodView):
     @blp.doc(requestBody={"content": {"application/json": {"schema": schemas.PushSubscriptionIn}}})
     @blp.response(201, schemas.PushSubscriptionCreatedOut)
+    @blp.alt_response(200, schema=schemas.PushSubscriptionCreatedOut, description="The endpoint again: updated")
     def post(self):
         """Subscribe this browser (its PushSubscription as JSON); the same endpoint again updates it."""
         user_id = account_id()

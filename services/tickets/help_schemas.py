@@ -7,13 +7,13 @@ from marshmallow import fields, validate
 from services.tickets.help_models import CATEGORIES, LOCALES, STATUSES
 from services.tickets.help_text import normalize_locale
 from services.tickets.schemas import MessageOut, StrictSchema
+from shared.openapi import NOT_BLANK_PATTERN
 
 MAX_QUERY = 200  # a search box question
 MAX_SUGGESTION_TEXT = 2000  # the subject and the start of a ticket being written
 MAX_CHAT_MESSAGE = 4000
 SLUG = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="Lower-case letters, digits and single hyphens.")
 CURSOR = validate.Regexp(r"^\d{1,6}$", error="Not a valid cursor.")
-NOT_BLANK_PATTERN = r"\S"  # for the OpenAPI documents: a text with something other than spaces
 
 
 class Locale(fields.String):

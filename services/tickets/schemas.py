@@ -5,7 +5,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from services.tickets.models import CATEGORIES, STATUSES
-from shared.openapi import comma_separated_pattern
+from shared.openapi import NOT_BLANK_PATTERN, comma_separated_pattern
 
 TXID = validate.Regexp(r"^[A-Za-z0-9:_\-]{8,128}$", error="Not a transaction ID.")
 ORDER_ID = validate.Regexp(r"^[A-Za-z0-9_\-]{1,64}$", error="Not an order number.")
@@ -38,7 +38,8 @@ class MessageCreateSchema(StrictSchema):
         openapi_form = {"anyOf": [{"required": ["body"]},
                                   {"required": ["files"], "properties": {"files": {"minItems": 1}}}]}
 
-    body = fields.String(load_default="", validate=validate.Length(max=10000), metadata={"pattern": r"\S"})
+    body = fields.String(load_default="", validate=validate.Length(max=10000),
+                         metadata={"pattern": NOT_BLANK_PATTERN})
 
 
 class AgentMessageCreateSchema(MessageCreateSchema):
