@@ -212,7 +212,7 @@ class SubAccounts(MethodView):
 @blp.route("/devices")
 class Devices(MethodView):
     @blp.doc(requestBody={"content": {"application/json": {"schema": schemas.DeviceSchema}}})
-    @blp.response(201)
+    @blp.response(201, schemas.DeviceEnvelope)
     def post(self):
         """The app's device; the account's first one publishes `user.app_installed.v1`."""
         caller = identity.require_user()

@@ -28,6 +28,7 @@ from flask.views import MethodView
 
 from services.gateway.extensions import outbox
 from services.gateway.models import OutboxMessage, db
+from services.gateway.schemas import IntegrationEventAcceptedOut
 from shared import clock, safe_input
 from shared.config import env_str, secret
 from shared.errors import ApiError
@@ -160,14 +161,18 @@ def _messages(exc: InvalidEvent):
 @blp.route("/events")
 class IntegrationEvents(MethodView):
     @blp.doc(security=[], parameters=[
-        {"in": "header", "name": SIGNATURE_HEADER, "required": True, "schema": {"type": "string"},
+        {"in": "header", "name": SIGNATURE_HEADER, "required": True,
+         "schema": {"type": "string", "pattern": "^sha256=[0-9a-fA-F]{64}$"},
          "description": "sha256=<hex HMAC-SHA256 of the exact body, or of '{timestamp}.{body}'>"},
         {"in": "header", "name": TIMESTAMP_HEADER, "required": False, "schema": {"type": "string"},
          "description": "Unix seconds; when sent, it is signed with the body and must be within 5 minutes"}],
-        requestBody={"content": {"application/json": {"schema": {"type": "object", "properties": {
-            "id": {"type": "string", "format": "uuid"}, "type": {"type": "string", "enum": list(ALLOWED_TYPES)},
-            "occurred_at": {"type": "string", "format": "date-time"}, "data": {"type": "object"}}}}}})
-    @blp.response(202, description="Accepted; a repeated id is accepted again with no second effect")
+        requestBody={"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["id", "type", "occurred_at", "data"], "properties": {
+                "id": {"type": "string", "format": "uuid"}, "type": {"type": "string", "enum": list(ALLOWED_TYPES)},
+                "occurred_at": {"type": "string", "format": "date-time"},
+                "data": {"type": "object", "description": "The type's data in the event catalogue (shared.events)"}}}}}})
+    @blp.response(202, IntegrationEventAcceptedOut,
+                  description="Accepted; a repeated id is accepted again with no second effect")
     def post(self):
         """Receive one signed event (app installed, deposit or buy completed) for the bus."""
         if (request.content_length or 0) > MAX_BODY_BYTES:

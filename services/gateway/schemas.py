@@ -96,6 +96,22 @@ class UserEnvelope(ma.Schema):
     user = fields.Nested(UserOut)
 
 
+class DeviceOut(ma.Schema):
+    platform = fields.String()
+    device_id = fields.String()
+    created = fields.Boolean(metadata={"description": "false when the device was registered before"})
+
+
+class DeviceEnvelope(ma.Schema):
+    device = fields.Nested(DeviceOut)
+
+
+class IntegrationEventAcceptedOut(ma.Schema):
+    id = fields.String()
+    type = fields.String()
+    duplicate = fields.Boolean(metadata={"description": "true when this id was accepted before (no second effect)"})
+
+
 class LoginOut(ma.Schema):
     """The session, or (an account with 2FA) `mfa_required` and the `mfa_token` for `/auth/login/mfa`."""
 
