@@ -119,7 +119,18 @@ class Browser:
         field.send_keys(text)
 
     def click(self, selector: str) -> None:
-        self.wait().until(ec.element_to_be_clickable((By.CSS_SELECTOR, selector))).click()
+        """Click the element once it is visible and enabled; a page that re-renders it between
+        the find and the click (a live queue, a refreshed list) is found again, not a failure."""
+        def clicked(_):
+            try:
+                element = self.driver.find_element(By.CSS_SELECTOR, selector)
+                if not (element.is_displayed() and element.is_enabled()):
+                    return False
+                element.click()
+                return True
+            except (NoSuchElementException, StaleElementReferenceException):
+                return False
+        self.wait().until(clicked, f"{selector} clickable")
 
     def choose(self, selector: str, value: str) -> None:
         Select(self.visible(selector)).select_by_value(value)
