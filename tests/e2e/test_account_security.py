@@ -50,6 +50,10 @@ def cookie_session(product, email: str, password: str) -> requests.Session:
     return browser
 
 
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+       b"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
 def open_ticket(customer: Client) -> str:
     created = customer.post("/api/v1/tickets", json={"subject": "Withdrawal stuck", "category": "wallet",
                                                      "description": "Pending for a day."})
@@ -66,6 +70,15 @@ def test_an_agent_reads_no_ticket_before_enrolling(product):
             refused = caller.get(product.url(path) if label == "cookie" else path, timeout=30)
             assert refused.status_code == 403, (label, path, refused.text)
             assert refused.json()["error"]["code"] == "mfa_enrollment_required"
+    # Nor through the paths customers use: an attachment, the video calls.
+    attachment = register_and_login(product).post(
+        "/api/v1/tickets", data={"subject": "Screenshot", "category": "wallet", "description": "See the file."},
+        files={"files": ("shot.png", PNG, "image/png")})
+    assert attachment.status_code == 201, attachment.text
+    file_url = attachment.json()["ticket"]["messages"][0]["attachments"][0]["url"]
+    for path in (file_url, "/api/v1/video-calls"):
+        refused = agent.get(path)
+        assert refused.status_code == 403 and refused.json()["error"]["code"] == "mfa_enrollment_required", path
     note = browser.post(product.url(f"/api/v1/agent/tickets/{number}/messages"), json={"body": "x", "kind": "note"})
     assert note.status_code == 403 and note.json()["error"]["code"] == "mfa_enrollment_required"
     me = agent.get("/api/v1/me").json()["user"]
