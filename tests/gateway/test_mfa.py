@@ -214,7 +214,9 @@ def test_an_agent_must_enrol_before_any_agent_call(agent_gateway, frozen):
         assert refused.status_code == 403, (path, refused.json)
         assert refused.json["error"]["code"] == "mfa_enrollment_required"
     assert client.get("/api/v1/me", headers=headers).json["user"]["mfa_enabled"] is False
-    assert client.post("/api/v1/tickets", json={}, headers=headers).status_code != 403  # not an agent route
+    # Nor the paths customers use (tickets, attachments, calls): an agent touches none before 2FA.
+    customers_path = client.post("/api/v1/tickets", json={}, headers=headers)
+    assert customers_path.status_code == 403 and customers_path.json["error"]["code"] == "mfa_enrollment_required"
 
     secret, _ = enrol(client, headers)
     # The session that confirmed has passed the second factor; both paths now forward (to a service that is down).
