@@ -19,9 +19,11 @@ venv install: $(VENV)/.installed
 run: $(VENV)/.installed
 	$(PY) -m services run
 
-## make test: the whole suite, on SQLite and on PostgreSQL, with RabbitMQ.
+## make test: the whole suite, on SQLite and on PostgreSQL, with RabbitMQ, in TEST_PROCESSES processes
+## (pytest-xdist; a test file runs whole in one of them, so a module's product starts once).
+TEST_PROCESSES ?= 2
 test: $(VENV)/.installed
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile
 
 test-unit: $(VENV)/.installed
 	$(PY) -m pytest -m "not e2e"
