@@ -50,6 +50,7 @@ class Login(MethodView):
 
     @blp.doc(requestBody={"content": {"application/json": {"schema": schemas.LoginSchema}}})
     @blp.response(200, schemas.LoginOut)
+    @blp.alt_response(401, response="UNAUTHORIZED")
     def post(self):
         """A bearer token for the app and the session cookie for the web; for an account with
         2FA, `{mfa_required, mfa_token, expires_in}` instead, for `POST /auth/login/mfa`."""
@@ -93,6 +94,7 @@ class LoginSecondStep(MethodView):
 
     @blp.doc(requestBody={"content": {"application/json": {"schema": schemas.MfaLoginSchema}}})
     @blp.response(200, schemas.LoginOut)
+    @blp.alt_response(401, response="UNAUTHORIZED")
     def post(self):
         """The second step: the `mfa_token` from the login and a current TOTP code or an unused
         recovery code. 400 `invalid_code` with `details.attempts_left`; the fifth wrong code

@@ -173,6 +173,7 @@ class IntegrationEvents(MethodView):
                 "data": {"type": "object", "description": "The type's data in the event catalogue (shared.events)"}}}}}})
     @blp.response(202, IntegrationEventAcceptedOut,
                   description="Accepted; a repeated id is accepted again with no second effect")
+    @blp.alt_response(401, response="UNAUTHORIZED")
     def post(self):
         """Receive one signed event (app installed, deposit or buy completed) for the bus."""
         if (request.content_length or 0) > MAX_BODY_BYTES:

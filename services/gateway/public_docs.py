@@ -42,6 +42,8 @@ ERROR_RESPONSES = {
     "403": ("Forbidden", "Not allowed for this caller"),
     "404": ("NotFound", "Absent, or not yours"),
     "409": ("Conflict", "Conflicts with the resource's state"),
+    "413": ("PayloadTooLarge", "The body (or a file in it) is too large"),
+    "415": ("UnsupportedMediaType", "A body or a file of a type not taken here"),
     "429": ("RateLimited", "Too many attempts; `Retry-After` says when to try again"),
     "503": ("ServiceUnavailable", "A service it needs is unavailable; try again shortly"),
 }
@@ -68,8 +70,8 @@ def public_spec(documents: list[tuple[str, dict]], rate_limited: set[tuple[str, 
 
     Each owner's components are named `<owner>.<name>` (services name their schemas alike), every
     reference rewritten to match; what the gateway does in front of every service (credentials,
-    rate limits, the errors of the contract) is added to each operation; components nothing
-    refers to are left out."""
+    rate limits, the errors of the contract) is added to each operation, whose statuses are then
+    all listed (no `default`); components nothing refers to are left out."""
     spec = {"openapi": documents[0][1].get("openapi", "3.0.3"), "info": dict(INFO), "tags": [], "paths": {},
             "components": {kind: {} for kind in COMPONENT_KINDS}}
     for owner, document in documents:
@@ -125,6 +127,8 @@ def _describe_access(path: str, method: str, operation: dict, owner: str, rate_l
     statuses = set()
     if operation.get("requestBody") or any(p.get("in") not in (None, "path") for p in operation.get("parameters", [])):
         statuses.add("400")
+    if operation.get("requestBody"):
+        statuses.update(("413", "415"))
     if not public or owner != "gateway":  # every forwarded call reads the caller's token, if any
         statuses.add("401")
     if not public:
@@ -138,6 +142,7 @@ def _describe_access(path: str, method: str, operation: dict, owner: str, rate_l
     if owner != "gateway":
         statuses.add("503")
     responses = operation.setdefault("responses", {})
+    responses.pop("default", None)  # every status an operation answers is listed: no catch-all
     for status in sorted(statuses):
         responses.setdefault(status, {"$ref": f"#/components/responses/{ERROR_RESPONSES[status][0]}"})
 

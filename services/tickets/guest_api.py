@@ -95,6 +95,9 @@ class GuestTickets(MethodView):
 class VerificationCode(MethodView):
     @blp.arguments(LinkSchema)
     @blp.response(202, CodeSentOut)
+    @blp.alt_response(403, response="FORBIDDEN")
+    @blp.alt_response(410, response="GONE")
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     def post(self, fields_, number):
         """Email a 6-digit code to the address the link `t` is bound to (never to another).
 
@@ -111,6 +114,9 @@ class VerificationCode(MethodView):
 class GuestSession(MethodView):
     @blp.arguments(SessionSchema)
     @blp.response(200, GuestSessionOut)
+    @blp.alt_response(403, response="FORBIDDEN")
+    @blp.alt_response(410, response="GONE")
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     def post(self, fields_, number):
         """Trade the link and a right code for a guest session on this one ticket (24 hours).
 

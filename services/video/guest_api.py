@@ -20,6 +20,7 @@ SENT_MESSAGE = "If this address has a video call with support, a code is on its 
 class CodeRequest(MethodView):
     @blp.arguments(schemas.CodeRequestSchema)
     @blp.response(202, schemas.CodeRequestedOut)
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     def post(self, fields):
         """Send a code to the address if it has video calls; the answer is the same either way."""
         with db.atomic():
