@@ -1,7 +1,8 @@
 """Every public path that a service owns: authenticate, check the role, forward."""
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint, current_app, request
+from werkzeug.routing import Map, Rule
 
 from services.gateway import audit, identity, mfa
 from services.gateway.models import Session
@@ -27,11 +28,27 @@ def check_access(target: Route, caller: Caller | None, session: Session | None =
         mfa.check_agent_enrolled(caller, session)
 
 
+def not_routed(path: str) -> ApiError:
+    """No service's path: 405 with `Allow` when it is one of the gateway's own paths (this
+    catch-all takes every method there), else 404."""
+    own_rules = current_app.extensions.get("own_rules")
+    if own_rules is None:
+        own_rules = current_app.extensions["own_rules"] = Map(
+            [Rule(rule.rule, methods=rule.methods, endpoint=rule.endpoint)
+             for rule in current_app.url_map.iter_rules() if rule.endpoint != "proxy.proxy"],
+            converters=current_app.url_map.converters)
+    methods = own_rules.bind("").allowed_methods(path)
+    if methods:
+        return ApiError(405, "method_not_allowed", "The method is not allowed for the requested URL.",
+                        headers={"Allow": ", ".join(sorted(methods))})
+    return ApiError(404, "not_found", "No such endpoint.")
+
+
 @blp.route("/api/v1/<path:rest>", methods=METHODS)
 def proxy(rest: str):
     target = find_route(request.path)
     if target is None:
-        raise ApiError(404, "not_found", "No such endpoint.")
+        raise not_routed(request.path)
     who = identity.resolve_identity()
     caller = who.caller
     check_access(target, caller, who.session)
