@@ -28,20 +28,40 @@ def check_access(target: Route, caller: Caller | None, session: Session | None =
         mfa.check_agent_enrolled(caller, session)
 
 
-def not_routed(path: str) -> ApiError:
-    """No service's path: 405 with `Allow` when it is one of the gateway's own paths (this
-    catch-all takes every method there), else 404."""
+def own_methods(path: str) -> list[str]:
+    """The methods the gateway's own views take at `path` (none: not one of its paths)."""
     own_rules = current_app.extensions.get("own_rules")
     if own_rules is None:
         own_rules = current_app.extensions["own_rules"] = Map(
             [Rule(rule.rule, methods=rule.methods, endpoint=rule.endpoint)
              for rule in current_app.url_map.iter_rules() if rule.endpoint != "proxy.proxy"],
             converters=current_app.url_map.converters)
-    methods = own_rules.bind("").allowed_methods(path)
+    return own_rules.bind("").allowed_methods(path)
+
+
+def not_routed(path: str) -> ApiError:
+    """No service's path: 405 with `Allow` when it is one of the gateway's own paths (this
+    catch-all takes every method there), else 404."""
+    methods = own_methods(path)
     if methods:
         return ApiError(405, "method_not_allowed", "The method is not allowed for the requested URL.",
                         headers={"Allow": ", ".join(sorted(methods))})
     return ApiError(404, "not_found", "No such endpoint.")
+
+
+@blp.before_app_request
+def _options():
+    """OPTIONS on an API path says what that path takes, not what this catch-all takes: the
+    gateway's own view's methods, or the owning service's answer."""
+    if request.method != "OPTIONS" or not request.path.startswith("/api/v1/"):
+        return None
+    methods = own_methods(request.path)
+    if methods:
+        return current_app.response_class(status=200, headers={"Allow": ", ".join(sorted(methods))})
+    target = find_route(request.path)
+    if target is None or target.stream:
+        raise not_routed(request.path)
+    return forward(target, None)
 
 
 @blp.route("/api/v1/<path:rest>", methods=METHODS)
