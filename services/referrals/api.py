@@ -1,17 +1,19 @@
 """The customers' referral and assets endpoints."""
 from __future__ import annotations
 
+import marshmallow as ma
 from flask import current_app
 from flask.views import MethodView
 
 from services.referrals import boxes, codes, presenters, rules, schemas
-from services.referrals.app import price_source, prize_table, restricted_regions
+from services.referrals.extensions import price_source, prize_table, restricted_regions
 from services.referrals.models import LedgerEntry, Member, MysteryBox
 from services.referrals.program import person
 from shared import clock
 from shared.errors import ApiError
 from shared.internal_auth import Caller
-from shared.web import Blueprint, current_caller, load_query
+from shared.pagination import keyset_page
+from shared.web import Blueprint, current_caller
 
 blp = Blueprint("referrals", __name__, url_prefix="/api/v1", description="Referral program and capital flows")
 
@@ -64,21 +66,16 @@ class MyReferral(MethodView):
 
 @blp.route("/referrals/invitees")
 class MyInvitees(MethodView):
+    @blp.arguments(schemas.ReferralPageQuery, location="query", unknown=ma.RAISE)
     @blp.response(200, schemas.InviteePageOut)
-    @blp.doc(parameters=[{"in": "query", "schema": schemas.ReferralPageQuery}])
-    def get(self):
+    def get(self, args):
         """The friends who joined with the caller's code, newest first, with the milestones each reached.
 
         Only what the inviter may know: when they joined and how far they got, not who they are.
         """
         caller = customer()
-        args = load_query(schemas.ReferralPageQuery())
-        query = invitees_query(caller.user_id)
-        if args["cursor"]:
-            query = query.where(Member.user_id < int(args["cursor"]))
-        members = list(query.order_by(Member.user_id.desc()).limit(args["limit"] + 1))
-        next_cursor = str(members[args["limit"] - 1].user_id) if len(members) > args["limit"] else None
-        members = members[:args["limit"]]
+        members, next_cursor = keyset_page(invitees_query(caller.user_id), [Member.user_id], args["limit"],
+                                           args["cursor"])
         reached: dict[int, list[str]] = {}
         if members:
             for box in (MysteryBox.select(MysteryBox.invitee_id, MysteryBox.milestone)
@@ -93,14 +90,13 @@ class MyInvitees(MethodView):
 
 @blp.route("/referrals/boxes")
 class MyBoxes(MethodView):
+    @blp.arguments(schemas.ReferralPageQuery, location="query", unknown=ma.RAISE)
     @blp.response(200, schemas.MysteryBoxPageOut)
-    @blp.doc(parameters=[{"in": "query", "schema": schemas.ReferralPageQuery}])
-    def get(self):
+    def get(self, args):
         """The caller's mystery boxes, newest first."""
         caller = customer()
-        args = load_query(schemas.ReferralPageQuery())
-        rows, next_cursor = presenters.page(MysteryBox.select().where(MysteryBox.user_id == caller.user_id),
-                                            MysteryBox, args["limit"], args["cursor"])
+        rows, next_cursor = keyset_page(MysteryBox.select().where(MysteryBox.user_id == caller.user_id),
+                                        [MysteryBox.id], args["limit"], args["cursor"])
         return {"items": [presenters.box_dict(box) for box in rows], "next_cursor": next_cursor}
 
 
@@ -117,12 +113,11 @@ class OpenBox(MethodView):
 
 @blp.route("/assets/capital-flows")
 class CapitalFlows(MethodView):
+    @blp.arguments(schemas.ReferralPageQuery, location="query", unknown=ma.RAISE)
     @blp.response(200, schemas.CapitalFlowPageOut)
-    @blp.doc(parameters=[{"in": "query", "schema": schemas.ReferralPageQuery}])
-    def get(self):
+    def get(self, args):
         """The funding account's capital flows, newest first: pending, then credited."""
         caller = customer()
-        args = load_query(schemas.ReferralPageQuery())
-        rows, next_cursor = presenters.page(LedgerEntry.select().where(LedgerEntry.user_id == caller.user_id),
-                                            LedgerEntry, args["limit"], args["cursor"])
+        rows, next_cursor = keyset_page(LedgerEntry.select().where(LedgerEntry.user_id == caller.user_id),
+                                        [LedgerEntry.id], args["limit"], args["cursor"])
         return {"items": [presenters.entry_dict(entry) for entry in rows], "next_cursor": next_cursor}

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from services.referrals.models import LedgerEntry, MysteryBox, format_amount
 from shared import clock
-from shared.errors import ApiError
 
 
 def reward_dict(box: MysteryBox) -> dict | None:
@@ -30,16 +29,3 @@ def entry_dict(entry: LedgerEntry) -> dict:
             "amount": format_amount(entry.amount), "status": entry.status, "reference": entry.reference,
             "created_at": clock.isoformat(entry.created_at), "credited_at": clock.isoformat(entry.credited_at)}
 
-
-def page(query, model, limit: int, cursor: str | None) -> tuple[list, str | None]:
-    """Newest first, keyset on id: the cursor is the last id seen."""
-    if cursor:
-        try:
-            before = int(cursor)
-        except ValueError:
-            raise ApiError(400, "invalid_cursor", "The cursor is not valid.",
-                           {"fields": {"cursor": ["Not valid."]}}) from None
-        query = query.where(model.id < before)
-    rows = list(query.order_by(model.id.desc()).limit(limit + 1))
-    next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
-    return rows[:limit], next_cursor

@@ -2,15 +2,32 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from marshmallow import fields, validate
+from marshmallow import fields
+
+from shared.errors import ApiError
+from shared.pagination import cursor_field, decode_cursor, limit_field
+
+
+def page_cursor(width: int = 1) -> fields.String:
+    """The `cursor` argument of a list keyed on `width` columns: one this list did not make is
+    refused with the other bad arguments (400 `validation_error` naming `cursor`)."""
+    def readable(value: str) -> None:
+        try:
+            decode_cursor(value, width)
+        except ApiError as exc:
+            raise ma.ValidationError(exc.details["fields"]["cursor"]) from None
+
+    field = cursor_field()
+    field.validators.append(readable)
+    return field
 
 
 class ReferralPageQuery(ma.Schema):
     class Meta:
         unknown = ma.RAISE
 
-    cursor = fields.String(load_default=None, validate=validate.Regexp(r"^\d{1,18}$", error="Not valid."))
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    cursor = page_cursor()
+    limit = limit_field()
 
 
 class ReferralSummaryOut(ma.Schema):
