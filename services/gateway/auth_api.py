@@ -114,6 +114,8 @@ class LoginSecondStep(MethodView):
 @blp.route("/auth/logout")
 class Logout(MethodView):
     @blp.response(204)
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.alt_response(403, response="FORBIDDEN")
     def post(self):
         """End the session (cookie or bearer token)."""
         who = identity.resolve_identity()

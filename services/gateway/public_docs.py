@@ -131,7 +131,7 @@ def _describe_access(path: str, method: str, operation: dict, owner: str, rate_l
         statuses.update(("413", "415"))
     if not public or owner != "gateway":  # every forwarded call reads the caller's token, if any
         statuses.add("401")
-    if not public:
+    if not public or (owner != "gateway" and method in WRITE_METHODS):  # a cookie session without its CSRF token
         statuses.add("403")
     if "{" in path:
         statuses.add("404")

@@ -6,6 +6,7 @@ from marshmallow import fields, validate
 
 from services.notifications.models import KINDS
 
+
 class StrictSchema(ma.Schema):
     class Meta:
         unknown = ma.RAISE
