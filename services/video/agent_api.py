@@ -3,15 +3,16 @@ record the outcome, and join. Whether an agent may see a ticket is the tickets
 service's decision, asked over its API on every call."""
 from __future__ import annotations
 
+import marshmallow as ma
 from flask.views import MethodView
 
 from services.video import calls, presenters, rooms, schemas
-from services.video.api import page, token_lifetimes
-from services.video.app import outbox, provider, rules, tickets_client
+from services.video.api import calls_page
+from services.video.extensions import outbox, provider, rules, tickets_client, token_lifetimes
 from services.video.models import MAX_ID, VideoCall, db
 from shared.db import for_update
 from shared.errors import ApiError, not_found
-from shared.web import Blueprint, current_caller, load_query
+from shared.web import Blueprint, current_caller
 
 blp = Blueprint("agent_video_calls", __name__, url_prefix="/api/v1/agent", description="Agents' video calls")
 
@@ -62,15 +63,12 @@ class TicketVideoCalls(MethodView):
 
 @blp.route("/video-calls")
 class MyVideoCalls(MethodView):
+    @blp.arguments(schemas.CallListQuery, location="query", unknown=ma.RAISE)
     @blp.response(200, schemas.AgentCallPageOut)
-    @blp.doc(parameters=[{"in": "query", "schema": schemas.CallListQuery}])
-    def get(self):
+    def get(self, args):
         """The calls this agent scheduled, newest first."""
-        args = load_query(schemas.CallListQuery())
-        query = VideoCall.select().where(VideoCall.agent_id == current_caller().user_id)
-        if args["status"]:
-            query = query.where(VideoCall.status.in_(args["status"].split(",")))
-        rows, next_cursor = page(query, args["limit"], args["cursor"])
+        rows, next_cursor = calls_page(VideoCall.select().where(VideoCall.agent_id == current_caller().user_id),
+                                       args)
         return {"items": [presenters.call_dict(c, rules(), agent_view=True) for c in rows],
                 "next_cursor": next_cursor}
 

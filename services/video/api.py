@@ -1,43 +1,36 @@
 """The customers' and verified guests' video-call endpoints."""
 from __future__ import annotations
 
-import datetime as dt
-
-from flask import current_app
+import marshmallow as ma
 from flask.views import MethodView
 
 from services.video import calls, presenters, rooms, schemas
 from services.video.access import owned_call, owner_filter
-from services.video.app import outbox, provider, rules
+from services.video.extensions import outbox, provider, rules, token_lifetimes
 from services.video.models import VideoCall, db
-from shared.web import Blueprint, current_caller, load_query
+from shared.pagination import keyset_page
+from shared.web import Blueprint, current_caller
 
 blp = Blueprint("video_calls", __name__, url_prefix="/api/v1", description="Customers' and guests' video calls")
 
 
-def page(query, limit: int, cursor: str | None):
-    """Newest first, keyset on the id."""
-    if cursor:
-        query = query.where(VideoCall.id < int(cursor))
-    rows = list(query.order_by(VideoCall.id.desc()).limit(limit + 1))
-    next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
-    return rows[:limit], next_cursor
+def calls_page(query, args: dict) -> tuple[list[VideoCall], str | None]:
+    """The page `args` ask for (`status`, `cursor`, `limit`) of `query`'s calls, newest first."""
+    if args["status"]:
+        query = query.where(VideoCall.status.in_(args["status"].split(",")))
+    return keyset_page(query, [VideoCall.id], args["limit"], args["cursor"])
 
 
 @blp.route("/video-calls")
 class VideoCalls(MethodView):
+    @blp.arguments(schemas.CallListQuery, location="query", unknown=ma.RAISE)
     @blp.response(200, schemas.CallPageOut)
-    @blp.doc(parameters=[{"in": "query", "schema": schemas.CallListQuery}])
-    def get(self):
+    def get(self, args):
         """The caller's video calls, newest first, each saying whether it can be joined now."""
         condition = owner_filter(current_caller())
-        args = load_query(schemas.CallListQuery())
         if condition is None:
             return {"items": [], "next_cursor": None}
-        query = VideoCall.select().where(condition)
-        if args["status"]:
-            query = query.where(VideoCall.status.in_(args["status"].split(",")))
-        rows, next_cursor = page(query, args["limit"], args["cursor"])
+        rows, next_cursor = calls_page(VideoCall.select().where(condition), args)
         return {"items": [presenters.call_dict(c, rules()) for c in rows], "next_cursor": next_cursor}
 
 
@@ -85,8 +78,3 @@ class Join(MethodView):
         call = owned_call(caller, call_id)
         room = rooms.room_pass(call, caller, provider(), rules(), **token_lifetimes())
         return rooms.pass_dict(room, provider())
-
-
-def token_lifetimes() -> dict:
-    return {"margin": dt.timedelta(seconds=current_app.config["VIDEO_TOKEN_MARGIN_SECONDS"]),
-            "max_lifetime": dt.timedelta(seconds=current_app.config["VIDEO_TOKEN_MAX_SECONDS"])}

@@ -1,66 +1,23 @@
 """What happens to a video call: proposal, booking, rescheduling, cancelling, the
-outcome and translation, and the join window. Each function runs inside the
-caller's transaction and writes its events to the outbox in that same transaction."""
+outcome and translation. Each function runs inside the caller's transaction and
+writes its events to the outbox in that same transaction; the rules' numbers and the
+join window are in `rules.py`."""
 from __future__ import annotations
 
 import datetime as dt
 import secrets
-from dataclasses import dataclass
 
 import peewee
 
 from services.video import reminders
+from services.video.call_events import event_data
 from services.video.models import OPEN_STATUSES, Slot, VideoCall
+from services.video.rules import Rules, join_opens_at
 from services.video.tickets_client import TicketInfo
 from shared import clock
 from shared.errors import ApiError
 from shared.events import EventType
 from shared.internal_auth import Caller
-
-
-@dataclass(frozen=True)
-class Rules:
-    """The numbers of the scheduling rules, from the service's settings."""
-
-    join_early: dt.timedelta = dt.timedelta(minutes=5)
-    reminder_lead: dt.timedelta = dt.timedelta(hours=1)
-    max_slots: int = 10
-    slot_min: dt.timedelta = dt.timedelta(minutes=5)
-    slot_max: dt.timedelta = dt.timedelta(hours=2)
-    max_ahead: dt.timedelta = dt.timedelta(days=90)
-
-    @classmethod
-    def from_settings(cls, settings: dict) -> Rules:
-        return cls(join_early=dt.timedelta(minutes=settings["VIDEO_JOIN_EARLY_MINUTES"]),
-                   reminder_lead=dt.timedelta(minutes=settings["VIDEO_REMINDER_LEAD_MINUTES"]),
-                   max_slots=settings["VIDEO_MAX_SLOTS"],
-                   slot_min=dt.timedelta(minutes=settings["VIDEO_SLOT_MIN_MINUTES"]),
-                   slot_max=dt.timedelta(minutes=settings["VIDEO_SLOT_MAX_MINUTES"]),
-                   max_ahead=dt.timedelta(days=settings["VIDEO_SLOT_MAX_DAYS_AHEAD"]))
-
-
-# --- the join window -------------------------------------------------------------------------
-
-def join_opens_at(call: VideoCall, rules: Rules) -> dt.datetime | None:
-    if call.status != "booked" or call.booked_start is None:
-        return None
-    return call.booked_start - rules.join_early
-
-
-def is_joinable(call: VideoCall, rules: Rules, now: dt.datetime | None = None) -> bool:
-    """From `join_early` before the booked start until the slot's end, judged by the shared clock."""
-    opens = join_opens_at(call, rules)
-    now = now or clock.now()
-    return opens is not None and opens <= now < call.booked_end
-
-
-def ensure_joinable(call: VideoCall, rules: Rules) -> None:
-    if not is_joinable(call, rules):
-        opens = join_opens_at(call, rules)
-        raise ApiError(409, "not_joinable", "The call can be joined only from 5 minutes before its start "
-                       "until the end of its slot.",
-                       {"status": call.status, "join_opens_at": clock.isoformat(opens),
-                        "join_closes_at": clock.isoformat(call.booked_end if opens else None)})
 
 
 # --- slots -----------------------------------------------------------------------------------
@@ -112,24 +69,8 @@ def _offer(call: VideoCall, slots: list[tuple[dt.datetime, dt.datetime]]) -> Non
     Slot.insert_many([{"call": call.id, "start": start, "end": end} for start, end in slots]).execute()
 
 
-# --- events ----------------------------------------------------------------------------------
-
-def event_data(call: VideoCall, rules: Rules, **extra) -> dict:
-    return {
-        "call_id": call.id,
-        "ticket_number": call.ticket_number,
-        "requester": {"kind": call.requester_kind, "user_id": call.requester_user_id,
-                      "email": call.requester_email, "locale": call.requester_locale},
-        "slot_start": clock.isoformat(call.booked_start),
-        "slot_end": clock.isoformat(call.booked_end),
-        "status": call.status,
-        "booking_version": call.booking_version,
-        "join_opens_at": clock.isoformat(join_opens_at(call, rules)),
-        **extra,
-    }
-
-
 def _slots_data(call: VideoCall) -> list[dict]:
+    """The offered slots as the events carry them."""
     return [{"start": clock.isoformat(s.start), "end": clock.isoformat(s.end)} for s in offered_slots(call)]
 
 

@@ -1,4 +1,5 @@
 """The video service's settings, one environment variable each."""
+from services.registry import BY_NAME
 from shared.config import common_settings, env_float, env_int, env_str, secret, service_url
 
 SERVICE = "video"
@@ -10,7 +11,7 @@ def settings() -> dict:
     values = common_settings(SERVICE)
     provider = (env_str("VIDEO_PROVIDER", "jitsi") or "jitsi").lower()
     values.update(
-        TICKETS_URL=service_url("tickets", 8101),
+        TICKETS_URL=service_url("tickets", BY_NAME["tickets"].port),
         TICKETS_TIMEOUT_SECONDS=env_float("VIDEO_TICKETS_TIMEOUT_SECONDS", 5.0),
         # The room provider: which JWT the join endpoint signs, and where the room lives.
         VIDEO_PROVIDER=provider,
@@ -29,6 +30,5 @@ def settings() -> dict:
         VIDEO_SLOT_MAX_DAYS_AHEAD=env_int("VIDEO_SLOT_MAX_DAYS_AHEAD", 90),
         VIDEO_CODE_SECRET=secret("VIDEO_CODE_SECRET"),
         VIDEO_GUEST_SESSION_SECONDS=env_int("VIDEO_GUEST_SESSION_SECONDS", 24 * 3600),
-        PAGE_SIZE=env_int("VIDEO_PAGE_SIZE", 20),
     )
     return values

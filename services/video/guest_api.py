@@ -6,7 +6,7 @@ from flask import current_app
 from flask.views import MethodView
 
 from services.video import guest_codes, schemas
-from services.video.app import outbox
+from services.video.extensions import outbox
 from services.video.models import db
 from shared.web import Blueprint
 

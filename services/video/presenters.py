@@ -1,8 +1,9 @@
 """Video calls as the API shows them, with the checklist shown before the call."""
 from __future__ import annotations
 
-from services.video.calls import Rules, is_joinable, join_opens_at, offered_slots
+from services.video.calls import offered_slots
 from services.video.models import VideoCall
+from services.video.rules import Rules, is_joinable, join_opens_at
 from shared import clock
 
 SESSION_LANGUAGE = "en"

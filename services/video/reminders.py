@@ -10,17 +10,15 @@ a new version, so the old booking's reminder is never sent.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 import peewee
 
+from services.video.call_events import event_data
 from services.video.models import Reminder, VideoCall
+from services.video.rules import Rules
 from shared import clock
 from shared.db import for_update
 from shared.events import EventType
-
-if TYPE_CHECKING:
-    from services.video.calls import Rules
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +31,6 @@ def _due(call: VideoCall, rules: Rules) -> bool:
 
 def _remind(outbox, call: VideoCall, rules: Rules) -> bool:
     """Record and emit the reminder of the call's current booking; False if it already had one."""
-    from services.video.calls import event_data
-
     try:
         with call._meta.database.atomic():  # a savepoint: a lost race undoes only this call's rows
             Reminder.create(call=call, booking_version=call.booking_version, slot_start=call.booked_start,

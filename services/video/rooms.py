@@ -4,9 +4,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-from services.video.calls import Rules, ensure_joinable, join_opens_at
 from services.video.models import VideoCall
 from services.video.providers import Participant, RoomPass, VideoProvider
+from services.video.rules import Rules, ensure_joinable, join_opens_at
 from shared import clock
 from shared.internal_auth import Caller
 

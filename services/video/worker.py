@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from services.video import config, reminders
 from services.video.app import init_database
-from services.video.calls import Rules
 from services.video.models import OutboxMessage, db
+from services.video.rules import Rules
 from shared.bus import resolve_broker_url
 from shared.logs import configure_logging
 from shared.outbox import Outbox

@@ -66,7 +66,7 @@ def test_join_signs_the_configured_providers_jwt(name, tmp_path, tickets_url):
 def test_token_lifetime_is_capped(tmp_path):
     provider = make_provider("livekit", "key", VIDEO_SECRET, "https://rooms.example.org")
     from services.video import rooms
-    from services.video.calls import Rules
+    from services.video.rules import Rules
     from shared.internal_auth import Caller
 
     now = clock.now().replace(microsecond=0)

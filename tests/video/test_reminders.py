@@ -6,7 +6,7 @@ import threading
 import pytest
 
 from services.video import reminders
-from services.video.calls import Rules
+from services.video.rules import Rules
 from services.video.models import OutboxMessage, Reminder, db
 from shared import clock
 from shared.outbox import Outbox
