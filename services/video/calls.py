@@ -19,7 +19,6 @@ from shared.errors import ApiError
 from shared.events import EventType
 from shared.internal_auth import Caller
 
-
 # --- slots -----------------------------------------------------------------------------------
 
 def _slot_error(message: str) -> ApiError:

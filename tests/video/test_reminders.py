@@ -6,8 +6,8 @@ import threading
 import pytest
 
 from services.video import reminders
-from services.video.rules import Rules
 from services.video.models import OutboxMessage, Reminder, db
+from services.video.rules import Rules
 from shared import clock
 from shared.outbox import Outbox
 from tests.video.conftest import HOURS, MINUTES, events, open_ticket, propose, slot
