@@ -20,6 +20,7 @@ from kombu.mixins import ConsumerMixin
 
 from shared import clock
 from shared.bus import is_memory
+from shared.db import shared_table
 from shared.events import Envelope, InvalidEvent
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ def make_processed_event_model(database) -> type[peewee.Model]:
             primary_key = peewee.CompositeKey("event_id", "consumer")
 
     ProcessedEvent._meta.set_database(database)
-    return ProcessedEvent
+    return shared_table(ProcessedEvent)
 
 
 class QueueTopology:

@@ -11,6 +11,7 @@ import contextlib
 import fcntl
 import logging
 import threading
+import weakref
 import zlib
 from pathlib import Path
 from urllib.parse import parse_qsl, urlparse
@@ -89,14 +90,41 @@ def ensure_schema(database: peewee.Database) -> None:
                 pass  # another process created it at the same moment (IF NOT EXISTS does not lock)
 
 
-def run_migrations(database: peewee.Database, directory: Path) -> list[str]:
-    """Apply the service's numbered migrations that are not yet applied.
+_shared_models: weakref.WeakSet = weakref.WeakSet()
 
-    Replicas starting together take a lock first, so each migration runs once.
+
+def shared_table(model: type[peewee.Model]) -> type[peewee.Model]:
+    """Mark a model of `shared/` that services make on their database (the outbox, the processed
+    events): `run_migrations` creates its table in each of them, so no service declares it again."""
+    _shared_models.add(model)
+    return model
+
+
+def shared_models_of(database: peewee.Database) -> list[type[peewee.Model]]:
+    """The shared models made on `database`, directly or through the proxy now pointing at it."""
+    def bound(model) -> peewee.Database:
+        target = model._meta.database
+        return target.obj if isinstance(target, peewee.DatabaseProxy) else target
+
+    return sorted((m for m in list(_shared_models) if bound(m) is database), key=lambda m: m._meta.table_name)
+
+
+def run_migrations(database: peewee.Database, directory: Path) -> list[str]:
+    """Create the shared tables that are missing, then apply the service's numbered migrations
+    that are not yet applied.
+
+    The shared tables come first and from the shared models themselves, with their columns,
+    indexes and constraints; a database made before they moved here already has them (its
+    0001 migration made them the same way). Replicas starting together take a lock first,
+    so each migration runs once.
     """
     ensure_schema(database)
     with database.connection_context():
         with _migration_lock(database, str(directory)):
+            shared = shared_models_of(database)
+            if shared:
+                with database.atomic():
+                    database.create_tables(shared, safe=True)
             runner = Runner(database, directory=str(directory),
                             schema=getattr(database, "_service_schema", None))
             pending = [m.name for m in runner.migrations() if m.name not in runner.applied()]

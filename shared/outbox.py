@@ -22,7 +22,7 @@ import psycopg2
 
 from shared import clock
 from shared.bus import EventPublisher, connect
-from shared.db import for_update, is_postgres
+from shared.db import for_update, is_postgres, shared_table
 from shared.events import Envelope, EventType
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ def make_outbox_model(database: peewee.DatabaseProxy | peewee.Database) -> type[
             table_name = "outbox"
 
     OutboxMessage._meta.set_database(database)
-    return OutboxMessage
+    return shared_table(OutboxMessage)
 
 
 class Outbox:

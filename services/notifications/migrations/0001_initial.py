@@ -1,5 +1,7 @@
 # Generated from the models by `python -m playhouse.migrations ... initial`; frozen from then on.
 # Datetime defaults come from the models (the injectable clock), not from the database.
+# The processed_event table is the shared model's (shared/db.py run_migrations makes
+# it first); databases made before that got it here, with the same columns and indexes.
 from peewee import *
 
 
@@ -57,17 +59,6 @@ def up(migrator, db):
             table_name = 'preference'
     db.create_tables([Preference])
 
-    class ProcessedEvent(Model):
-        event_id = CharField(max_length=36)
-        consumer = CharField(max_length=100)
-        event_type = CharField(max_length=100)
-        processed_at = DateTimeField()
-        class Meta:
-            database = db
-            table_name = 'processed_event'
-            primary_key = CompositeKey('event_id', 'consumer')
-    db.create_tables([ProcessedEvent])
-
     class PushSubscription(Model):
         user_id = IntegerField(index=True)
         endpoint = CharField(unique=True, max_length=1024)
@@ -83,7 +74,6 @@ def up(migrator, db):
 
 def down(migrator, db):
     migrator.migrate(migrator.drop_table('pushsubscription'))
-    migrator.migrate(migrator.drop_table('processed_event'))
     migrator.migrate(migrator.drop_table('preference'))
     migrator.migrate(migrator.drop_table('notification'))
     migrator.migrate(migrator.drop_table('delivery'))

@@ -1,4 +1,6 @@
 # Generated from the models by `python -m playhouse.migrations ... initial`; frozen from then on.
+# The outbox and processed_event tables are the shared models' (shared/db.py run_migrations makes
+# them first); databases made before that got them here, with the same columns and indexes.
 from peewee import *
 
 
@@ -75,33 +77,8 @@ def up(migrator, db):
             indexes = ((('ticket', 'status'), False),)
     db.create_tables([Escalation])
 
-    class OutboxMessage(Model):
-        event_id = CharField(unique=True, max_length=36)
-        event_type = CharField(max_length=100)
-        payload = TextField()
-        created_at = DateTimeField()
-        sent_at = DateTimeField(index=True, null=True)
-        attempts = IntegerField(default=0)
-        class Meta:
-            database = db
-            table_name = 'outbox'
-    db.create_tables([OutboxMessage])
-
-    class ProcessedEvent(Model):
-        event_id = CharField(max_length=36)
-        consumer = CharField(max_length=100)
-        event_type = CharField(max_length=100)
-        processed_at = DateTimeField()
-        class Meta:
-            database = db
-            table_name = 'processed_event'
-            primary_key = CompositeKey('event_id', 'consumer')
-    db.create_tables([ProcessedEvent])
-
 
 def down(migrator, db):
-    migrator.migrate(migrator.drop_table('processed_event'))
-    migrator.migrate(migrator.drop_table('outbox'))
     migrator.migrate(migrator.drop_table('escalation'))
     migrator.migrate(migrator.drop_table('attachment'))
     migrator.migrate(migrator.drop_table('message'))

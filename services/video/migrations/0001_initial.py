@@ -1,5 +1,7 @@
 # Generated from the models by `python -m playhouse.migrations ... initial`; frozen from then on.
 # Column defaults (clock.now) are the models' Python defaults; the partial index is written by hand.
+# The outbox table is the shared model's (shared/db.py run_migrations makes it first);
+# databases made before that got it here, with the same columns and indexes.
 from peewee import *
 
 
@@ -12,18 +14,6 @@ def up(migrator, db):
             database = db
             table_name = 'guestverification'
     db.create_tables([GuestVerification])
-
-    class OutboxMessage(Model):
-        event_id = CharField(unique=True, max_length=36)
-        event_type = CharField(max_length=100)
-        payload = TextField()
-        created_at = DateTimeField()
-        sent_at = DateTimeField(index=True, null=True)
-        attempts = IntegerField(default=0)
-        class Meta:
-            database = db
-            table_name = 'outbox'
-    db.create_tables([OutboxMessage])
 
     class VideoCall(Model):
         ticket_number = CharField(index=True, max_length=20)
@@ -95,5 +85,4 @@ def down(migrator, db):
     migrator.migrate(migrator.drop_table('slot'))
     migrator.migrate(migrator.drop_table('reminder'))
     migrator.migrate(migrator.drop_table('videocall'))
-    migrator.migrate(migrator.drop_table('outbox'))
     migrator.migrate(migrator.drop_table('guestverification'))
