@@ -7,16 +7,9 @@ from flask import Blueprint, current_app, request
 from services.gateway import identity
 from services.gateway.extensions import limiter
 from services.gateway.proxy import proxy
-from shared.config import env_str
 from shared.errors import ApiError
 
 blp = Blueprint("chats", __name__)
-
-
-@blp.record_once
-def _settings(state) -> None:
-    state.app.config.setdefault("RATE_LIMIT_CHATS", env_str("RATE_LIMIT_CHATS", "30/hour"))
-    state.app.config.setdefault("RATE_LIMIT_CHATS_PER_EMAIL", env_str("RATE_LIMIT_CHATS_PER_EMAIL", "10/hour"))
 
 
 def chat_email_key() -> str | None:

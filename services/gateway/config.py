@@ -1,11 +1,9 @@
 """The gateway's settings, one environment variable each."""
+from services.registry import DEFAULT_PORTS  # where each service listens in the embedded default
 from shared.config import common_settings, env_bool, env_float, env_int, env_str, secret, service_url
 
 SERVICE = "gateway"
 MIB = 1024 * 1024
-
-# Where each service listens in the embedded default; deployments set <SERVICE>_URL.
-DEFAULT_PORTS = {"tickets": 8101, "notifications": 8102, "video": 8103, "referrals": 8104}
 
 
 def settings() -> dict:
@@ -23,6 +21,11 @@ def settings() -> dict:
         RATE_LIMIT_LOGIN=env_str("RATE_LIMIT_LOGIN", "20/minute"),
         RATE_LIMIT_LOGIN_PER_EMAIL=env_str("RATE_LIMIT_LOGIN_PER_EMAIL", "10/minute"),
         RATE_LIMIT_REGISTER=env_str("RATE_LIMIT_REGISTER", "30/minute"),
+        # Anyone may start a chat or open a guest ticket: per client address, and per account or email.
+        RATE_LIMIT_CHATS=env_str("RATE_LIMIT_CHATS", "30/hour"),
+        RATE_LIMIT_CHATS_PER_EMAIL=env_str("RATE_LIMIT_CHATS_PER_EMAIL", "10/hour"),
+        RATE_LIMIT_GUEST_TICKETS=env_str("RATE_LIMIT_GUEST_TICKETS", "30/hour"),
+        RATE_LIMIT_GUEST_TICKETS_PER_EMAIL=env_str("RATE_LIMIT_GUEST_TICKETS_PER_EMAIL", "5/hour"),
         PASSWORD_HASH_MEMORY_KIB=env_int("PASSWORD_HASH_MEMORY_KIB", 65536),
         PASSWORD_HASH_TIME_COST=env_int("PASSWORD_HASH_TIME_COST", 3),
         TRUSTED_PROXY_COUNT=env_int("TRUSTED_PROXY_COUNT", 0),
@@ -35,5 +38,14 @@ def settings() -> dict:
         # Encrypts the stored TOTP secrets and keys the recovery codes' HMAC.
         MFA_SECRET_KEY=secret("MFA_SECRET_KEY"),
         MFA_TOKEN_TTL_SECONDS=env_int("MFA_TOKEN_TTL_SECONDS", 300),
+        # The HMAC key of the integration webhook; the embedded default makes one (and prints it).
+        INTEGRATION_WEBHOOK_SECRET=secret("INTEGRATION_WEBHOOK_SECRET"),
     )
     return values
+
+
+def embedded_webhook_notice() -> str | None:
+    """The line `make run` prints: the webhook's HMAC key when the embedded default made it."""
+    if env_str("INTEGRATION_WEBHOOK_SECRET"):
+        return None
+    return f"Integration webhook secret (INTEGRATION_WEBHOOK_SECRET): {secret('INTEGRATION_WEBHOOK_SECRET')}"

@@ -6,18 +6,9 @@ from flask import Blueprint, current_app, request
 
 from services.gateway.extensions import limiter
 from services.gateway.upstream import find_route, forward
-from shared.config import env_str
 
 blp = Blueprint("guest_tickets", __name__)
 PATH = "/api/v1/guest/tickets"
-
-
-@blp.record_once
-def _settings(state) -> None:
-    state.app.config.setdefault("RATE_LIMIT_GUEST_TICKETS",
-                                env_str("RATE_LIMIT_GUEST_TICKETS", "30/hour"))
-    state.app.config.setdefault("RATE_LIMIT_GUEST_TICKETS_PER_EMAIL",
-                                env_str("RATE_LIMIT_GUEST_TICKETS_PER_EMAIL", "5/hour"))
 
 
 def guest_email_key() -> str | None:

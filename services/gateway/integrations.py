@@ -26,11 +26,11 @@ import peewee
 from flask import current_app, jsonify, request
 from flask.views import MethodView
 
+from services.gateway import config
 from services.gateway.extensions import outbox
 from services.gateway.models import OutboxMessage, db
 from services.gateway.schemas import IntegrationEventAcceptedOut
 from shared import clock, safe_input
-from shared.config import env_str, secret
 from shared.errors import ApiError
 from shared.events import EventType, InvalidEvent, validate_data
 from shared.web import Blueprint, refused_input_error
@@ -40,7 +40,6 @@ log = logging.getLogger(__name__)
 blp = Blueprint("integrations", __name__, url_prefix="/api/v1/integrations",
                 description="Signed events from the exchange's other systems")
 
-SECRET_SETTING = "INTEGRATION_WEBHOOK_SECRET"
 SIGNATURE_HEADER = "X-Signature"
 TIMESTAMP_HEADER = "X-Signature-Timestamp"
 SIGNATURE_PREFIX = "sha256="
@@ -52,24 +51,13 @@ MAX_ACCOUNT_ID = 2**31 - 1  # account ids are 32-bit serials
 MAX_USDT_VALUE = Decimal(10) ** 12
 
 
-def _load_secret(state) -> None:
-    # Resolved when the gateway starts, so the embedded default writes its secret once, up front.
-    state.app.extensions["integration_webhook_secret"] = (
-        state.app.config.get(SECRET_SETTING) or secret(SECRET_SETTING))
-
-
-blp.record_once(_load_secret)
-
-
 def webhook_secret() -> bytes:
-    return current_app.extensions["integration_webhook_secret"].encode()
+    return current_app.config["INTEGRATION_WEBHOOK_SECRET"].encode()
 
 
 def embedded_notice() -> str | None:
     """The line `make run` prints: the webhook's HMAC key when the embedded default made it."""
-    if env_str(SECRET_SETTING):
-        return None
-    return f"Integration webhook secret ({SECRET_SETTING}): {secret(SECRET_SETTING)}"
+    return config.embedded_webhook_notice()
 
 
 def sign(body: bytes, key: bytes, timestamp: str | None = None) -> str:
