@@ -22,6 +22,7 @@ from services.gateway.upstream import Route, forward
 from shared import clock
 from shared.errors import ApiError
 from shared.internal_auth import Caller
+from shared.pagination import keyset_page
 
 log = logging.getLogger(__name__)
 
@@ -245,28 +246,18 @@ def matching(actor: str | None = None, ticket: str | None = None, action: str | 
     return query
 
 
-def page(query: peewee.ModelSelect, limit: int, cursor: int | None) -> tuple[list[AuditEvent], str | None]:
-    """Newest first, keyset on id: the cursor is the last id of the page before."""
-    if cursor is not None:
-        query = query.where(AuditEvent.id < cursor)
-    rows = list(query.order_by(AuditEvent.id.desc()).limit(limit + 1))
-    next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
-    return rows[:limit], next_cursor
-
-
 def export_rows(query: peewee.ModelSelect, limit: int = EXPORT_LIMIT, batch: int = 1000) -> Iterator[tuple]:
-    """Every matching event as a CSV row, newest first, read in batches (at most `limit` rows)."""
+    """Every matching event as a CSV row, newest first, read in pages (at most `limit` rows)."""
     cursor, left = None, limit
     while left > 0:
-        rows, next_cursor = page(query.clone(), min(batch, left), cursor)
+        rows, cursor = keyset_page(query.clone(), [AuditEvent.id], min(batch, left), cursor)
         for event in rows:
             yield tuple(_csv_cell(value) for value in (
                 event.id, clock.isoformat(event.at), event.actor_id, event.actor_role, event.actor_email, event.action,
                 event.target_type, event.target_id, event.ticket_number, event.ip, event.details))
         left -= len(rows)
-        if next_cursor is None:
+        if cursor is None:
             return
-        cursor = int(next_cursor)
 
 
 def _csv_cell(value) -> str:

@@ -15,9 +15,11 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from services.gateway import audit, identity
+from services.gateway.schemas import page_cursor
 from shared import clock
 from shared.errors import ApiError
 from shared.internal_auth import Caller
+from shared.pagination import keyset_page, limit_field
 from shared.web import Blueprint
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/admin", description="The audit log (supervisors)")
@@ -66,9 +68,8 @@ class AuditFilterQuery(ma.Schema):
 
 
 class AuditPageQuery(AuditFilterQuery):
-    cursor = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**53),
-                            metadata={"description": "the `next_cursor` of the page before"})
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = page_cursor()
+    limit = limit_field(default=50, maximum=200)
 
 
 class AuditActorOut(ma.Schema):
@@ -109,7 +110,7 @@ class AuditEvents(MethodView):
     def get(self, cursor=None, limit=50, **filters):
         """Audit events, newest first, filtered by actor, ticket, action and period (supervisors)."""
         require_supervisor()
-        rows, next_cursor = audit.page(audit.matching(**_filters(filters)), limit, cursor)
+        rows, next_cursor = keyset_page(audit.matching(**_filters(filters)), [audit.AuditEvent.id], limit, cursor)
         return {"items": [audit.to_dict(event) for event in rows], "next_cursor": next_cursor}
 
 
