@@ -54,7 +54,7 @@ run-services: $(VENV)/.installed
 
 ## make migrate [SERVICE=tickets]: apply pending migrations (every service by default).
 migrate: $(VENV)/.installed
-	$(PY) -m shared.migrate $(or $(SERVICE),all)
+	$(PY) -m services.migrate $(or $(SERVICE),all)
 
 ## make create-agent EMAIL=... PASSWORD=... [TIER=senior] [DEPARTMENT=...] [NAME=...] [EDITOR=1] [SUPERVISOR=1]
 create-agent: $(VENV)/.installed

@@ -349,7 +349,7 @@ class Processes:
                    RATE_LIMIT_LOGIN_PER_EMAIL="10000/minute",
                    **{f"{name.upper()}_URL": f"http://127.0.0.1:{p}" for name, p in ports.items()})
         self.env = env
-        for step in (["deploy/local_secrets.py"], ["-m", "shared.migrate", "all"]):
+        for step in (["deploy/local_secrets.py"], ["-m", "services.migrate", "all"]):
             subprocess.run([sys.executable, *step], cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
         self.processes = [
             gunicorn("services.tickets.app:create_app()", ports["tickets"], env, 2, 8, folder / "tickets.log"),

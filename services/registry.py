@@ -7,6 +7,7 @@ routing defaults read this table; `shared/` never names a service.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -19,6 +20,10 @@ class Service:
     @property
     def package(self) -> str:
         return f"services.{self.name}"
+
+    def installed(self) -> bool:
+        """Whether its package is here: an image holds only its own service's."""
+        return importlib.util.find_spec(self.package) is not None
 
     def app_module(self) -> ModuleType:
         """`services.<name>.app`: `create_app`, `init_database` and `MIGRATIONS`."""

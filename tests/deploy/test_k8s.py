@@ -182,13 +182,13 @@ def test_deployments_leave_migrations_to_the_job_and_wait_for_it(manifests):
         assert list(init) == ["wait-for-broker", "wait-for-migrations"], name
         assert init["wait-for-broker"]["command"] == ["python", "deploy/healthcheck.py", "worker", "--wait", "300"]
         assert "AMQP_URL" in env_of(init["wait-for-broker"])
-        assert init["wait-for-migrations"]["command"] == ["python", "-m", "shared.migrate", service, "--check",
+        assert init["wait-for-migrations"]["command"] == ["python", "-m", "services.migrate", service, "--check",
                                                           "--wait", "600"], name
     job = objects(manifests, "Job")["migrations"]
     containers = job["spec"]["template"]["spec"]["containers"]
     assert {c["name"] for c in containers} == set(SERVICES)
     for container in containers:
-        assert container["command"] == ["python", "-m", "shared.migrate", container["name"]]
+        assert container["command"] == ["python", "-m", "services.migrate", container["name"]]
         assert container["image"] == f"support-platform/{container['name']}"
         url = env_of(container)[f"{container['name'].upper()}_DATABASE_URL"]
         assert url["valueFrom"]["secretKeyRef"]["name"] == SECRET_NAME

@@ -1,6 +1,6 @@
 """The pieces the containers and the local multi-process run are made of, each run
 for real: gunicorn with deploy/gunicorn.conf.py, the health checks, the respawner,
-`python -m shared.migrate`, the PostgreSQL init script and the local secrets."""
+`python -m services.migrate`, the PostgreSQL init script and the local secrets."""
 from __future__ import annotations
 
 import contextlib
@@ -157,13 +157,13 @@ def test_respawn_restarts_a_dead_process_and_stops_on_sigterm(tmp_path):
 
 
 def migrate(*args, env):
-    return subprocess.run([PYTHON, "-m", "shared.migrate", *args], cwd=ROOT, env=env,
+    return subprocess.run([PYTHON, "-m", "services.migrate", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
 
 
 @pytest.mark.postgres
 def test_migrate_command_checks_and_applies(tmp_path, monkeypatch, capsys):
-    from shared import migrate as migrate_module
+    from services import migrate as migrate_module
 
     schema = unique("deploy")
     url = f"{PG_URL}?schema={schema}"
@@ -184,7 +184,7 @@ def test_migrate_command_checks_and_applies(tmp_path, monkeypatch, capsys):
 @pytest.mark.postgres
 def test_migrate_all_brings_every_service_up_to_date(tmp_path, monkeypatch):
     """What the Kubernetes Job and `make migrate` do, each service in a schema of its own."""
-    from shared import migrate as migrate_module
+    from services import migrate as migrate_module
     from tests.deploy.conftest import SERVICES
 
     schemas = {name: unique(f"deploy_{name}") for name in SERVICES}
