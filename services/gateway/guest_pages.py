@@ -27,12 +27,11 @@ from services.gateway.upstream import client
 from shared.errors import ApiError
 from shared.guest_links import LinkExpired, LinkInvalid, verify_ticket_link
 from shared.internal_auth import Caller
-from shared.locales import DEFAULT_LOCALE, from_accept_language
+from shared.locales import DEFAULT_LOCALE, LOCALES, from_accept_language
 
 blp = Blueprint("guest_pages", __name__, template_folder="templates", static_folder="static/guest",
                 static_url_path="/support/static")
 
-LANGUAGES = ("en", "es", "zh-Hant")
 CATALOGUE: dict[str, dict[str, str]] = json.loads(
     (Path(__file__).parent / "templates" / "guest" / "messages.json").read_text("utf-8"))
 NUMBER = re.compile(r"^[0-9]{4,12}$")
@@ -60,9 +59,9 @@ def pick_language(ticket_locale: str | None = None) -> str:
     """`?lang=`, else the site's remembered language switch (the `lang` cookie of the web
     front end), else the ticket's language, else the browser's, else English."""
     for asked in (request.args.get("lang"), request.cookies.get("lang")):
-        if asked in LANGUAGES:
+        if asked in LOCALES:
             return asked
-    if ticket_locale in LANGUAGES:
+    if ticket_locale in LOCALES:
         return ticket_locale
     return from_accept_language(request.accept_languages.values()) or DEFAULT_LOCALE
 

@@ -10,7 +10,6 @@ from shared.outbox import make_outbox_model
 db = peewee.DatabaseProxy()
 
 ROLES = ("customer", "agent")
-LOCALES = ("en", "es", "zh-Hant")
 
 
 class BaseModel(peewee.Model):

@@ -2,8 +2,8 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from services.gateway.models import LOCALES
 from shared.errors import ApiError
+from shared.locales import LOCALES
 from shared.pagination import cursor_field, decode_cursor
 
 PASSWORD = validate.Length(min=8, max=128)

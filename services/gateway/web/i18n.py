@@ -12,10 +12,11 @@ from pathlib import Path
 
 from flask import request
 
+from shared.locales import DEFAULT_LOCALE, from_accept_language, normalize_locale
+from shared.locales import LOCALES as LANGUAGES  # a catalogue for each
+
 log = logging.getLogger(__name__)
 
-LANGUAGES = ("en", "es", "zh-Hant")
-DEFAULT_LANGUAGE = "en"
 LANG_COOKIE = "lang"
 CATALOGUE_DIR = Path(__file__).parent / "i18n"
 MISSING = "⟦{}⟧"
@@ -30,13 +31,7 @@ CATALOGUES = load_catalogues()
 
 def normalize(tag: str | None) -> str | None:
     """One of our languages for a locale tag: `es-MX` -> `es`, `zh-TW`/`zh_Hant` -> `zh-Hant`."""
-    if not tag:
-        return None
-    lowered = tag.strip().replace("_", "-").lower()
-    for prefix, language in (("zh", "zh-Hant"), ("es", "es"), ("en", "en")):
-        if lowered == prefix or lowered.startswith(prefix + "-"):
-            return language
-    return None
+    return normalize_locale(tag.strip() if tag else None)
 
 
 def pick_language(account_locale: str | None = None) -> str:
@@ -46,11 +41,7 @@ def pick_language(account_locale: str | None = None) -> str:
         language = normalize(candidate)
         if language:
             return language
-    for tag in request.accept_languages.values():
-        language = normalize(tag)
-        if language:
-            return language
-    return DEFAULT_LANGUAGE
+    return from_accept_language(request.accept_languages.values()) or DEFAULT_LOCALE
 
 
 class Texts:
