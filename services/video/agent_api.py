@@ -53,12 +53,14 @@ class TicketVideoCalls(MethodView):
             call = calls.propose(outbox(), ticket, agent, fields["slots"], rules())
         return agent_view(call)
 
+    @blp.arguments(schemas.CallListQuery, location="query", unknown=ma.RAISE)
     @blp.response(200, schemas.AgentCallPageOut)
-    def get(self, number):
+    def get(self, args, number):
         """The ticket's video calls, newest first."""
         tickets_client().agent_ticket(current_caller(), number)
-        rows = VideoCall.select().where(VideoCall.ticket_number == number).order_by(VideoCall.id.desc())
-        return {"items": [presenters.call_dict(c, rules(), agent_view=True) for c in rows], "next_cursor": None}
+        rows, next_cursor = calls_page(VideoCall.select().where(VideoCall.ticket_number == number), args)
+        return {"items": [presenters.call_dict(c, rules(), agent_view=True) for c in rows],
+                "next_cursor": next_cursor}
 
 
 @blp.route("/video-calls")
