@@ -21,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import base_env, free_port, gunicorn, load, wait_ready  # noqa: E402
+from services.registry import GATEWAY  # noqa: E402
 from shared.internal_auth import Caller, sign_internal_token  # noqa: E402
 
 
@@ -81,7 +82,7 @@ def main() -> None:
         path = f"/api/v1/tickets/{number}"
 
         def direct_headers():
-            return {"Authorization": "Bearer " + sign_internal_token(caller, "tickets", secret)}
+            return {"Authorization": "Bearer " + sign_internal_token(caller, "tickets", secret, GATEWAY.name)}
 
         # (reader, path, direct headers, gateway headers): a customer's read, and an agent's (audited).
         readers = [("customer", path, direct_headers, lambda: bearer)]
@@ -142,7 +143,7 @@ def agent_reader(gateway: str, env: dict, number: str):
     secret = env["INTERNAL_TOKEN_SECRET"]
 
     def direct_headers():
-        return {"Authorization": "Bearer " + sign_internal_token(caller, "tickets", secret)}
+        return {"Authorization": "Bearer " + sign_internal_token(caller, "tickets", secret, GATEWAY.name)}
 
     return "agent", f"/api/v1/agent/tickets/{number}", direct_headers, lambda: bearer
 

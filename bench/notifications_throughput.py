@@ -273,6 +273,7 @@ def bus_to_stream_latency(events: int, rate: float, smtp_port: int) -> dict:
     from werkzeug.serving import make_server
 
     from services.notifications.app import create_app
+    from services.registry import GATEWAY
     from shared.bus import EventPublisher, connect, event_exchange
     from shared.internal_auth import Caller, sign_internal_token
 
@@ -289,7 +290,8 @@ def bus_to_stream_latency(events: int, rate: float, smtp_port: int) -> dict:
     processes = start_workers(1, env, folder)
     try:
         wait_started(folder, processes)
-        token = sign_internal_token(Caller(kind="user", user_id=7, role="customer"), "notifications", secret)
+        token = sign_internal_token(Caller(kind="user", user_id=7, role="customer"), "notifications", secret,
+                                    GATEWAY.name)
         stream = requests.get(f"http://127.0.0.1:{server.server_port}/api/v1/notifications/stream", stream=True,
                               headers={"Authorization": f"Bearer {token}"}, timeout=(5, 120))
         arrivals: dict[str, list[float]] = {}

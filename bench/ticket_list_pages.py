@@ -14,6 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from services.registry import GATEWAY  # noqa: E402
 from services.tickets.app import create_app  # noqa: E402
 from services.tickets.models import Ticket, db  # noqa: E402
 from shared.internal_auth import Caller, sign_internal_token  # noqa: E402
@@ -35,7 +36,8 @@ def seed(user_id: int, count: int) -> None:
 
 def walk(client, user_id: int, pages: int) -> list[float]:
     headers = {"Authorization": "Bearer " + sign_internal_token(
-        Caller(kind="user", user_id=user_id, role="customer", email=f"u{user_id}@example.com"), "tickets", SECRET)}
+        Caller(kind="user", user_id=user_id, role="customer", email=f"u{user_id}@example.com"), "tickets", SECRET,
+        GATEWAY.name)}
     timings, cursor = [], None
     for _ in range(pages):
         started = time.perf_counter()

@@ -105,12 +105,13 @@ def amqp_url() -> str | None:
     return env_str("AMQP_URL")
 
 
-def common_settings(service: str) -> dict:
-    """Settings every service reads the same way."""
+def common_settings(service: str, *, token_issuer: str) -> dict:
+    """Settings every service reads the same way; `token_issuer` signs the internal tokens it accepts."""
     return {
         "SERVICE_NAME": service,
         "DATABASE_URL": database_url(service),
         "AMQP_URL": amqp_url(),
+        "INTERNAL_TOKEN_ISSUER": token_issuer,
         "INTERNAL_TOKEN_SECRET": secret("INTERNAL_TOKEN_SECRET"),
         # During a rotation, tokens signed with the previous secret stay good for their 60 s.
         "INTERNAL_TOKEN_PREVIOUS_SECRET": env_str("INTERNAL_TOKEN_PREVIOUS_SECRET"),

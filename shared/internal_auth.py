@@ -1,7 +1,8 @@
 """Internal tokens: short-lived JWTs from the gateway that name the caller.
 
-Audience is the receiving service; lifetime 60 s. Every service refuses a request
-without a valid one, its health endpoints aside.
+Audience is the receiving service, issuer the signer (the caller says which: the
+services' settings name the one they accept as `INTERNAL_TOKEN_ISSUER`); lifetime 60 s.
+Every service refuses a request without a valid one, its health endpoints aside.
 """
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ import jwt
 from shared import clock
 from shared.errors import ApiError
 
-ISSUER = "gateway"
 LIFETIME = dt.timedelta(seconds=60)
 ALGORITHM = "HS256"
 
@@ -69,10 +69,10 @@ class Caller:
 _FIELDS = tuple(field.name for field in dataclasses.fields(Caller))
 
 
-def sign_internal_token(caller: Caller, audience: str, secret: str) -> str:
+def sign_internal_token(caller: Caller, audience: str, secret: str, issuer: str) -> str:
     issued = clock.now().replace(tzinfo=dt.UTC)
     payload = {
-        "iss": ISSUER,
+        "iss": issuer,
         "aud": audience,
         "iat": issued,
         "exp": issued + LIFETIME,
@@ -82,7 +82,7 @@ def sign_internal_token(caller: Caller, audience: str, secret: str) -> str:
 
 
 def verify_internal_token(token: str | None, audience: str, secret: str,
-                          previous_secret: str | None = None) -> Caller:
+                          previous_secret: str | None = None, *, issuer: str) -> Caller:
     if not token:
         raise ApiError(401, "not_authenticated", "An internal token is required.")
     payload = None
@@ -95,7 +95,7 @@ def verify_internal_token(token: str | None, audience: str, secret: str,
                 key,
                 algorithms=[ALGORITHM],
                 audience=audience,
-                issuer=ISSUER,
+                issuer=issuer,
                 options={"require": ["exp", "aud", "iss", "iat"], "verify_exp": False, "verify_iat": False},
             )
             break

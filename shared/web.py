@@ -131,7 +131,8 @@ def create_service_app(name: str, settings: dict, test_config: dict | None = Non
             header = request.headers.get("Authorization", "")
             token = header[7:] if header.startswith("Bearer ") else None
             g.caller = verify_internal_token(token, name, app.config["INTERNAL_TOKEN_SECRET"],
-                                             app.config.get("INTERNAL_TOKEN_PREVIOUS_SECRET"))
+                                             app.config.get("INTERNAL_TOKEN_PREVIOUS_SECRET"),
+                                             issuer=app.config["INTERNAL_TOKEN_ISSUER"])
             return None
 
     return app, api

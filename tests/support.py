@@ -11,11 +11,13 @@ import zlib
 
 import psycopg2
 
+from services.registry import GATEWAY
 from shared.internal_auth import Caller, sign_internal_token
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 AMQP_URL = os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
 SECRET = "test-internal-secret-" + "x" * 16
+ISSUER = GATEWAY.name  # who signs internal tokens
 
 
 def unique(prefix: str = "t") -> str:
@@ -30,7 +32,7 @@ def drop_pg_schema(schema: str) -> None:
 
 
 def token(service: str, secret: str = SECRET, **caller) -> dict:
-    return {"Authorization": "Bearer " + sign_internal_token(Caller(**caller), service, secret)}
+    return {"Authorization": "Bearer " + sign_internal_token(Caller(**caller), service, secret, ISSUER)}
 
 
 def customer(user_id: int = 1, email: str | None = None, **extra) -> dict:

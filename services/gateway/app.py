@@ -44,7 +44,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["outbox"] = Outbox(OutboxMessage, producer=config.SERVICE)
     app.extensions["upstream"] = UpstreamClient(
         app.config["SERVICE_URLS"], app.config["UPSTREAM_POOL_SIZE"], app.config["UPSTREAM_CONNECT_TIMEOUT"],
-        app.config["UPSTREAM_READ_TIMEOUT"], app.config["INTERNAL_TOKEN_SECRET"])
+        app.config["UPSTREAM_READ_TIMEOUT"], app.config["INTERNAL_TOKEN_SECRET"],
+        app.config["INTERNAL_TOKEN_ISSUER"])
     app.extensions["smorest_spec"] = lambda: api.spec.to_dict()
     limiter.init_app(app)
 

@@ -7,7 +7,7 @@ MIB = 1024 * 1024
 
 
 def settings() -> dict:
-    values = common_settings(SERVICE)
+    values = common_settings(SERVICE, token_issuer=SERVICE)  # the gateway signs the internal tokens
     values.update(
         PORT=env_int("PORT", 8000),
         SERVICE_URLS={name: service_url(name, port) for name, port in DEFAULT_PORTS.items()},

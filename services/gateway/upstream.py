@@ -99,11 +99,12 @@ class UpstreamClient:
     """One keep-alive connection pool per service (urllib3), shared by the gateway's threads."""
 
     def __init__(self, service_urls: dict[str, str], pool_size: int, connect_timeout: float,
-                 read_timeout: float, secret: str) -> None:
+                 read_timeout: float, secret: str, issuer: str) -> None:
         self.service_urls = service_urls
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.secret = secret
+        self.issuer = issuer
         # One pool per service, made once: a request neither parses a URL nor looks a pool up.
         self.pools = {name: urllib3.connection_from_url(url, maxsize=pool_size, block=False, retries=False)
                       for name, url in service_urls.items()}
@@ -119,7 +120,7 @@ class UpstreamClient:
         cached = self._tokens.get(key)
         if cached is not None and cached[0] <= now < cached[0] + TOKEN_REUSE:
             return cached[1]
-        token = sign_internal_token(caller, service, self.secret)
+        token = sign_internal_token(caller, service, self.secret, self.issuer)
         if len(self._tokens) > 10_000:
             self._tokens.clear()
         self._tokens[key] = (now, token)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
+from services.registry import GATEWAY
 from shared.config import common_settings, data_dir, env_bool, env_float, env_int, env_list, env_str
 
 SERVICE = "notifications"
@@ -29,7 +30,7 @@ def live_exchange_name(settings: dict) -> str:
 
 
 def settings() -> dict:
-    values = common_settings(SERVICE)
+    values = common_settings(SERVICE, token_issuer=GATEWAY.name)
     values.update(
         # Email: a real SMTP server when SMTP_HOST is set; otherwise `.eml` files in MAIL_DIR
         # (the embedded default starts a catcher and sets SMTP_HOST itself).

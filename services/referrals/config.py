@@ -1,4 +1,5 @@
 """The referrals service's settings, one environment variable each."""
+from services.registry import GATEWAY
 from shared.config import common_settings, env_float, env_int, env_list, env_str, secret
 
 SERVICE = "referrals"
@@ -6,7 +7,7 @@ DEFAULT_PRIZE_TABLE = "2026-01"
 
 
 def settings() -> dict:
-    values = common_settings(SERVICE)
+    values = common_settings(SERVICE, token_issuer=GATEWAY.name)
     values.update(
         # Region codes (ISO 3166 alpha-2) where the program is unavailable.
         REFERRAL_RESTRICTED_REGIONS=[region.upper() for region in env_list("REFERRAL_RESTRICTED_REGIONS")],

@@ -1,4 +1,5 @@
 """The tickets service's settings, one environment variable each."""
+from services.registry import GATEWAY
 from shared.config import common_settings, data_dir, env_int, env_str
 
 SERVICE = "tickets"
@@ -6,7 +7,7 @@ MIB = 1024 * 1024
 
 
 def settings() -> dict:
-    values = common_settings(SERVICE)
+    values = common_settings(SERVICE, token_issuer=GATEWAY.name)
     values.update(
         ATTACHMENT_DIR=env_str("ATTACHMENT_DIR", str(data_dir() / "attachments")),
         MAX_ATTACHMENT_BYTES=env_int("MAX_ATTACHMENT_BYTES", 10 * MIB),

@@ -1,5 +1,5 @@
 """The video service's settings, one environment variable each."""
-from services.registry import BY_NAME
+from services.registry import BY_NAME, GATEWAY
 from shared.config import common_settings, env_float, env_int, env_str, secret, service_url
 
 SERVICE = "video"
@@ -8,7 +8,7 @@ DEFAULT_ROOM_BASE_URLS = {"jitsi": "https://meet.example.com", "livekit": "https
 
 
 def settings() -> dict:
-    values = common_settings(SERVICE)
+    values = common_settings(SERVICE, token_issuer=GATEWAY.name)
     provider = (env_str("VIDEO_PROVIDER", "jitsi") or "jitsi").lower()
     values.update(
         TICKETS_URL=service_url("tickets", BY_NAME["tickets"].port),

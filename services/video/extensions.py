@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
     app.extensions["video_rules"] = Rules.from_settings(settings)
     app.extensions["video_provider"] = provider_from(settings)
     app.extensions["tickets_client"] = TicketsClient(settings["TICKETS_URL"], settings["INTERNAL_TOKEN_SECRET"],
+                                                     settings["INTERNAL_TOKEN_ISSUER"],
                                                      settings["TICKETS_TIMEOUT_SECONDS"])
 
 

@@ -36,9 +36,10 @@ class TicketInfo:
 class TicketsClient:
     """One pooled HTTP session per app."""
 
-    def __init__(self, base_url: str, secret: str, timeout: float = 5.0) -> None:
+    def __init__(self, base_url: str, secret: str, issuer: str, timeout: float = 5.0) -> None:
         self.base_url = base_url.rstrip("/")
         self.secret = secret
+        self.issuer = issuer  # the tickets service accepts the tokens of the one issuer every service does
         self.timeout = timeout
         self.session = requests.Session()
         self.session.trust_env = False
@@ -49,7 +50,7 @@ class TicketsClient:
         """The ticket as this agent sees it; 404 when it is absent or not the agent's to see."""
         if not TICKET_NUMBER.match(number or ""):
             raise not_found("ticket")
-        token = sign_internal_token(agent, "tickets", self.secret)
+        token = sign_internal_token(agent, "tickets", self.secret, self.issuer)
         url = f"{self.base_url}/api/v1/agent/tickets/{quote(number, safe='')}"
         try:
             response = self.session.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=self.timeout)

@@ -7,7 +7,7 @@ from flask import Flask, jsonify
 
 from services.tickets.app import create_app as create_tickets
 from tests.gateway.conftest import bearer, register
-from tests.support import SECRET, free_port, png_bytes
+from tests.support import ISSUER, SECRET, free_port, png_bytes
 
 
 @pytest.fixture
@@ -110,7 +110,7 @@ def test_guest_grants_become_scoped_guest_tokens(gateway_factory, serve):
 
         from shared.internal_auth import verify_internal_token
 
-        caller = verify_internal_token(request.headers["Authorization"][7:], "tickets", SECRET)
+        caller = verify_internal_token(request.headers["Authorization"][7:], "tickets", SECRET, issuer=ISSUER)
         seen.append(caller)
         return jsonify({"number": number})
 

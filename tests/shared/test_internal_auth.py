@@ -8,7 +8,7 @@ import pytest
 from shared import clock
 from shared.internal_auth import Caller, sign_internal_token
 from tests.conftest import close_database
-from tests.support import SECRET, customer
+from tests.support import ISSUER, SECRET, customer
 
 
 def _exists(name: str) -> bool:
@@ -44,7 +44,7 @@ def test_health_needs_no_token(service):
 
 def test_valid_token_is_accepted(service):
     name, client = service
-    token = sign_internal_token(Caller(**customer(5)), name, SECRET)
+    token = sign_internal_token(Caller(**customer(5)), name, SECRET, ISSUER)
     assert client.get(protected_path(name), headers={"Authorization": f"Bearer {token}"}).status_code == 200
 
 
@@ -55,11 +55,11 @@ def test_bad_tokens_are_401(service, case):
     now = clock.now().replace(tzinfo=dt.UTC)
     tokens = {
         "missing": None,
-        "forged": sign_internal_token(caller, name, "another-secret-of-enough-length"),
+        "forged": sign_internal_token(caller, name, "another-secret-of-enough-length", ISSUER),
         "expired": jwt.encode({"iss": "gateway", "aud": name, "iat": now - dt.timedelta(minutes=5),
                                "exp": now - dt.timedelta(minutes=4), "caller": caller.claims()}, SECRET,
                               algorithm="HS256"),
-        "other_audience": sign_internal_token(caller, "gateway" if name != "gateway" else "tickets", SECRET),
+        "other_audience": sign_internal_token(caller, "gateway" if name != "gateway" else "tickets", SECRET, ISSUER),
         "garbage": "not.a.jwt",
         "wrong_issuer": jwt.encode({"iss": "someone", "aud": name, "iat": now, "exp": now + dt.timedelta(seconds=60),
                                     "caller": caller.claims()}, SECRET, algorithm="HS256"),
@@ -70,9 +70,20 @@ def test_bad_tokens_are_401(service, case):
     assert response.json["error"]["code"] == "not_authenticated"
 
 
+def test_tokens_name_the_gateway_as_their_issuer_as_before(service):
+    """A token signed the way gateways of earlier releases sign them is still good, during a rollout too."""
+    name, client = service
+    now = clock.now().replace(tzinfo=dt.UTC)
+    token = jwt.encode({"iss": "gateway", "aud": name, "iat": now, "exp": now + dt.timedelta(seconds=60),
+                        "caller": Caller(**customer(5)).claims()}, SECRET, algorithm="HS256")
+    assert client.get(protected_path(name), headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert jwt.decode(sign_internal_token(Caller(**customer(5)), name, SECRET, ISSUER), SECRET, audience=name,
+                      algorithms=["HS256"], options={"verify_exp": False})["iss"] == "gateway"
+
+
 def test_token_expires_after_sixty_seconds_by_the_injected_clock(service):
     name, client = service
-    token = sign_internal_token(Caller(**customer(5)), name, SECRET)
+    token = sign_internal_token(Caller(**customer(5)), name, SECRET, ISSUER)
     clock.clock.advance(dt.timedelta(seconds=70))
     assert client.get(protected_path(name), headers={"Authorization": f"Bearer {token}"}).status_code == 401
 
@@ -99,9 +110,9 @@ def test_rotation_accepts_the_previous_secret_for_its_tokens(tmp_path):
                       "INTERNAL_TOKEN_PREVIOUS_SECRET": SECRET, "ATTACHMENT_DIR": str(tmp_path / "f")})
     try:
         client = app.test_client()
-        old = sign_internal_token(Caller(**customer(5)), "tickets", SECRET)
-        new = sign_internal_token(Caller(**customer(5)), "tickets", "new-secret-" + "n" * 24)
-        other = sign_internal_token(Caller(**customer(5)), "tickets", "unrelated-secret-" + "u" * 20)
+        old = sign_internal_token(Caller(**customer(5)), "tickets", SECRET, ISSUER)
+        new = sign_internal_token(Caller(**customer(5)), "tickets", "new-secret-" + "n" * 24, ISSUER)
+        other = sign_internal_token(Caller(**customer(5)), "tickets", "unrelated-secret-" + "u" * 20, ISSUER)
         assert client.get("/api/v1/tickets", headers={"Authorization": f"Bearer {old}"}).status_code == 200
         assert client.get("/api/v1/tickets", headers={"Authorization": f"Bearer {new}"}).status_code == 200
         assert client.get("/api/v1/tickets", headers={"Authorization": f"Bearer {other}"}).status_code == 401
