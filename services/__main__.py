@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
-import os
 import signal
 import sys
 import threading
@@ -19,30 +18,12 @@ from urllib.parse import urlparse
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from services import registry
 from shared.bus import resolve_broker_url
-from shared.config import amqp_url, data_dir, env_str
+from shared.config import amqp_url, data_dir, listen_host, log_level, service_url
 from shared.logs import configure_logging
 
 log = logging.getLogger("services")
-
-# In start order: the services first, the gateway last.
-SERVICES = ("tickets", "notifications", "video", "referrals")
-
-
-def _load(name: str):
-    try:
-        app_module = importlib.import_module(f"services.{name}.app")
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith(f"services.{name}"):
-            return None, None
-        raise
-    try:
-        worker_module = importlib.import_module(f"services.{name}.worker")
-    except ModuleNotFoundError as exc:
-        if not (exc.name and exc.name.startswith(f"services.{name}")):
-            raise
-        worker_module = None
-    return app_module, worker_module
 
 
 class QuietRequestHandler(WSGIRequestHandler):
@@ -72,31 +53,22 @@ class Product:
         log.info("service listening", extra={"service": name, "url": f"http://{host}:{port}"})
 
     def start(self) -> None:
-        from services.gateway import config as gateway_config
-
+        # Every app and worker of this process gets the same bus: RabbitMQ, or the in-process one.
         broker = resolve_broker_url(amqp_url(), fall_back=True)
-        os.environ["AMQP_URL"] = broker  # every worker of this process uses the same bus
-        for name in SERVICES:
-            app_module, worker_module = _load(name)
-            if app_module is None:
+        for service in registry.BACKENDS:
+            if not service.installed():
                 continue
+            app_module = service.app_module()
             hook = getattr(app_module, "before_embedded_start", None)
             if hook is not None:
                 self.extras.append(hook())
-            app = app_module.create_app()
-            url = env_str(f"{name.upper()}_URL") or f"http://127.0.0.1:{gateway_config.DEFAULT_PORTS[name]}"
-            self.serve(name, app, urlparse(url).port)
-            if worker_module is not None:
-                worker = worker_module.create_worker(dict(app.config), app.extensions.get("outbox"))
-                self.workers.append(worker.start())
-        from services.gateway import app as gateway_app
-        from services.gateway import worker as gateway_worker
-
-        gateway = gateway_app.create_app()
+            app = app_module.create_app({"AMQP_URL": broker})
+            self.serve(service.name, app, urlparse(service_url(service.name, service.port)).port)
+            self.start_worker(service, app)
+        gateway = registry.GATEWAY.app_module().create_app({"AMQP_URL": broker})
         self.extras.append(importlib.import_module("services.gateway.integrations").embedded_notice())
-        self.serve("gateway", gateway, gateway.config["PORT"], env_str("HOST", "127.0.0.1"))
-        self.workers.append(gateway_worker.create_worker(dict(gateway.config),
-                                                         gateway.extensions["outbox"]).start())
+        self.serve("gateway", gateway, gateway.config["PORT"], listen_host("127.0.0.1"))
+        self.start_worker(registry.GATEWAY, gateway)
         public = gateway.config["PUBLIC_URL"]
         print(f"\n  Support platform running at {public}\n"
               f"  API reference: {public}/api/docs\n"
@@ -105,6 +77,12 @@ class Product:
         for extra in self.extras:
             if extra:
                 print(f"  {extra}", flush=True)
+
+    def start_worker(self, service: registry.Service, app) -> None:
+        """The service's worker on this process's threads, with its app's settings (so its bus)."""
+        if service.has_worker():
+            worker = service.worker_module().create_worker(dict(app.config), app.extensions.get("outbox"))
+            self.workers.append(worker.start())
 
     def stop(self) -> None:
         for server in self.servers:
@@ -115,7 +93,7 @@ class Product:
 
 
 def run() -> None:
-    configure_logging(env_str("LOG_LEVEL", "INFO"))
+    configure_logging(log_level())
     product = Product()
     product.start()
 

@@ -25,6 +25,9 @@ class Service:
         """Whether its package is here: an image holds only its own service's."""
         return importlib.util.find_spec(self.package) is not None
 
+    def has_worker(self) -> bool:
+        return self.installed() and importlib.util.find_spec(f"{self.package}.worker") is not None
+
     def app_module(self) -> ModuleType:
         """`services.<name>.app`: `create_app`, `init_database` and `MIGRATIONS`."""
         return importlib.import_module(f"{self.package}.app")

@@ -105,6 +105,30 @@ def amqp_url() -> str | None:
     return env_str("AMQP_URL")
 
 
+def event_exchange_name() -> str:
+    """The topic exchange of the domain events."""
+    return env_str("EVENT_EXCHANGE", "support.events")
+
+
+def queue_prefix() -> str:
+    """Prefixes every queue name, so that tests (or two products on one broker) never share queues."""
+    return env_str("QUEUE_PREFIX", "")
+
+
+def outbox_poll_seconds() -> float:
+    """How often an outbox relay looks for unsent rows when no commit woke it."""
+    return env_float("OUTBOX_POLL_SECONDS", 0.1)
+
+
+def log_level() -> str:
+    return env_str("LOG_LEVEL", "INFO")
+
+
+def listen_host(default: str) -> str:
+    """The address a web process listens on (`HOST`)."""
+    return env_str("HOST", default)
+
+
 def common_settings(service: str, *, token_issuer: str) -> dict:
     """Settings every service reads the same way; `token_issuer` signs the internal tokens it accepts."""
     return {
@@ -117,8 +141,7 @@ def common_settings(service: str, *, token_issuer: str) -> dict:
         "INTERNAL_TOKEN_PREVIOUS_SECRET": env_str("INTERNAL_TOKEN_PREVIOUS_SECRET"),
         "GUEST_LINK_SECRET": secret("GUEST_LINK_SECRET"),
         "PUBLIC_URL": env_str("PUBLIC_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}").rstrip("/"),
-        "EVENT_EXCHANGE": env_str("EVENT_EXCHANGE", "support.events"),
-        # Prefixes every queue name, so that tests (or two products on one broker) never share queues.
-        "QUEUE_PREFIX": env_str("QUEUE_PREFIX", ""),
+        "EVENT_EXCHANGE": event_exchange_name(),
+        "QUEUE_PREFIX": queue_prefix(),
         "RUN_MIGRATIONS": env_bool("RUN_MIGRATIONS", True),
     }

@@ -18,14 +18,14 @@ import re
 import sys
 
 from shared.bus import broker_reachable, connect, event_exchange
-from shared.config import amqp_url, env_str
+from shared.config import amqp_url, event_exchange_name, queue_prefix
 from shared.consumer import QueueTopology, dead_letters, replay_dead_letters
 
 _SECRET = re.compile(r"(password|secret|token|code|authorization|cookie|signature)", re.I)
 
 
 def queue_name(name: str, prefix: str | None = None) -> str:
-    prefix = env_str("QUEUE_PREFIX", "") if prefix is None else prefix
+    prefix = queue_prefix() if prefix is None else prefix
     name = name.removesuffix(".dlq")
     return name if not prefix or name.startswith(prefix) else prefix + name
 
@@ -48,7 +48,7 @@ def summary(letter: dict) -> dict:
 
 
 def topology_for(name: str) -> QueueTopology:
-    return QueueTopology(name, event_exchange(env_str("EVENT_EXCHANGE", "support.events")), [])
+    return QueueTopology(name, event_exchange(event_exchange_name()), [])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from shared.config import env_float
+from shared.config import outbox_poll_seconds
 from shared.consumer import EventConsumer
 from shared.outbox import OutboxRelay
 
@@ -109,7 +109,7 @@ def build_worker(name: str, *, database, outbox, broker_url: str, exchange_name:
     from shared.consumer import EventConsumer, QueueTopology
 
     exchange = event_exchange(exchange_name)
-    relay = (OutboxRelay(outbox, database, broker_url, exchange, poll_interval=env_float("OUTBOX_POLL_SECONDS", 0.1))
+    relay = (OutboxRelay(outbox, database, broker_url, exchange, poll_interval=outbox_poll_seconds())
              if outbox is not None else None)
     consumer = None
     if handlers:
