@@ -1,10 +1,23 @@
-"""The notifications service's settings, one environment variable each."""
+"""The notifications service's settings, one environment variable each: the only module of the
+service that reads the environment (`create_app` and `create_worker` read it once, through
+`settings()`)."""
 from __future__ import annotations
 
+import os
 from urllib.parse import urlparse
 
-from services.registry import GATEWAY
-from shared.config import common_settings, data_dir, env_bool, env_float, env_int, env_list, env_str
+from services.registry import BY_NAME, GATEWAY
+from shared.config import (
+    common_settings,
+    data_dir,
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+    secret,
+    service_url,
+)
 
 SERVICE = "notifications"
 
@@ -29,11 +42,10 @@ def live_exchange_name(settings: dict) -> str:
     return f"{settings['EVENT_EXCHANGE']}.notifications.live"
 
 
-def settings() -> dict:
-    values = common_settings(SERVICE, token_issuer=GATEWAY.name)
-    values.update(
-        # Email: a real SMTP server when SMTP_HOST is set; otherwise `.eml` files in MAIL_DIR
-        # (the embedded default starts a catcher and sets SMTP_HOST itself).
+def mail_settings() -> dict:
+    """How email leaves: a real SMTP server when SMTP_HOST is set; otherwise `.eml` files in MAIL_DIR.
+    Also read on its own by the embedded default, to start its catcher before the app exists."""
+    values = dict(
         SMTP_HOST=env_str("SMTP_HOST"),
         SMTP_PORT=env_int("SMTP_PORT", 25),
         SMTP_TLS=(env_str("SMTP_TLS", "") or "").lower(),  # "", "starttls" or "ssl"
@@ -42,12 +54,25 @@ def settings() -> dict:
         SMTP_TIMEOUT=env_float("SMTP_TIMEOUT", 10.0),
         MAIL_FROM=env_str("MAIL_FROM"),  # see mail_from()
         MAIL_FROM_NAME=env_str("MAIL_FROM_NAME", "Support"),
-        MAIL_DIR=env_str("MAIL_DIR", str(data_dir() / "mail")),
+        MAIL_DIR=env_str("MAIL_DIR") or str(data_dir() / "mail"),
+        # The embedded default's catcher (app.before_embedded_start): its SMTP port (another when taken),
+        # and where its page is listed. When it runs, it sets SMTP_* and MAIL_CATCHER_DIR in the settings
+        # create_app makes (GET /mail then lists the folder).
         MAIL_CATCHER_PORT=env_int("MAIL_CATCHER_PORT", 8025),
-        # Set by the embedded default when its catcher runs: serve GET /mail.
         MAIL_CATCHER_DIR=env_str("MAIL_CATCHER_DIR"),
+        MAIL_PAGE_URL=service_url(SERVICE, BY_NAME[SERVICE].port) + "/mail",  # NOTIFICATIONS_URL's /mail
+    )
+    if values["SMTP_TLS"] in ("1", "true", "yes", "on"):
+        values["SMTP_TLS"] = "starttls"
+    return values
+
+
+def settings() -> dict:
+    values = common_settings(SERVICE, token_issuer=GATEWAY.name)
+    values.update(mail_settings())
+    values.update(
         # Web Push (VAPID). Without keys in the environment one pair is made per DATA_DIR.
-        VAPID_PRIVATE_KEY=env_str("VAPID_PRIVATE_KEY"),
+        VAPID_PRIVATE_KEY=secret("VAPID_PRIVATE_KEY"),  # raw 32-byte P-256 scalar, base64url
         VAPID_PUBLIC_KEY=env_str("VAPID_PUBLIC_KEY"),
         VAPID_SUBJECT=env_str("VAPID_SUBJECT"),  # see vapid_subject()
         PUSH_TTL_SECONDS=env_int("PUSH_TTL_SECONDS", 24 * 3600),
@@ -77,7 +102,23 @@ def settings() -> dict:
         STREAM_HEARTBEAT_SECONDS=env_float("STREAM_HEARTBEAT_SECONDS", 15.0),
         STREAM_MAX_SECONDS=env_float("STREAM_MAX_SECONDS", 900.0),
         PAGE_SIZE=env_int("NOTIFICATIONS_PAGE_SIZE", 20),
+        **channel_process_settings(),
     )
-    if values["SMTP_TLS"] in ("1", "true", "yes", "on"):
-        values["SMTP_TLS"] = "starttls"
     return values
+
+
+# A channel process (worker.py) learns from its parent, through the last three variables here, who the
+# parent is, how nice to be and where to say that it is ready. Ops never set them.
+def channel_process_settings() -> dict:
+    """WORKER_PID: the parent's (None in a worker ops started); NICE; READY_FD (None: nobody waits)."""
+    ready_fd = env_int("NOTIFICATIONS_READY_FD", -1)
+    return {"WORKER_PID": env_int("NOTIFICATIONS_WORKER_PID", 0) or None, "NICE": env_int("NOTIFICATIONS_NICE", 0),
+            "READY_FD": ready_fd if ready_fd >= 0 else None}
+
+
+def channel_process_environment(channel: str, *, nice: int, ready_fd: int) -> dict:
+    """The environment of a worker's child process for `channel`: the worker's own (which its settings came
+    from), consuming that channel alone, naming this process as its parent."""
+    return {**os.environ, "NOTIFICATIONS_CHANNELS": channel, "NOTIFICATIONS_PROCESS_PER_CHANNEL": "false",
+            "NOTIFICATIONS_WORKER_PID": str(os.getpid()), "NOTIFICATIONS_NICE": str(nice),
+            "NOTIFICATIONS_READY_FD": str(ready_fd), "RUN_MIGRATIONS": "false"}  # the parent migrated

@@ -70,6 +70,35 @@ def start_catcher(directory: Path, port: int) -> tuple[Controller, int]:
     raise RuntimeError(f"the mail catcher could not start: {last_error!r}")
 
 
+class EmbeddedCatcher:
+    """The catcher `make run` starts, and the settings that send the product's mail to it."""
+
+    def __init__(self, controller: Controller, port: int, folder: Path, page_url: str) -> None:
+        self.controller, self.port, self.folder = controller, port, folder
+        self.notice = f"Mail catcher: SMTP on 127.0.0.1:{port}; every email is kept in {folder} and listed at {page_url}"
+        self.running = True
+
+    @property
+    def settings(self) -> dict:
+        """SMTP to the catcher and its page at /mail; nothing once it is stopped."""
+        if not self.running:
+            return {}
+        return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": self.port, "SMTP_TLS": "", "MAIL_CATCHER_DIR": str(self.folder)}
+
+    def stop(self) -> None:
+        self.running = False
+        self.controller.stop()
+
+
+def start_embedded_catcher(mail_settings: dict) -> EmbeddedCatcher | None:
+    """A catcher on MAIL_CATCHER_PORT keeping mail in MAIL_DIR, unless SMTP_HOST names a real server."""
+    if mail_settings["SMTP_HOST"]:
+        return None
+    folder = Path(mail_settings["MAIL_DIR"])
+    controller, port = start_catcher(folder, mail_settings["MAIL_CATCHER_PORT"])
+    return EmbeddedCatcher(controller, port, folder, mail_settings["MAIL_PAGE_URL"])
+
+
 INDEX = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Caught mail</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem}td,th{padding:.3rem .8rem;text-align:left;border-bottom:1px solid #ddd}</style>

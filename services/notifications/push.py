@@ -35,7 +35,6 @@ from services.notifications.notices import choose_locale, compose
 from services.notifications.push_safety import EndpointRefused, allowed_hosts, check_endpoint, checked_session
 from shared import clock
 from shared.bus import close_quietly, is_memory
-from shared.config import secret
 from shared.events import Envelope
 
 log = logging.getLogger(__name__)
@@ -56,9 +55,9 @@ class VapidKeys:
 
 
 def load_vapid(settings: dict) -> VapidKeys:
-    """VAPID_PRIVATE_KEY (raw 32-byte scalar, base64url), else one made once per DATA_DIR."""
-    private = settings.get("VAPID_PRIVATE_KEY") or secret("VAPID_PRIVATE_KEY")
-    vapid = Vapid.from_string(private)
+    """The keys of VAPID_PRIVATE_KEY (raw 32-byte scalar, base64url; config.py makes one per DATA_DIR when
+    the environment has none)."""
+    vapid = Vapid.from_string(settings["VAPID_PRIVATE_KEY"])
     public = b64url(vapid.public_key.public_bytes(serialization.Encoding.X962,
                                                   serialization.PublicFormat.UncompressedPoint))
     configured = settings.get("VAPID_PUBLIC_KEY")

@@ -31,9 +31,10 @@ from kombu import Connection
 
 from services.notifications import config
 from services.notifications.app import init_database
-from services.notifications.consumers import BatchingEventConsumer, ChannelConsumer, each
+from services.notifications.consumers import ChannelConsumer, each
 from services.notifications.email_channel import EmailChannel
 from services.notifications.handlers import inbox_handlers
+from services.notifications.inbox_consumer import BatchingEventConsumer
 from services.notifications.mail import make_transport
 from services.notifications.models import ProcessedEvent, db
 from services.notifications.notices import ADDRESS_BOOK_TYPES, INBOX_TYPES, NOTIFYING_TYPES
@@ -56,6 +57,9 @@ class NotificationsWorker(ServiceWorker):
 
     channel_consumers: list[EventConsumer] = field(default_factory=list)
     children: list[ChannelProcess] = field(default_factory=list)
+    # In a channel process: the pipe on which its parent waits to hear that it consumes, and what it consumes.
+    ready_fd: int | None = None
+    channels: str = ""
 
     def start(self) -> NotificationsWorker:
         for child in self.children:
@@ -66,8 +70,16 @@ class NotificationsWorker(ServiceWorker):
         super().start()
         for consumer in self.channel_consumers:
             self._spawn(f"{self.name}-{consumer.channel}", self._consume_channel, consumer)
-        tell_parent_ready()
+        self._tell_parent_ready()
         return self
+
+    def _tell_parent_ready(self) -> None:
+        told, self.ready_fd = self.ready_fd, None
+        if told is not None:
+            log.info("channel process ready", extra={"channels": self.channels, "pid": os.getpid(),
+                                                      "worker_pid": os.getppid()})
+            os.write(told, b"1")
+            os.close(told)
 
     def _consume_channel(self, consumer: EventConsumer) -> None:
         while not self.stop_event.is_set():
@@ -102,7 +114,7 @@ class NotificationsWorker(ServiceWorker):
 
 class ChannelProcess:
     """A child process of the worker that consumes one channel (`python -m services.notifications.worker`
-    with NOTIFICATIONS_CHANNELS set to it), writing to the same stdout."""
+    with NOTIFICATIONS_CHANNELS set to it: `config.channel_process_environment`), writing to the same stdout."""
 
     def __init__(self, channel: str, nice: int) -> None:
         self.channel = channel
@@ -112,9 +124,7 @@ class ChannelProcess:
     def start(self) -> None:
         """Start the process; `wait_ready` waits until it consumes (it says so on a pipe)."""
         self._ready, told = os.pipe()
-        env = {**os.environ, "NOTIFICATIONS_CHANNELS": self.channel, "NOTIFICATIONS_PROCESS_PER_CHANNEL": "false",
-               "NOTIFICATIONS_WORKER_PID": str(os.getpid()), "NOTIFICATIONS_NICE": str(self.nice),
-               "NOTIFICATIONS_READY_FD": str(told), "RUN_MIGRATIONS": "false"}  # the parent migrated
+        env = config.channel_process_environment(self.channel, nice=self.nice, ready_fd=told)
         try:
             self.process = subprocess.Popen([sys.executable, "-m", "services.notifications.worker"], env=env,
                                             pass_fds=(told,))
@@ -145,18 +155,8 @@ class ChannelProcess:
             self.process.wait()
 
 
-def tell_parent_ready() -> None:
-    told = os.environ.pop("NOTIFICATIONS_READY_FD", None)
-    if told:
-        log.info("channel process ready", extra={"channels": os.environ.get("NOTIFICATIONS_CHANNELS"),
-                                                  "pid": os.getpid(), "worker_pid": os.getppid()})
-        os.write(int(told), b"1")
-        os.close(int(told))
-
-
-def die_with_parent() -> None:
-    """In a channel process: SIGKILL when the worker that started it dies, however it dies (Linux)."""
-    parent = int(os.environ["NOTIFICATIONS_WORKER_PID"])
+def die_with_parent(parent: int) -> None:
+    """In a channel process: SIGKILL when the worker that started it (`parent`) dies, however it dies (Linux)."""
     try:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (AttributeError, OSError):
@@ -196,7 +196,8 @@ def create_worker(settings: dict | None = None, outbox: Outbox | None = None, *,
                   channel_processes: bool = False) -> NotificationsWorker:
     """The worker for `settings` (the environment's by default). `outbox` is unused: the service publishes no events.
 
-    `channel_processes` (the command line, whose children read the same environment): a process per channel."""
+    `channel_processes` (the command line, whose settings are the environment's, and whose children read the
+    same environment): a process per channel."""
     settings = settings or config.settings()
     database = db.obj or init_database(settings["DATABASE_URL"], settings["RUN_MIGRATIONS"])
     broker_url = resolve_broker_url(settings["AMQP_URL"])
@@ -208,7 +209,8 @@ def create_worker(settings: dict | None = None, outbox: Outbox | None = None, *,
         own = "inbox" if "inbox" in channels else sorted(channels)[0]
         children = [ChannelProcess(channel, settings["CHILD_NICE"]) for channel in sorted(channels - {own})]
         channels = {own}
-    common = {"max_retries": settings["MAX_RETRIES"], "backoff_base": settings["BACKOFF_BASE"]}
+    common = {"max_retries": settings["MAX_RETRIES"], "backoff_base": settings["BACKOFF_BASE"],
+              "worker_pid": settings.get("WORKER_PID")}
     consumers: list[EventConsumer] = []
     if "inbox" in channels:
         handlers = inbox_handlers(settings["PUBLIC_URL"])
@@ -238,18 +240,20 @@ def create_worker(settings: dict | None = None, outbox: Outbox | None = None, *,
     declare_queues(broker_url, [topology(settings, exchange, channel) for channel in sorted(set(
         settings["WORKER_CHANNELS"]) | {"push"})])
     return NotificationsWorker(config.SERVICE, consumer=consumers[0] if consumers else None,
-                               channel_consumers=consumers[1:], children=children)
+                               channel_consumers=consumers[1:], children=children,
+                               ready_fd=settings.get("READY_FD"), channels=",".join(sorted(channels)))
 
 
 def main() -> None:
     configure_logging()
-    if os.environ.get("NOTIFICATIONS_WORKER_PID"):
-        die_with_parent()
-        os.nice(int(os.environ.get("NOTIFICATIONS_NICE") or 0))
+    settings = config.settings()
+    if settings["WORKER_PID"]:  # a channel process
+        die_with_parent(settings["WORKER_PID"])
+        os.nice(settings["NICE"])
     # Consumer and writer threads share the interpreter: hand it over every 0.2 ms instead of every 5,
     # so a thread whose database answer has arrived does not wait long for the one that is parsing.
     sys.setswitchinterval(0.0002)
-    create_worker(channel_processes=True).run_forever()
+    create_worker(settings, channel_processes=True).run_forever()
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import peewee
 import pytest
 from kombu import Connection
 
-from services.notifications.consumers import BatchingEventConsumer
+from services.notifications.inbox_consumer import BatchingEventConsumer
 from shared import db as shared_db
 from shared.bus import event_exchange
 from shared.consumer import QueueTopology, make_processed_event_model

@@ -7,11 +7,12 @@ import string
 import pytest
 
 from services.notifications import texts
-from services.notifications.consumers import parse_envelope
+from services.notifications.envelopes import parse_envelope
 from services.notifications.mail import _wire_bytes, build_message
-from services.notifications.notices import choose_locale, compose, normalize_locale
+from services.notifications.notices import choose_locale, compose
 from shared.consumer import backoff_seconds
 from shared.events import Envelope, InvalidEvent
+from shared.locales import LOCALES, normalize_locale
 from tests.notifications.support import (
     box_granted,
     code_requested,
@@ -82,7 +83,7 @@ def test_locale_choice_falls_back_in_order():
 def test_every_topic_has_every_text_in_every_language():
     params = {"number": "12345678", "code": "123456", "slot": "2025-03-01 14:00 UTC", "previous_slot": "",
               "asset": "BTC", "amount": "0.0001", "milestone": "app_installed"}
-    for locale in texts.LOCALES:
+    for locale in LOCALES:
         catalogue = texts.catalogue(locale)
         assert set(catalogue["topics"]) == texts.topics(), locale
         assert set(catalogue["common"]) == set(texts.catalogue("en")["common"]), locale

@@ -1,0 +1,28 @@
+"""What the API's requests use beyond the database, made once per app by `create_app` (`init_app`):
+the VAPID keys browsers subscribe with, and the listener that brings the worker's live items to
+this process's streams."""
+from __future__ import annotations
+
+from flask import Flask, current_app
+
+from services.notifications import config
+from services.notifications.push import VapidKeys, load_vapid
+from services.notifications.stream import LiveListener
+from shared.bus import is_memory, resolve_broker_url
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["vapid"] = load_vapid(app.config)
+    broker = resolve_broker_url(app.config["AMQP_URL"])
+    # On the in-process bus the worker shares this process and hands items to the streams directly.
+    app.extensions["live_listener"] = (None if is_memory(broker)
+                                       else LiveListener(broker, config.live_exchange_name(app.config)))
+
+
+def vapid_keys() -> VapidKeys:
+    return current_app.extensions["vapid"]
+
+
+def live_listener() -> LiveListener | None:
+    """None on the in-process bus."""
+    return current_app.extensions["live_listener"]
