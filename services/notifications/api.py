@@ -1,22 +1,21 @@
 """The notifications API: the inbox, preferences, Web Push subscriptions, the live stream."""
 from __future__ import annotations
 
-import base64
-import binascii
 import queue
 import time
 
 from flask import Response, current_app, request
 from flask.views import MethodView
 
-from services.notifications import preferences, schemas
+from services.notifications import extensions, preferences, schemas
 from services.notifications.models import Notification, PushSubscription, db
 from services.notifications.push import check_keys
 from services.notifications.push_safety import EndpointRefused, allowed_hosts, check_endpoint
 from services.notifications.stream import hub, present, sse
 from shared import clock
 from shared.errors import ApiError, not_found
-from shared.web import Blueprint, current_caller, load_body, load_query
+from shared.pagination import keyset_page
+from shared.web import Blueprint, current_caller, load_body
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1",
                 description="The inbox, its live stream, preferences and Web Push subscriptions")
@@ -37,22 +36,6 @@ def unread_count(user_id: int) -> int:
             .count())
 
 
-def encode_cursor(item_id: int) -> str:
-    return base64.urlsafe_b64encode(f"n:{item_id}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> int:
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, _, value = text.partition(":")
-        if prefix != "n":
-            raise ValueError(cursor)
-        return int(value)
-    except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
-        raise ApiError(400, "validation_error", "Some query parameters are invalid.",
-                       {"fields": {"cursor": ["Not a cursor from this list."]}}) from exc
-
-
 def own_notification(user_id: int, notification_id: int) -> Notification:
     item = Notification.get_or_none((Notification.id == notification_id) & (Notification.user_id == user_id))
     if item is None:
@@ -62,23 +45,19 @@ def own_notification(user_id: int, notification_id: int) -> Notification:
 
 @blp.route("/notifications")
 class Inbox(MethodView):
+    @blp.arguments(schemas.NotificationListQuery, location="query")
     @blp.response(200, schemas.NotificationPageOut)
-    @blp.doc(parameters=[{"in": "query", "schema": schemas.NotificationListQuery}])
-    def get(self):
+    def get(self, args: dict):
         """The caller's notifications, newest first, with the unread count."""
         user_id = account_id()
-        args = load_query(schemas.NotificationListQuery())
-        limit = args["limit"] or current_app.config["PAGE_SIZE"]
         query = Notification.select().where(Notification.user_id == user_id)
         if args["unread"] is True:
             query = query.where(Notification.read_at.is_null())
         elif args["unread"] is False:
             query = query.where(Notification.read_at.is_null(False))
-        if args["cursor"]:
-            query = query.where(Notification.id < decode_cursor(args["cursor"]))
-        rows = list(query.order_by(Notification.id.desc()).limit(limit + 1))
-        next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
-        return {"items": [present(item) for item in rows[:limit]], "unread_count": unread_count(user_id),
+        rows, next_cursor = keyset_page(query, [Notification.id], args["limit"] or current_app.config["PAGE_SIZE"],
+                                        args["cursor"])
+        return {"items": [present(item) for item in rows], "unread_count": unread_count(user_id),
                 "next_cursor": next_cursor}
 
 
@@ -128,7 +107,7 @@ class Preferences(MethodView):
 def vapid_public_key():
     """The key a browser passes to PushManager.subscribe() as applicationServerKey."""
     account_id()
-    return {"public_key": current_app.extensions["vapid"].public_key}
+    return {"public_key": extensions.vapid_keys().public_key}
 
 
 def subscription_dict(subscription: PushSubscription) -> dict:
@@ -165,12 +144,13 @@ class PushSubscriptions(MethodView):
             _keep_newest(user_id, current_app.config["MAX_PUSH_SUBSCRIPTIONS"])
         return {"subscription": subscription_dict(subscription)}
 
+    @blp.arguments(schemas.PushSubscriptionListQuery, location="query")
     @blp.response(200, schemas.PushSubscriptionListOut)
-    def get(self):
-        """The caller's subscribed browsers."""
-        rows = (PushSubscription.select().where(PushSubscription.user_id == account_id())
-                .order_by(PushSubscription.id))
-        return {"items": [subscription_dict(row) for row in rows]}
+    def get(self, args: dict):
+        """The caller's subscribed browsers, oldest first."""
+        query = PushSubscription.select().where(PushSubscription.user_id == account_id())
+        rows, next_cursor = keyset_page(query, [PushSubscription.id], args["limit"], args["cursor"], descending=False)
+        return {"items": [subscription_dict(row) for row in rows], "next_cursor": next_cursor}
 
 
 def _keep_newest(user_id: int, limit: int) -> None:
@@ -198,7 +178,7 @@ def unsubscribe(subscription_id: int):
 def notification_stream():
     """A live `text/event-stream` of the caller's new notifications."""
     user_id = account_id()
-    listener = current_app.extensions.get("live_listener")
+    listener = extensions.live_listener()
     if listener is not None and not listener.ensure_started():
         raise ApiError(503, "service_unavailable", "The live stream is unavailable; please try again shortly.")
     settings = current_app.config

@@ -5,6 +5,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from services.notifications.models import KINDS
+from shared.pagination import cursor_field, limit_field
 
 
 class StrictSchema(ma.Schema):
@@ -25,15 +26,18 @@ def strict_boolean(**kwargs) -> fields.Boolean:
     return StrictBoolean(**kwargs)
 
 
-class NotificationListQuery(ma.Schema):
-    unread = fields.Boolean(load_default=None, allow_none=True)
-    cursor = fields.String(load_default=None, validate=validate.Length(max=100))
-    limit = fields.Integer(load_default=None, validate=validate.Range(min=1, max=100))
-
+class QuerySchema(ma.Schema):
     @ma.pre_load
     def _drop_empty(self, data, **_):
         # `?unread=` means "not filtered", as a form would send it.
         return {key: value for key, value in data.items() if value != ""}
+
+
+class NotificationListQuery(QuerySchema):
+    unread = fields.Boolean(load_default=None, allow_none=True)
+    cursor = cursor_field()
+    limit = fields.Integer(load_default=None, validate=validate.Range(min=1, max=100),
+                           metadata={"description": "Items per page; NOTIFICATIONS_PAGE_SIZE (20) when left out."})
 
 
 class NotificationOut(ma.Schema):
@@ -115,5 +119,11 @@ class PushSubscriptionCreatedOut(ma.Schema):
     subscription = fields.Nested(PushSubscriptionOut)
 
 
+class PushSubscriptionListQuery(QuerySchema):
+    cursor = cursor_field()
+    limit = limit_field()
+
+
 class PushSubscriptionListOut(ma.Schema):
     items = fields.List(fields.Nested(PushSubscriptionOut))
+    next_cursor = fields.String(allow_none=True)
