@@ -10,7 +10,7 @@ import dataclasses
 
 from shared import clock
 from shared.events import Envelope, EventType
-from shared.locales import normalize_locale
+from shared.locales import DEFAULT_LOCALE, from_accept_language
 
 SECURITY = "security"  # codes and access links: never switched off
 
@@ -131,8 +131,4 @@ def compose(envelope: Envelope) -> Notice | None:
 
 def choose_locale(*candidates: str | None) -> str:
     """The first candidate we have texts for, else English."""
-    for candidate in candidates:
-        locale = normalize_locale(candidate)
-        if locale:
-            return locale
-    return "en"
+    return from_accept_language(candidates) or DEFAULT_LOCALE

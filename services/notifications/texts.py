@@ -1,5 +1,5 @@
-"""The words of every notification, per language, from `templates/<locale>/messages.toml`,
-and the email layouts (`templates/email.txt.j2`, `templates/email.html.j2`)."""
+"""The words of every notification, in each of `shared.locales.LOCALES`, from
+`templates/<locale>/messages.toml`, and the email layouts (`templates/email.txt.j2`, `templates/email.html.j2`)."""
 from __future__ import annotations
 
 import dataclasses
@@ -10,7 +10,6 @@ from pathlib import Path
 import jinja2
 
 TEMPLATES = Path(__file__).parent / "templates"
-LOCALES = ("en", "es", "zh-Hant")
 FIELDS = ("subject", "title", "body", "action")
 
 
