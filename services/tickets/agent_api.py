@@ -7,8 +7,7 @@ import datetime as dt
 from flask.views import MethodView
 
 from services.tickets import presenters, redaction, schemas, workflow
-from services.tickets.api import checked_files, window_days
-from services.tickets.app import attachment_store, outbox
+from services.tickets.extensions import attachment_rules, attachment_store, outbox, window_days
 from services.tickets.models import Escalation, Ticket, db
 from services.tickets.secret_guard import refuse_wallet_secrets
 from shared import clock
@@ -88,7 +87,7 @@ class AgentMessages(MethodView):
         agent = current_caller()
         workflow.agent_ticket(agent, number)
         fields, files = load_body(schemas.AgentMessageCreateSchema())
-        checked = checked_files(files)
+        checked = attachment_rules().check(files)
         refuse_wallet_secrets({"body": fields["body"]}, checked)
         with db.atomic():
             ticket = workflow.agent_ticket(agent, number)

@@ -1,27 +1,18 @@
 """The customers' and guests' ticket endpoints."""
 from __future__ import annotations
 
-from flask import current_app, send_file
+from flask import send_file
 from flask.views import MethodView
 
 from services.tickets import presenters, schemas, workflow
-from services.tickets.app import attachment_store, outbox
-from services.tickets.attachments import check_files, content_disposition, safe_filename
+from services.tickets.attachments import content_disposition, safe_filename
+from services.tickets.extensions import attachment_rules, attachment_store, outbox, window_days
 from services.tickets.models import Attachment, Ticket, db
 from services.tickets.secret_guard import refuse_wallet_secrets
 from shared.errors import ApiError, not_found
 from shared.web import Blueprint, current_caller, load_body, load_query
 
 blp = Blueprint("tickets", __name__, url_prefix="/api/v1", description="Customers' and guests' tickets")
-
-
-def checked_files(files):
-    return check_files(files, max_bytes=current_app.config["MAX_ATTACHMENT_BYTES"],
-                       max_count=current_app.config["MAX_ATTACHMENTS_PER_MESSAGE"])
-
-
-def window_days() -> int:
-    return current_app.config["REOPEN_WINDOW_DAYS"]
 
 
 def ticket_texts(fields: dict) -> dict:
@@ -46,7 +37,7 @@ class Tickets(MethodView):
         """Open a ticket (JSON, or multipart with up to five `files`)."""
         requester = requester_of_caller()
         fields, files = load_body(schemas.TicketCreateSchema())
-        checked = checked_files(files)
+        checked = attachment_rules().check(files)
         refuse_wallet_secrets(ticket_texts(fields), checked)
         with db.atomic():
             ticket, similar = workflow.create_ticket(outbox(), attachment_store(), requester, fields, checked)
@@ -91,7 +82,7 @@ class TicketMessages(MethodView):
         caller = current_caller()
         workflow.customer_ticket(caller, number)  # 404 before reading any upload
         fields, files = load_body(schemas.MessageCreateSchema())
-        checked = checked_files(files)
+        checked = attachment_rules().check(files)
         refuse_wallet_secrets({"body": fields["body"]}, checked)
         with db.atomic():
             ticket = workflow.customer_ticket(caller, number)

@@ -1,16 +1,22 @@
-"""The tickets service: tickets, messages, attachments (and, later, guest
-verification and the help center)."""
+"""The tickets service: tickets, messages, attachments, guest verification, the help
+center and the live chat."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, current_app
+from flask import Flask
 
-from services.tickets import config
-from services.tickets.attachments import AttachmentStore
-from services.tickets.models import OutboxMessage, db
+from services.tickets import config, extensions
+from services.tickets.agent_api import blp as agent_blp
+from services.tickets.api import blp as customer_blp
+from services.tickets.chat_api import agent_blp as agent_chat_blp
+from services.tickets.chat_api import blp as chat_blp
+from services.tickets.guest_api import blp as guest_blp
+from services.tickets.help_api import blp as help_blp
+from services.tickets.help_editor_api import blp as help_editor_blp
+from services.tickets.help_seed import seed_missing_articles
+from services.tickets.models import db
 from shared.db import bind_to_app, open_service_database, readiness_check
-from shared.outbox import Outbox
 from shared.web import create_service_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -28,30 +34,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app, api = create_service_app(config.SERVICE, settings, title="Tickets service", readiness=readiness_check(db))
     database = init_database(app.config["DATABASE_URL"], app.config["RUN_MIGRATIONS"])
     bind_to_app(app, database)
-    app.extensions["outbox"] = Outbox(OutboxMessage, producer=config.SERVICE)
-    app.extensions["attachment_store"] = AttachmentStore(app.config["ATTACHMENT_DIR"])
-
-    from services.tickets.agent_api import blp as agent_blp
-    from services.tickets.api import blp as customer_blp
-    from services.tickets.chat_api import agent_blp as agent_chat_blp
-    from services.tickets.chat_api import blp as chat_blp
-    from services.tickets.guest_api import blp as guest_blp
-    from services.tickets.help_api import blp as help_blp
-    from services.tickets.help_editor_api import blp as help_editor_blp
-
-    api.register_blueprint(customer_blp)
-    api.register_blueprint(agent_blp)
-    api.register_blueprint(guest_blp)
-    api.register_blueprint(help_blp)
-    api.register_blueprint(help_editor_blp)
-    api.register_blueprint(chat_blp)
-    api.register_blueprint(agent_chat_blp)
+    extensions.init_app(app)
+    if app.config["HELP_SEED_ARTICLES"]:
+        # Every start brings in the shipped articles the database lacks, so the help center is never empty.
+        with database.connection_context():
+            seed_missing_articles()
+    for blueprint in (customer_blp, agent_blp, guest_blp, help_blp, help_editor_blp, chat_blp, agent_chat_blp):
+        api.register_blueprint(blueprint)
     return app
-
-
-def outbox() -> Outbox:
-    return current_app.extensions["outbox"]
-
-
-def attachment_store() -> AttachmentStore:
-    return current_app.extensions["attachment_store"]

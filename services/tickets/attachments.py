@@ -124,6 +124,17 @@ def check_files(files: list[FileStorage], *, max_bytes: int, max_count: int) -> 
     return checked
 
 
+@dataclass(frozen=True)
+class AttachmentRules:
+    """What one message may carry, as the service is configured."""
+
+    max_bytes: int
+    max_files: int
+
+    def check(self, files: list[FileStorage]) -> list[CheckedFile]:
+        return check_files(files, max_bytes=self.max_bytes, max_count=self.max_files)
+
+
 class AttachmentStore:
     """Files on disk under generated names; the database keeps the rest."""
 

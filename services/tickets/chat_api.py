@@ -13,9 +13,8 @@ from flask.views import MethodView
 
 from services.tickets import chat as chats
 from services.tickets.agent_api import visible_to
-from services.tickets.api import window_days
-from services.tickets.app import attachment_store, outbox
 from services.tickets.chat_models import Chat
+from services.tickets.extensions import attachment_store, outbox, window_days
 from services.tickets.help_schemas import (
     AgentChatPageOut,
     AgentChatQuery,
@@ -27,7 +26,6 @@ from services.tickets.help_schemas import (
 )
 from services.tickets.models import Ticket, db
 from services.tickets.secret_guard import refuse_wallet_secrets
-from shared.config import env_float, env_int
 from shared.errors import ApiError
 from shared.web import Blueprint, current_caller, load_body, load_query
 
@@ -36,16 +34,6 @@ agent_blp = Blueprint("agent_chats", __name__, url_prefix="/api/v1/agent/chats",
                       description="Agents: handed-over chats (answer them through their tickets)")
 
 GUEST_CHAT_TTL = 24 * 3600
-
-
-@blp.record_once
-def _settings(state) -> None:
-    config = state.app.config
-    # A stream ends after this long and the client reconnects with Last-Event-ID; the heartbeat
-    # keeps proxies (the gateway gives up after a quiet minute) from closing it before.
-    config.setdefault("CHAT_STREAM_SECONDS", env_int("CHAT_STREAM_SECONDS", 300))
-    config.setdefault("CHAT_STREAM_POLL_SECONDS", env_float("CHAT_STREAM_POLL_SECONDS", 0.5))
-    config.setdefault("CHAT_STREAM_HEARTBEAT_SECONDS", env_float("CHAT_STREAM_HEARTBEAT_SECONDS", 15.0))
 
 
 @blp.route("")

@@ -1,6 +1,7 @@
-"""The tickets service's settings, one environment variable each."""
+"""The tickets service's settings, one environment variable each, read once by `create_app`
+(and by the worker): nothing else in the service reads the environment."""
 from services.registry import GATEWAY
-from shared.config import common_settings, data_dir, env_int, env_str
+from shared.config import common_settings, data_dir, env_bool, env_float, env_int, env_str, secret
 
 SERVICE = "tickets"
 MIB = 1024 * 1024
@@ -13,7 +14,16 @@ def settings() -> dict:
         MAX_ATTACHMENT_BYTES=env_int("MAX_ATTACHMENT_BYTES", 10 * MIB),
         MAX_ATTACHMENTS_PER_MESSAGE=env_int("MAX_ATTACHMENTS_PER_MESSAGE", 5),
         REOPEN_WINDOW_DAYS=env_int("REOPEN_WINDOW_DAYS", 14),
-        PAGE_SIZE=env_int("TICKETS_PAGE_SIZE", 20),
+        # The key of the guests' one-time code hashes, and how long a verified guest's session lasts.
+        GUEST_CODE_PEPPER=secret("GUEST_CODE_PEPPER"),
+        GUEST_SESSION_TTL_SECONDS=env_int("GUEST_SESSION_TTL_SECONDS", 24 * 3600),
+        # Every start inserts the shipped help articles that the database lacks.
+        HELP_SEED_ARTICLES=env_bool("HELP_SEED_ARTICLES", True),
+        # A chat's stream ends after this long and the client reconnects with Last-Event-ID; the heartbeat
+        # keeps proxies (the gateway gives up after a quiet minute) from closing it before.
+        CHAT_STREAM_SECONDS=env_int("CHAT_STREAM_SECONDS", 300),
+        CHAT_STREAM_POLL_SECONDS=env_float("CHAT_STREAM_POLL_SECONDS", 0.5),
+        CHAT_STREAM_HEARTBEAT_SECONDS=env_float("CHAT_STREAM_HEARTBEAT_SECONDS", 15.0),
     )
     # The largest body a message with five full attachments can make, and some room for fields.
     values["MAX_CONTENT_LENGTH"] = values["MAX_ATTACHMENT_BYTES"] * values["MAX_ATTACHMENTS_PER_MESSAGE"] + MIB

@@ -8,24 +8,16 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from services.tickets import guest_verification, schemas, workflow
-from services.tickets.api import checked_files, ticket_texts
-from services.tickets.app import attachment_store, outbox
+from services.tickets.api import ticket_texts
+from services.tickets.extensions import attachment_rules, attachment_store, outbox
 from services.tickets.models import db
 from services.tickets.secret_guard import refuse_wallet_secrets
 from shared import otp
-from shared.config import env_int, secret
 from shared.locales import DEFAULT_LOCALE, from_accept_language
 from shared.web import Blueprint, load_body
 
 blp = Blueprint("guest_tickets", __name__, url_prefix="/api/v1/guest",
                 description="Guests: tickets without an account, opened from an emailed link with a one-time code")
-
-
-@blp.record_once
-def _settings(state) -> None:
-    # The tickets service's own guest settings, kept beside the endpoints that use them.
-    state.app.config.setdefault("GUEST_CODE_PEPPER", secret("GUEST_CODE_PEPPER"))
-    state.app.config.setdefault("GUEST_SESSION_TTL_SECONDS", env_int("GUEST_SESSION_TTL_SECONDS", 24 * 3600))
 
 
 class LinkSchema(schemas.StrictSchema):
@@ -83,7 +75,7 @@ class GuestTickets(MethodView):
         answer names no other ticket, since anyone may type any email here.
         """
         fields_, files = load_body(schemas.GuestTicketCreateSchema())
-        checked = checked_files(files)
+        checked = attachment_rules().check(files)
         refuse_wallet_secrets(ticket_texts(fields_), checked)
         requester = workflow.Requester("guest", fields_["email"].strip().lower(), locale=guest_locale(fields_))
         with db.atomic():

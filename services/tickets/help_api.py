@@ -1,8 +1,5 @@
 """The help center's public endpoints: ranked search, articles, suggestions for a
-ticket being written, and "was this helpful?" votes. Open to everyone, logged in or not.
-
-Registering this blueprint also inserts the shipped articles that the database
-lacks (`HELP_SEED_ARTICLES`, on by default), so every start brings new ones in."""
+ticket being written, and "was this helpful?" votes. Open to everyone, logged in or not."""
 from __future__ import annotations
 
 from flask.views import MethodView
@@ -18,21 +15,11 @@ from services.tickets.help_schemas import (
     VoteOut,
     VoteSchema,
 )
-from services.tickets.help_seed import seed_missing_articles
 from services.tickets.help_text import guess_locale, normalize_locale
 from services.tickets.models import db
-from shared.config import env_bool
 from shared.web import Blueprint, current_caller, load_query
 
 blp = Blueprint("help", __name__, url_prefix="/api/v1/help", description="The help center")
-
-
-@blp.record_once
-def _seed_on_start(state) -> None:
-    state.app.config.setdefault("HELP_SEED_ARTICLES", env_bool("HELP_SEED_ARTICLES", True))
-    if state.app.config["HELP_SEED_ARTICLES"]:
-        with db.connection_context():
-            seed_missing_articles()
 
 
 def reader_locale(requested: str | None, text: str | None = None) -> str:
