@@ -1,8 +1,9 @@
 """The event catalogue and the envelope.
 
 Types are `noun.past_tense_verb.vN`; each has one marshmallow schema for its
-`data`. A published version's meaning never changes: a breaking change is a new
-version published beside the old one.
+`data` (in `shared/event_schemas.py`) and says whether that data is a secret. A
+published version's meaning never changes: a breaking change is a new version
+published beside the old one.
 """
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ import json
 import uuid
 
 import marshmallow as ma
-from marshmallow import fields
 
 from shared import clock
+from shared import event_schemas as s
 
 
 class EventType(enum.StrEnum):
@@ -40,156 +41,45 @@ class EventType(enum.StrEnum):
     REFERRAL_REWARD_CREDITED = "referral.reward_credited.v1"
 
 
-class _Data(ma.Schema):
-    class Meta:
-        unknown = ma.INCLUDE  # consumers ignore fields they do not know yet
+@dataclasses.dataclass(frozen=True)
+class CatalogueEntry:
+    """What the catalogue knows of an event type: the schema of its `data`, and whether that data
+    holds a secret (a one-time code, the anti-phishing code), which nothing may keep readable
+    once the event is delivered (the outbox blanks such rows after publishing them)."""
+
+    schema: type[ma.Schema]
+    secret: bool = False
 
 
-class Requester(_Data):
-    """Who a ticket belongs to: an account, or a guest's email."""
-
-    kind = fields.String(required=True, validate=ma.validate.OneOf(["user", "guest"]))
-    user_id = fields.Integer(allow_none=True)
-    email = fields.Email(allow_none=True)
-    locale = fields.String(allow_none=True)
-
-
-class UserRegistered(_Data):
-    user_id = fields.Integer(required=True)
-    email = fields.Email(required=True)
-    locale = fields.String(required=True)
-    region = fields.String(allow_none=True)
-    referral_code = fields.String(allow_none=True)
-    parent_id = fields.Integer(allow_none=True)
-    registered_at = fields.String(required=True)
-
-
-class AntiPhishingCodeChanged(_Data):
-    """The personal code every email to the account shows (null: removed). A secret of the account: never logged."""
-
-    user_id = fields.Integer(required=True)
-    code = fields.String(allow_none=True)
-
-
-class AppInstalled(_Data):
-    user_id = fields.Integer(required=True)
-    platform = fields.String(allow_none=True)
-    device_id = fields.String(allow_none=True)
-
-
-class ValueMoved(_Data):
-    """A deposit or a buy, as the wallet or the trading engine reports it."""
-
-    user_id = fields.Integer(required=True)
-    usdt_value = fields.Decimal(required=True, as_string=True, places=None, validate=ma.validate.Range(min=0))
-    asset = fields.String(allow_none=True)
-    amount = fields.String(allow_none=True)
-    tx_id = fields.String(allow_none=True)
-
-
-class TicketRef(_Data):
-    number = fields.String(required=True)
-    subject = fields.String(required=True)
-    category = fields.String(required=True)
-    status = fields.String(required=True)
-    requester = fields.Nested(Requester, required=True)
-
-
-class TicketCreated(TicketRef):
-    channel = fields.String(load_default="web")
-
-
-class TicketMessageAdded(TicketRef):
-    message_id = fields.Integer(required=True)
-    kind = fields.String(required=True)  # reply | info_request | note | event
-    author_role = fields.String(required=True)  # customer | guest | agent | system | bot
-
-
-class TicketStatusChanged(TicketRef):
-    old_status = fields.String(required=True)
-    new_status = fields.String(required=True)
-
-
-class TicketEscalated(TicketRef):
-    escalation_id = fields.Integer(required=True)
-    tier = fields.String(allow_none=True)
-    department = fields.String(allow_none=True)
-
-
-class GuestVerificationRequested(_Data):
-    """A one-time code to send. The code is a secret: never logged."""
-
-    purpose = fields.String(required=True)  # guest_ticket | video_calls
-    address = fields.Email(required=True)
-    code = fields.String(required=True)
-    locale = fields.String(allow_none=True)
-    ticket_number = fields.String(allow_none=True)
-
-
-class TimeSlot(_Data):
-    start = fields.String(required=True)
-    end = fields.String(required=True)
-
-
-class VideoCall(_Data):
-    """A video call's change; `slot_start`/`slot_end` are the booked slot (null while none is booked)."""
-
-    call_id = fields.Integer(required=True)
-    ticket_number = fields.String(required=True)
-    requester = fields.Nested(Requester, required=True)
-    slot_start = fields.String(allow_none=True)
-    slot_end = fields.String(allow_none=True)
-    # Optional, added later: consumers must cope with their absence.
-    status = fields.String(allow_none=True)  # proposed | booked | completed | cancelled | no_show
-    slots = fields.List(fields.Nested(TimeSlot), allow_none=True)  # the offered slots
-    booking_version = fields.Integer(allow_none=True)
-    previous_slot_start = fields.String(allow_none=True)  # a moved or rebooked call's former slot
-    previous_slot_end = fields.String(allow_none=True)
-    join_opens_at = fields.String(allow_none=True)
-    outcome = fields.String(allow_none=True)  # verified | not_verified | no_show (video.call_completed.v1)
-    note = fields.String(allow_none=True)  # the agent's note on the outcome: for agents, never for customers
-    reason = fields.String(allow_none=True)  # why the call was cancelled
-
-
-class ReferralBoxGranted(_Data):
-    box_id = fields.Integer(required=True)
-    user_id = fields.Integer(required=True)
-    milestone = fields.String(required=True)
-    # Optional, added later: consumers must cope with their absence.
-    role = fields.String(allow_none=True)  # inviter | invitee
-
-
-class ReferralRewardCredited(_Data):
-    entry_id = fields.Integer(required=True)
-    user_id = fields.Integer(required=True)
-    asset = fields.String(required=True)
-    amount = fields.String(required=True)
-    # Optional, added later: consumers must cope with their absence.
-    entry_type = fields.String(allow_none=True)  # mystery_box_reward | fee_rebate_card (asset USDT)
-    reference = fields.String(allow_none=True)  # what the entry pays, e.g. mystery_box:42
-
-
-SCHEMAS: dict[EventType, type[ma.Schema]] = {
-    EventType.USER_REGISTERED: UserRegistered,
-    EventType.USER_APP_INSTALLED: AppInstalled,
-    EventType.USER_ANTI_PHISHING_CODE_CHANGED: AntiPhishingCodeChanged,
-    EventType.WALLET_DEPOSIT_COMPLETED: ValueMoved,
-    EventType.TRADE_BUY_COMPLETED: ValueMoved,
-    EventType.TICKET_CREATED: TicketCreated,
-    EventType.TICKET_MESSAGE_ADDED: TicketMessageAdded,
-    EventType.TICKET_STATUS_CHANGED: TicketStatusChanged,
-    EventType.TICKET_ESCALATED: TicketEscalated,
-    EventType.TICKET_ESCALATION_ACCEPTED: TicketEscalated,
-    EventType.GUEST_VERIFICATION_REQUESTED: GuestVerificationRequested,
-    EventType.VIDEO_CALL_PROPOSED: VideoCall,
-    EventType.VIDEO_CALL_BOOKED: VideoCall,
-    EventType.VIDEO_CALL_RESCHEDULED: VideoCall,
-    EventType.VIDEO_CALL_CANCELLED: VideoCall,
-    EventType.VIDEO_CALL_REMINDER_DUE: VideoCall,
-    EventType.VIDEO_CALL_COMPLETED: VideoCall,
-    EventType.REFERRAL_BOX_GRANTED: ReferralBoxGranted,
-    EventType.REFERRAL_REWARD_CREDITED: ReferralRewardCredited,
+CATALOGUE: dict[EventType, CatalogueEntry] = {
+    EventType.USER_REGISTERED: CatalogueEntry(s.UserRegistered),
+    EventType.USER_APP_INSTALLED: CatalogueEntry(s.AppInstalled),
+    EventType.USER_ANTI_PHISHING_CODE_CHANGED: CatalogueEntry(s.AntiPhishingCodeChanged, secret=True),
+    EventType.WALLET_DEPOSIT_COMPLETED: CatalogueEntry(s.ValueMoved),
+    EventType.TRADE_BUY_COMPLETED: CatalogueEntry(s.ValueMoved),
+    EventType.TICKET_CREATED: CatalogueEntry(s.TicketCreated),
+    EventType.TICKET_MESSAGE_ADDED: CatalogueEntry(s.TicketMessageAdded),
+    EventType.TICKET_STATUS_CHANGED: CatalogueEntry(s.TicketStatusChanged),
+    EventType.TICKET_ESCALATED: CatalogueEntry(s.TicketEscalated),
+    EventType.TICKET_ESCALATION_ACCEPTED: CatalogueEntry(s.TicketEscalated),
+    EventType.GUEST_VERIFICATION_REQUESTED: CatalogueEntry(s.GuestVerificationRequested, secret=True),
+    EventType.VIDEO_CALL_PROPOSED: CatalogueEntry(s.VideoCall),
+    EventType.VIDEO_CALL_BOOKED: CatalogueEntry(s.VideoCall),
+    EventType.VIDEO_CALL_RESCHEDULED: CatalogueEntry(s.VideoCall),
+    EventType.VIDEO_CALL_CANCELLED: CatalogueEntry(s.VideoCall),
+    EventType.VIDEO_CALL_REMINDER_DUE: CatalogueEntry(s.VideoCall),
+    EventType.VIDEO_CALL_COMPLETED: CatalogueEntry(s.VideoCall),
+    EventType.REFERRAL_BOX_GRANTED: CatalogueEntry(s.ReferralBoxGranted),
+    EventType.REFERRAL_REWARD_CREDITED: CatalogueEntry(s.ReferralRewardCredited),
 }
+# Each type's schema, for the loaders (validate_data, shared/fastload.py).
+SCHEMAS: dict[EventType, type[ma.Schema]] = {event_type: entry.schema for event_type, entry in CATALOGUE.items()}
+
+
+def is_secret(event_type: str) -> bool:
+    """Whether the catalogue marks the type's data as a secret."""
+    entry = CATALOGUE.get(event_type)  # a StrEnum member hashes and compares as its string
+    return entry is not None and entry.secret
 
 
 class InvalidEvent(ValueError):

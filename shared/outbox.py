@@ -23,12 +23,11 @@ import psycopg2
 from shared import clock
 from shared.bus import EventPublisher, connect
 from shared.db import for_update, is_postgres, shared_table
-from shared.events import Envelope, EventType
+from shared.events import Envelope, is_secret
 
 log = logging.getLogger(__name__)
 
-# Events whose data holds a secret (a one-time code): their rows are blanked once published.
-SECRET_EVENT_TYPES = (str(EventType.GUEST_VERIFICATION_REQUESTED), str(EventType.USER_ANTI_PHISHING_CODE_CHANGED))
+# What a published row of a type the catalogue marks secret keeps of its payload.
 REDACTED = '{"redacted": true}'
 
 
@@ -167,7 +166,7 @@ class OutboxRelay:
 
     def _publish_rows(self, rows) -> int:
         published: list[int] = []
-        secrets = False
+        secrets: list[int] = []
         try:
             for row in rows:
                 # Checked against the catalogue when it was added (`Envelope.new`): published as it was written.
@@ -175,7 +174,8 @@ class OutboxRelay:
                 if not self.publisher.publish(envelope):
                     self.unroutable += 1
                 published.append(row.id)
-                secrets = secrets or row.event_type in SECRET_EVENT_TYPES
+                if is_secret(row.event_type):
+                    secrets.append(row.id)
         except Exception:
             if self._publisher is not None:
                 self._publisher.reset()
@@ -188,9 +188,7 @@ class OutboxRelay:
                     (self.model.update(sent_at=clock.now(), attempts=self.model.attempts + 1)
                      .where(self.model.id.in_(published)).execute())
                     if secrets:  # a sent one-time code has no reason to stay readable in the table
-                        (self.model.update(payload=REDACTED)
-                         .where(self.model.id.in_(published) & self.model.event_type.in_(SECRET_EVENT_TYPES))
-                         .execute())
+                        self.model.update(payload=REDACTED).where(self.model.id.in_(secrets)).execute()
         return len(published)
 
     def run(self, stop: threading.Event) -> None:

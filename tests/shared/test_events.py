@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from shared.events import SCHEMAS, Envelope, EventType, InvalidEvent
+from shared.events import CATALOGUE, SCHEMAS, Envelope, EventType, InvalidEvent, is_secret
 
 
 def test_every_event_type_has_a_schema_and_a_versioned_name():
@@ -11,6 +11,13 @@ def test_every_event_type_has_a_schema_and_a_versioned_name():
     for event_type in EventType:
         noun, verb, version = event_type.value.split(".")
         assert noun and verb and version.startswith("v") and version[1:].isdigit()
+
+
+def test_the_catalogue_marks_the_types_whose_data_is_a_secret():
+    assert set(CATALOGUE) == set(EventType)
+    assert {t for t in EventType if is_secret(t)} == {EventType.GUEST_VERIFICATION_REQUESTED,
+                                                      EventType.USER_ANTI_PHISHING_CODE_CHANGED}
+    assert is_secret("guest.verification_requested.v1") and not is_secret("no.such.v1")
 
 
 def test_envelope_round_trips_as_plain_json():

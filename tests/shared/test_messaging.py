@@ -279,6 +279,19 @@ def test_published_codes_do_not_stay_in_the_outbox(tmp_path):
         assert row.sent_at is not None and "493817" not in row.payload
 
 
+def test_the_catalogue_says_which_published_rows_are_blanked(tmp_path):
+    env = Env(f"sqlite:///{tmp_path}/secrets.db")
+    with env.database.connection_context(), env.database.atomic():
+        code = env.outbox.add(EventType.USER_ANTI_PHISHING_CODE_CHANGED, {"user_id": 1, "code": "QX7RT2"})
+        plain = env.outbox.add(EventType.USER_APP_INSTALLED, {"user_id": 1, "platform": "ios"})
+    relay = OutboxRelay(env.outbox, env.database, "memory://", event_exchange(unique("secrets")))
+    assert relay.relay_once() == 2
+    with env.database.connection_context():
+        rows = {row.event_id: row.payload for row in env.outbox_model.select()}
+    assert "QX7RT2" not in rows[code.id]
+    assert json.loads(rows[plain.id]) == plain.to_dict()
+
+
 def test_a_row_committed_by_another_process_wakes_the_relay_at_commit(env, database_url):
     """The relay's watcher (NOTIFY on PostgreSQL, the write-ahead log on SQLite) fires on the commit of a
     row written through another connection pool, as another process would, and not before it."""
