@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from services.tickets import help_articles
-from services.tickets.help_models import DEFAULT_LOCALE
 from services.tickets.help_schemas import (
     ArticleOut,
     ArticlePageOut,
@@ -17,6 +16,7 @@ from services.tickets.help_schemas import (
 )
 from services.tickets.help_text import guess_locale, normalize_locale
 from services.tickets.models import db
+from shared.locales import DEFAULT_LOCALE
 from shared.web import Blueprint, current_caller, load_query
 
 blp = Blueprint("help", __name__, url_prefix="/api/v1/help", description="The help center")

@@ -8,12 +8,13 @@ import nh3
 import peewee
 
 from services.tickets import help_text
-from services.tickets.help_models import CATEGORIES, DEFAULT_LOCALE, LOCALES, HelpArticle, HelpTranslation, HelpVote
+from services.tickets.help_models import CATEGORIES, HelpArticle, HelpTranslation, HelpVote
 from services.tickets.help_search import index_for
 from services.tickets.models import db
 from shared import clock
 from shared.errors import ApiError, not_found
 from shared.internal_auth import Caller
+from shared.locales import DEFAULT_LOCALE, LOCALES
 
 BODY_TAGS = {"p", "br", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "b", "i", "a", "code", "blockquote"}
 BODY_ATTRIBUTES = {"a": {"href", "title"}}

@@ -10,11 +10,10 @@ import peewee
 
 from services.tickets.models import BaseModel
 from shared import clock
+from shared.locales import DEFAULT_LOCALE
 
 CATEGORIES = ("account_security", "deposits_withdrawals", "fees_limits", "wallet", "troubleshooting",
               "video_verification", "referral_program")
-LOCALES = ("en", "es", "zh-Hant")
-DEFAULT_LOCALE = "en"
 STATUSES = ("draft", "published")
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from services.tickets.help_models import CATEGORIES, LOCALES, STATUSES
+from services.tickets.help_models import CATEGORIES, STATUSES
 from services.tickets.help_text import normalize_locale
 from services.tickets.schemas import MessageOut, StrictSchema
+from shared.locales import LOCALES
 from shared.openapi import NOT_BLANK_PATTERN
 
 MAX_QUERY = 200  # a search box question

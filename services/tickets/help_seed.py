@@ -15,9 +15,10 @@ from pathlib import Path
 import peewee
 
 from services.tickets import help_articles
-from services.tickets.help_models import CATEGORIES, DEFAULT_LOCALE, LOCALES, HelpArticle
+from services.tickets.help_models import CATEGORIES, HelpArticle
 from services.tickets.models import db
 from shared.errors import ApiError
+from shared.locales import DEFAULT_LOCALE, LOCALES
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from functools import lru_cache
 import nh3
 import Stemmer
 
-from services.tickets.help_models import DEFAULT_LOCALE
+from shared.locales import DEFAULT_LOCALE
 
 MAX_TERMS = 32
 WORD = re.compile(r"[^\W_]+")

@@ -5,6 +5,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from services.tickets.models import CATEGORIES, STATUSES
+from shared.locales import LOCALES
 from shared.openapi import NOT_BLANK_PATTERN, comma_separated_pattern
 
 TXID = validate.Regexp(r"^[A-Za-z0-9:_\-]{8,128}$", error="Not a transaction ID.")
@@ -24,7 +25,7 @@ class TicketCreateSchema(StrictSchema):
     txid = fields.String(load_default=None, allow_none=True, validate=TXID)
     order_id = fields.String(load_default=None, allow_none=True, validate=ORDER_ID)
     occurred_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=None)
-    locale = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["en", "es", "zh-Hant"]))
+    locale = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(LOCALES))
 
 
 class GuestTicketCreateSchema(TicketCreateSchema):
