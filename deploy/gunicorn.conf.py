@@ -1,11 +1,13 @@
 """Gunicorn settings for every service, one environment variable each.
 
     gunicorn -c deploy/gunicorn.conf.py 'services.<name>.app:create_app()'
+    SERVICE_NAME=<name> gunicorn -c deploy/gunicorn.conf.py     # what the images run
 
 `gthread` workers by default: the gateway relays the notifications stream and the
-notifications service serves it (`text/event-stream`), and each open stream holds
-one thread for as long as the page stays open, so a sync worker would be taken by
-the first stream. Size `GUNICORN_THREADS` for the streams you expect per replica.
+notifications service serves it (`text/event-stream`), tickets' live chats stream
+too, and each open stream holds one thread for as long as the page stays open, so a
+sync worker would be taken by the first stream. Those three get more threads by
+default; size `GUNICORN_THREADS` for the streams you expect per replica.
 """
 from __future__ import annotations
 
@@ -24,9 +26,15 @@ def _str(name: str, default: str) -> str:
     return os.environ.get(name, "").strip() or default
 
 
+# Threads per worker by service, where open streams each hold one (the rest take gunicorn's 8).
+STREAM_THREADS = {"gateway": 32, "tickets": 32, "notifications": 64}
+
+service = _str("SERVICE_NAME", "")
+# The app, unless the command line names one: the image's command names none.
+wsgi_app = f"services.{service}.app:create_app()" if service else None
 bind = _str("GUNICORN_BIND", f"{_str('HOST', '0.0.0.0')}:{_int('PORT', 8000)}")
 workers = _int("GUNICORN_WORKERS", 2)
-threads = _int("GUNICORN_THREADS", 8)
+threads = _int("GUNICORN_THREADS", STREAM_THREADS.get(service, 8))
 worker_class = _str("GUNICORN_WORKER_CLASS", "gthread")
 # The worker heartbeat: a thread stuck this long gets its worker restarted. Open
 # streams do not count (gthread beats from its own loop), slow upstream calls do.
@@ -45,7 +53,7 @@ if not control_socket_disable:
     control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
 # Behind the ingress or the compose network; ProxyFix in the gateway trusts only TRUSTED_PROXY_COUNT hops.
 forwarded_allow_ips = _str("FORWARDED_ALLOW_IPS", "127.0.0.1")
-proc_name = _str("SERVICE_NAME", "support")
+proc_name = service or "support"
 loglevel = _str("LOG_LEVEL", "info").lower()
 errorlog = "-"
 accesslog = "-" if _str("GUNICORN_ACCESS_LOG", "true").lower() in {"1", "true", "yes", "on"} else None

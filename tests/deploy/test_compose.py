@@ -48,6 +48,14 @@ def test_every_service_has_a_healthcheck_and_an_existing_build_context(compose):
         assert (context / build["dockerfile"]).is_file(), f"{name}: {build['dockerfile']} does not exist"
 
 
+def test_each_image_is_built_from_the_one_dockerfile_for_its_service(compose):
+    """A web process and its worker run one image: the Dockerfile with SERVICE set to their service."""
+    for name, spec in app_services(compose).items():
+        service = name.removesuffix("-worker")
+        assert spec["build"] == {"context": ".", "dockerfile": "Dockerfile", "args": {"SERVICE": service}}, name
+        assert spec["image"] == f"support-platform/{service}:${{IMAGE_TAG:-latest}}", name
+
+
 def test_workers_check_their_broker_and_database_and_web_processes_their_port(compose):
     for name, spec in app_services(compose).items():
         mode = "worker" if name.endswith("-worker") else "http"

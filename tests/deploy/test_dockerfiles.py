@@ -1,14 +1,17 @@
-"""Each service's Dockerfile, checked offline (no Docker engine here): what it copies
-exists and is not ignored, it holds that service and shared/ only, runs as a
-non-root user with gunicorn by default and a HEALTHCHECK, and everything the
-service imports is in that image."""
+"""The one Dockerfile, checked offline for each service's image (no Docker engine here;
+`SERVICE` is the build argument): what it copies exists and is not ignored, the image
+holds that service and shared/ only, runs as a non-root user with gunicorn by default
+and a HEALTHCHECK, and everything the service imports is in that image."""
 from __future__ import annotations
 
 import ast
 import fnmatch
 import functools
 import importlib.metadata
+import json
+import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -18,12 +21,17 @@ from packaging.requirements import Requirement
 from tests.deploy.conftest import ROOT, SERVICES
 
 INSTRUCTION = re.compile(r"^([A-Z]+)\s+(.*)$", re.S)
+DOCKERFILE = ROOT / "Dockerfile"
 
 
-def instructions(path: Path) -> list[tuple[str, str]]:
-    """(INSTRUCTION, arguments) pairs, continuation lines joined, comments dropped."""
+def instructions(path: Path, service: str | None = None) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, continuation lines joined, comments dropped; with `service`,
+    as the build with `--build-arg SERVICE=<service>` reads them."""
     result, pending = [], ""
-    for raw in path.read_text(encoding="utf-8").splitlines():
+    text = path.read_text(encoding="utf-8")
+    if service is not None:
+        text = re.sub(r"\$\{SERVICE\}|\$SERVICE\b", service, text)
+    for raw in text.splitlines():
         line = raw.strip()
         if not pending and (not line or line.startswith("#")):
             continue
@@ -66,19 +74,38 @@ def ignored(path: str, patterns: list[str]) -> bool:
     return False
 
 
+def copied(name: str) -> list[str]:
+    """The local sources the image of service `name` copies."""
+    copies = [copy_sources(args) for kind, args in instructions(DOCKERFILE, name) if kind in ("COPY", "ADD")]
+    return [source for sources in copies if sources is not None for source in sources]
+
+
+# Beside its own package, every image holds the launcher's registry and the migrations command.
+COMMON_SERVICES_MODULES = {"services/__init__.py", "services/registry.py", "services/migrate.py"}
+
+
+def test_there_is_one_dockerfile_and_it_takes_the_service_as_a_build_argument():
+    found = sorted(str(p.relative_to(ROOT)) for p in ROOT.rglob("Dockerfile*")
+                   if ".venv" not in p.parts and ".git" not in p.parts)
+    assert found == ["Dockerfile"]
+    steps = instructions(DOCKERFILE)
+    final_stage = steps[max(i for i, (kind, _) in enumerate(steps) if kind == "FROM"):]
+    assert ("ARG", "SERVICE") in final_stage
+    # Built without it, the image would hold every service: the build refuses.
+    assert any(kind == "RUN" and 'test -n "$SERVICE"' in args for kind, args in final_stage)
+
+
 @pytest.mark.parametrize("name", SERVICES)
 def test_copy_sources_exist_and_are_not_ignored(name):
-    dockerfile = ROOT / "services" / name / "Dockerfile"
     patterns = dockerignore_patterns()
-    copies = [copy_sources(args) for kind, args in instructions(dockerfile) if kind in ("COPY", "ADD")]
-    local = [source for sources in copies if sources is not None for source in sources]
+    local = copied(name)
     assert local, "no COPY of the code"
     for source in local:
-        assert (ROOT / source).exists(), f"{dockerfile}: COPY source {source} does not exist"
-        assert not ignored(source, patterns), f"{dockerfile}: {source} is excluded by .dockerignore"
+        assert (ROOT / source).exists(), f"{DOCKERFILE} ({name}): COPY source {source} does not exist"
+        assert not ignored(source, patterns), f"{DOCKERFILE} ({name}): {source} is excluded by .dockerignore"
     # Only this service, the shared library, and the deploy helpers: no other service's code.
     service_sources = {s.rstrip("/") for s in local if s.startswith("services")}
-    assert service_sources == {"services/__init__.py", f"services/{name}"}
+    assert service_sources == COMMON_SERVICES_MODULES | {f"services/{name}"}
     assert "shared/" in local and "requirements.txt" in local
 
 
@@ -86,13 +113,25 @@ def test_dockerignore_keeps_the_context_small():
     patterns = dockerignore_patterns()
     for heavy in (".venv", ".git", "data", "tests", "services/tickets/__pycache__"):
         assert ignored(heavy, patterns), heavy
-    for needed in ("shared/db.py", "services/tickets/app.py", "deploy/gunicorn.conf.py", "requirements.txt"):
+    for needed in ("shared/db.py", "services/tickets/app.py", "services/registry.py", "services/migrate.py",
+                   "deploy/gunicorn.conf.py", "requirements.txt"):
         assert not ignored(needed, patterns), needed
+
+
+def gunicorn_settings(**env) -> dict:
+    """deploy/gunicorn.conf.py as a container with this environment reads it."""
+    script = ("import runpy, json; c = runpy.run_path('deploy/gunicorn.conf.py'); "
+              "print(json.dumps({k: c[k] for k in ('wsgi_app', 'threads', 'worker_class', 'proc_name')}))")
+    clean = {key: value for key, value in os.environ.items() if not key.startswith("GUNICORN_")}
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env={**clean, **env}, capture_output=True,
+                         text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
 
 
 @pytest.mark.parametrize("name", SERVICES)
 def test_image_runs_gunicorn_as_a_non_root_user_with_a_healthcheck(name):
-    steps = instructions(ROOT / "services" / name / "Dockerfile")
+    steps = instructions(DOCKERFILE, name)
     kinds = [kind for kind, _ in steps]
     bases = [args for kind, args in steps if kind == "FROM"]
     assert all(re.match(r"python:3\.11-slim", base) for base in bases), bases
@@ -102,17 +141,19 @@ def test_image_runs_gunicorn_as_a_non_root_user_with_a_healthcheck(name):
     healthcheck = [args for kind, args in steps if kind == "HEALTHCHECK"]
     assert healthcheck and "deploy/healthcheck.py" in healthcheck[0]
     command = [args for kind, args in steps if kind == "CMD"][-1]
-    assert command == ('["gunicorn", "--config", "deploy/gunicorn.conf.py", '
-                       f'"services.{name}.app:create_app()"]')
+    assert command == '["gunicorn", "--config", "deploy/gunicorn.conf.py"]'
     assert f"SERVICE_NAME={name}" in " ".join(args for kind, args in steps if kind == "ENV")
+    # The command names no app: the configuration serves the image's service.
+    assert gunicorn_settings(SERVICE_NAME=name)["wsgi_app"] == f"services.{name}.app:create_app()"
 
 
-def test_notifications_image_uses_threaded_workers():
-    environment = " ".join(args for kind, args in instructions(ROOT / "services/notifications/Dockerfile")
-                           if kind == "ENV")
-    assert "GUNICORN_WORKER_CLASS=gthread" in environment
-    threads = int(re.search(r"GUNICORN_THREADS=(\d+)", environment).group(1))
-    assert threads >= 16
+@pytest.mark.parametrize("name", ["notifications", "tickets", "gateway"])
+def test_streaming_images_use_threaded_workers(name):
+    """Each open stream (notifications, live chats, the gateway relaying both) holds a thread."""
+    settings = gunicorn_settings(SERVICE_NAME=name)
+    assert settings["worker_class"] == "gthread"
+    assert settings["threads"] >= 16
+    assert gunicorn_settings(SERVICE_NAME=name, GUNICORN_THREADS="5")["threads"] == 5
 
 
 @functools.cache
@@ -146,8 +187,12 @@ def runtime_distributions() -> frozenset[str]:
 
 @functools.cache
 def imported_modules(folder: Path) -> frozenset[str]:
+    return imported_files(*folder.rglob("*.py"))
+
+
+def imported_files(*paths: Path) -> frozenset[str]:
     modules = set()
-    for path in folder.rglob("*.py"):
+    for path in paths:
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
@@ -164,11 +209,14 @@ def test_everything_the_service_imports_is_in_its_image(name):
         pytest.fail(f"services/{name} has no app.py yet: its image would not start")
     runtime = runtime_distributions()
     owners = package_owners()
-    for module in imported_modules(folder) | imported_modules(ROOT / "shared"):
+    image = {source.rstrip("/") for source in copied(name)}
+    common = [ROOT / source for source in COMMON_SERVICES_MODULES]
+    for module in imported_modules(folder) | imported_modules(ROOT / "shared") | imported_files(*common):
         top = module.split(".")[0]
         if top == "services":
             parts = module.split(".")
-            assert len(parts) == 1 or parts[1] == name, f"services/{name} imports {module}: not in its image"
+            assert (len(parts) == 1 or parts[1] == name or f"services/{parts[1]}.py" in image), (
+                f"services/{name} imports {module}: not in its image")
         elif top in ("shared", "__future__") or top in sys.stdlib_module_names:
             continue
         else:
