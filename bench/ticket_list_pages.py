@@ -16,7 +16,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from services.registry import GATEWAY  # noqa: E402
 from services.tickets.app import create_app  # noqa: E402
-from services.tickets.models import Ticket, db  # noqa: E402
+from services.tickets.core.models import Ticket  # noqa: E402
+from services.tickets.models import db  # noqa: E402
 from shared.internal_auth import Caller, sign_internal_token  # noqa: E402
 
 SECRET = "bench-secret-" + "x" * 20

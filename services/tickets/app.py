@@ -7,14 +7,14 @@ from pathlib import Path
 from flask import Flask
 
 from services.tickets import config, extensions
-from services.tickets.agent_api import blp as agent_blp
-from services.tickets.api import blp as customer_blp
-from services.tickets.chat_api import agent_blp as agent_chat_blp
-from services.tickets.chat_api import blp as chat_blp
-from services.tickets.guest_api import blp as guest_blp
-from services.tickets.help_api import blp as help_blp
-from services.tickets.help_editor_api import blp as help_editor_blp
-from services.tickets.help_seed import seed_missing_articles
+from services.tickets.chat.agent_api import agent_blp as agent_chat_blp
+from services.tickets.chat.api import blp as chat_blp
+from services.tickets.core.agent_api import blp as agent_blp
+from services.tickets.core.api import blp as customer_blp
+from services.tickets.guest.api import blp as guest_blp
+from services.tickets.help_center.api import blp as help_blp
+from services.tickets.help_center.editor_api import blp as help_editor_blp
+from services.tickets.help_center.seed import seed_missing_articles
 from services.tickets.models import db
 from shared.db import bind_to_app, open_service_database, readiness_check
 from shared.web import create_service_app

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app
 
 from services.tickets import config
-from services.tickets.attachments import AttachmentRules, AttachmentStore
+from services.tickets.core.attachments import AttachmentRules, AttachmentStore
 from services.tickets.models import OutboxMessage
 from shared.outbox import Outbox
 

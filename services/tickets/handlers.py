@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 
-from services.tickets.models import Message, Ticket
-from services.tickets.workflow import SYSTEM
+from services.tickets.core.models import Message, Ticket
+from services.tickets.core.workflow import SYSTEM
 from shared import clock
 from shared.events import Envelope, EventType
 

@@ -5,8 +5,9 @@ Run alone with `python -m services.tickets.worker`.
 """
 from __future__ import annotations
 
-from services.tickets import config, workflow
+from services.tickets import config
 from services.tickets.app import init_database
+from services.tickets.core import workflow
 from services.tickets.handlers import HANDLERS
 from services.tickets.models import OutboxMessage, ProcessedEvent, db
 from shared.bus import resolve_broker_url

@@ -3,7 +3,7 @@ creation rate limits, the guest token and cookie, its scope and its 24 hours."""
 import datetime as dt
 import io
 
-from services.tickets.models import Ticket
+from services.tickets.core.models import Ticket
 from shared import clock
 from tests.guest.conftest import GUEST_EMAIL, last_code, link_token
 from tests.support import png_bytes

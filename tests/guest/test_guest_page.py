@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from services.tickets.models import Message, OutboxMessage, Ticket
+from services.tickets.core.models import Message, Ticket
+from services.tickets.models import OutboxMessage
 from shared import clock
 from tests.guest.conftest import GUEST_EMAIL, last_code, link_token
 from tests.support import png_bytes

@@ -1,6 +1,7 @@
 """What a verified guest may do on the tickets service: that one ticket's detail,
 messages and attachments, nothing else (SQLite and PostgreSQL)."""
-from services.tickets.models import OutboxMessage, Ticket
+from services.tickets.core.models import Ticket
+from services.tickets.models import OutboxMessage
 from tests.guest.conftest import GUEST_EMAIL, as_guest, open_guest_ticket
 from tests.support import file_tuple, png_bytes
 

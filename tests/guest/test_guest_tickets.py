@@ -1,5 +1,5 @@
 """Opening a ticket as a guest, on the tickets service itself (SQLite and PostgreSQL)."""
-from services.tickets.models import Message, Ticket
+from services.tickets.core.models import Message, Ticket
 from tests.guest.conftest import GUEST_EMAIL, open_guest_ticket, outbox_events
 from tests.support import file_tuple, png_bytes
 

@@ -2,7 +2,9 @@
 import shutil
 
 from services.tickets.app import MIGRATIONS
-from services.tickets.models import GuestCode, GuestVerification, Ticket, db
+from services.tickets.core.models import Ticket
+from services.tickets.guest.models import GuestCode, GuestVerification
+from services.tickets.models import db
 from shared import clock
 from shared.db import make_database, run_migrations
 from tests.conftest import close_database

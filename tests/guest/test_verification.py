@@ -2,7 +2,7 @@
 refusal of the issue with its contract code, and the session it grants."""
 import datetime as dt
 
-from services.tickets.models import GuestCode
+from services.tickets.guest.models import GuestCode
 from shared import clock
 from tests.guest.conftest import (
     GUEST_EMAIL,

@@ -2,8 +2,9 @@
 whole transcript, the agent's replies seen in the chat, guests with a chat token, the live stream."""
 import json
 
-from services.tickets.chat_models import Chat, ChatMessage
-from services.tickets.models import Message, OutboxMessage, Ticket
+from services.tickets.chat.models import Chat, ChatMessage
+from services.tickets.core.models import Message, Ticket
+from services.tickets.models import OutboxMessage
 from tests.help.conftest import As
 from tests.support import agent
 

@@ -1,7 +1,7 @@
 """The public help center on the shipped articles: browsing, articles, suggestions, and bad input."""
 import pytest
 
-from services.tickets.help_models import CATEGORIES
+from services.tickets.help_center.models import CATEGORIES
 
 
 def test_the_shipped_set_covers_every_category_in_three_languages(reader):

@@ -1,6 +1,6 @@
 """Editors write, translate and publish articles; readers vote; markup never becomes script."""
-from services.tickets.help_models import HelpArticle, HelpTranslation, HelpVote
-from services.tickets.help_seed import load_shipped_articles, seed_missing_articles
+from services.tickets.help_center.models import HelpArticle, HelpTranslation, HelpVote
+from services.tickets.help_center.seed import load_shipped_articles, seed_missing_articles
 from services.tickets.models import db
 from tests.conftest import close_database
 from tests.help.conftest import make_app

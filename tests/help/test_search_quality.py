@@ -2,7 +2,7 @@
 import math
 from collections import Counter
 
-from services.tickets.help_seed import load_shipped_articles
+from services.tickets.help_center.seed import load_shipped_articles
 from tests.help.questions import QUESTIONS
 
 TOP = 3

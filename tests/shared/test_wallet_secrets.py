@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from mnemonic import Mnemonic
 
-from services.tickets.help_seed import CONTENT_DIR, parse_article_file
+from services.tickets.help_center.seed import CONTENT_DIR, parse_article_file
 from shared.wallet_secrets import find_wallet_secrets
 
 # BIP-39's own test vectors (entropy 00..00 and 7f..7f), and a 24-word one.

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from services.tickets.attachments import content_disposition, safe_filename
-from services.tickets.models import Attachment
+from services.tickets.core.attachments import content_disposition, safe_filename
+from services.tickets.core.models import Attachment
 from tests.support import file_tuple, pdf_bytes, png_bytes
 
 

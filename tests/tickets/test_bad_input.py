@@ -3,7 +3,8 @@ import io
 
 import pytest
 
-from services.tickets.models import Attachment, Message, OutboxMessage, Ticket
+from services.tickets.core.models import Attachment, Message, Ticket
+from services.tickets.models import OutboxMessage
 from tests.support import file_tuple, png_bytes
 from tests.tickets.conftest import new_ticket
 

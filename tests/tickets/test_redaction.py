@@ -2,7 +2,7 @@
 who (and, for agents only, why). On the tickets service itself, SQLite and PostgreSQL."""
 from pathlib import Path
 
-from services.tickets.models import Attachment, Message, Ticket
+from services.tickets.core.models import Attachment, Message, Ticket
 from tests.support import file_tuple, pdf_bytes, png_bytes
 from tests.tickets.conftest import As, new_ticket
 

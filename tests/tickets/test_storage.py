@@ -4,7 +4,8 @@ from pathlib import Path
 from playhouse.migrations import Runner
 
 from services.tickets.app import MIGRATIONS
-from services.tickets.models import Message, Ticket, db
+from services.tickets.core.models import Message, Ticket
+from services.tickets.models import db
 from shared.db import is_postgres, make_database, run_migrations
 from tests.conftest import close_database
 

@@ -1,7 +1,8 @@
 """The ticket loop on the tickets service itself, on SQLite and PostgreSQL."""
 import datetime as dt
 
-from services.tickets.models import Message, OutboxMessage, Ticket
+from services.tickets.core.models import Message, Ticket
+from services.tickets.models import OutboxMessage
 from shared import clock
 from tests.support import file_tuple, pdf_bytes, png_bytes
 from tests.tickets.conftest import new_ticket
@@ -122,7 +123,7 @@ def test_reply_reopens_resolved_within_14_days_and_closed_after(alice, support):
 
 
 def test_auto_close_job_closes_quiet_resolved_tickets(app, alice, support):
-    from services.tickets import workflow
+    from services.tickets.core import workflow
     from services.tickets.models import db
 
     quiet = new_ticket(alice, category="wallet")["number"]

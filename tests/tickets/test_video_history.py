@@ -3,8 +3,9 @@ import datetime as dt
 
 import pytest
 
+from services.tickets.core.models import Message, Ticket
 from services.tickets.handlers import HANDLERS
-from services.tickets.models import Message, OutboxMessage, ProcessedEvent, Ticket, db
+from services.tickets.models import OutboxMessage, ProcessedEvent, db
 from shared import clock
 from shared.bus import MEMORY_URL, connect, event_exchange
 from shared.consumer import EventConsumer, QueueTopology

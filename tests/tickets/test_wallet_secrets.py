@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from services.tickets.chat_models import Chat, ChatMessage
-from services.tickets.models import Attachment, Escalation, Message, OutboxMessage, Ticket
+from services.tickets.chat.models import Chat, ChatMessage
+from services.tickets.core.models import Attachment, Escalation, Message, Ticket
+from services.tickets.models import OutboxMessage
 from tests.support import file_tuple, png_bytes
 from tests.tickets.conftest import As, new_ticket
 

@@ -70,8 +70,8 @@ def test_every_key_is_used_by_some_page():
 
 
 @pytest.mark.parametrize("prefix, values", [
-    ("status", "services.tickets.models:STATUSES"),
-    ("category", "services.tickets.models:CATEGORIES"),
+    ("status", "services.tickets.core.models:STATUSES"),
+    ("category", "services.tickets.core.models:CATEGORIES"),
     ("call_status", "services.video.models:STATUSES"),
     ("outcome", "services.video.models:OUTCOMES"),
     ("spoken", "services.video.schemas:SPOKEN_LANGUAGES"),
@@ -88,7 +88,7 @@ def test_every_value_of_the_apis_enumerations_has_words(prefix, values):
 
 
 def test_the_pages_offer_what_the_services_accept():
-    from services.tickets.models import CATEGORIES, STATUSES
+    from services.tickets.core.models import CATEGORIES, STATUSES
     from services.video.presenters import CHECKLIST
     from services.video.schemas import SPOKEN_LANGUAGES
 

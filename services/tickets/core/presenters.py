@@ -7,9 +7,9 @@ import datetime as dt
 from flask import current_app
 from peewee import Tuple
 
-from services.tickets.attachments import safe_filename
-from services.tickets.models import Attachment, Escalation, Message, Ticket
-from services.tickets.workflow import is_closed, latest_escalation
+from services.tickets.core.attachments import safe_filename
+from services.tickets.core.models import Attachment, Escalation, Message, Ticket
+from services.tickets.core.workflow import is_closed, latest_escalation
 from shared import clock
 from shared.errors import ApiError
 

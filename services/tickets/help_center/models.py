@@ -57,6 +57,3 @@ class HelpVote(BaseModel):
         table_name = "help_vote"
         # NULL voters (anonymous) never collide: both databases treat NULLs as distinct.
         indexes = ((("article", "voter"), True),)
-
-
-HELP_MODELS = [HelpArticle, HelpTranslation, HelpVote]

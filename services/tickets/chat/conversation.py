@@ -9,11 +9,13 @@ import json
 import re
 import secrets
 
-from services.tickets import chat_helper, presenters, workflow
-from services.tickets.chat_models import Chat, ChatMessage
-from services.tickets.help_models import HelpArticle
-from services.tickets.help_text import guess_locale, normalize_locale
-from services.tickets.models import Attachment, Message, db
+from services.tickets.chat import helper as chat_helper
+from services.tickets.chat.models import Chat, ChatMessage
+from services.tickets.core import access, workflow
+from services.tickets.core.models import Message
+from services.tickets.help_center.models import HelpArticle
+from services.tickets.help_center.text import guess_locale, normalize_locale
+from services.tickets.models import db
 from shared import clock
 from shared.db import for_update
 from shared.errors import ApiError, not_found
@@ -21,7 +23,6 @@ from shared.internal_auth import Caller
 
 MISSES_BEFORE_HANDOVER = 2
 CHAT_ID = re.compile(r"^[0-9a-f]{32}$")
-CURSOR = re.compile(r"^([ct])(\d{1,18})$")
 HANDOVER_NOTE = "The live chat was handed over to support; the conversation with the help assistant is above."
 
 
@@ -54,7 +55,7 @@ def chat_for(caller: Caller, chat_id: str) -> Chat:
 def agent_chat(agent: Caller, chat_id: str) -> Chat:
     """A handed-over chat whose ticket this agent may see."""
     chat = Chat.get_or_none(Chat.id == chat_id) if CHAT_ID.match(chat_id) else None
-    if chat is None or chat.ticket is None or not workflow.agent_may_see(agent, chat.ticket):
+    if chat is None or chat.ticket is None or not access.agent_may_see(agent, chat.ticket):
         raise not_found("chat")
     return chat
 
@@ -179,60 +180,3 @@ def close(chat: Chat) -> Chat:
         chat.closed_at = chat.updated_at = clock.now()
         chat.save()
     return chat
-
-
-# -- how a chat is shown ---------------------------------------------------------------------------
-
-def status_of(chat: Chat, window_days: int) -> str:
-    """bot, waiting_agent, with_agent (an agent has answered) or closed (also once the ticket is solved)."""
-    if chat.status != "waiting_agent":
-        return chat.status
-    ticket = chat.ticket
-    if ticket is None or ticket.status == "resolved" or workflow.is_closed(ticket, window_days):
-        return "closed"
-    answered = (Message.select().where((Message.ticket == ticket) & (Message.id > chat.transcript_end)
-                                       & (Message.author_role == "agent") & (Message.kind != "note")).exists())
-    return "with_agent" if answered else "waiting_agent"
-
-
-def parse_cursor(value: str | None) -> tuple[str, int] | None:
-    """A message id (`c12`, `t34`) to continue after; None for the whole chat."""
-    if not value:
-        return None
-    match = CURSOR.match(value.strip())
-    if match is None:
-        raise ApiError(400, "invalid_cursor", "Not a message id of this chat.", {"fields": {"after": ["Not valid."]}})
-    return match.group(1), int(match.group(2))
-
-
-def messages_of(chat: Chat, after: tuple[str, int] | None = None) -> list[dict]:
-    """The chat's messages in order: its own until the handover, then the ticket's public ones."""
-    items = []
-    if after is None or after[0] == "c":
-        query = chat.messages.order_by(ChatMessage.id)
-        if after is not None:
-            query = query.where(ChatMessage.id > after[1])
-        items = [chat_message_dict(m) for m in query]
-    if chat.ticket_id is not None and chat.transcript_end is not None:
-        since = max(chat.transcript_end, after[1] if after and after[0] == "t" else 0)
-        rows = list(Message.select().where((Message.ticket == chat.ticket_id) & (Message.id > since)
-                                           & (Message.kind != "note")).order_by(Message.id))
-        files: dict[int, list[Attachment]] = {}
-        if rows:
-            for attachment in Attachment.select().where(Attachment.message.in_([m.id for m in rows])):
-                files.setdefault(attachment.message_id, []).append(attachment)
-        items += [dict(presenters.message_dict(m, files.get(m.id, [])), id=f"t{m.id}", articles=[]) for m in rows]
-    return items
-
-
-def chat_message_dict(message: ChatMessage) -> dict:
-    return {"id": f"c{message.id}", "author": {"role": message.author_role, "name": message.author_name},
-            "kind": "reply", "body": message.body, "attachments": [], "articles": json.loads(message.articles),
-            "created_at": clock.isoformat(message.created_at)}
-
-
-def chat_dict(chat: Chat, window_days: int) -> dict:
-    return {"id": chat.id, "status": status_of(chat, window_days), "locale": chat.locale,
-            "ticket_number": chat.ticket.number if chat.ticket_id else None,
-            "created_at": clock.isoformat(chat.created_at), "updated_at": clock.isoformat(chat.updated_at),
-            "messages": messages_of(chat)}

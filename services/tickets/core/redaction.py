@@ -5,10 +5,10 @@ are deleted from storage, and the history says so: publicly who did it, and in a
 internal note why."""
 from __future__ import annotations
 
-from services.tickets import workflow
-from services.tickets.attachments import AttachmentStore
-from services.tickets.chat_models import Chat, ChatMessage
-from services.tickets.models import Attachment, Message, Ticket
+from services.tickets.chat.models import Chat, ChatMessage
+from services.tickets.core import workflow
+from services.tickets.core.attachments import AttachmentStore
+from services.tickets.core.models import Attachment, Message, Ticket
 from shared import clock
 from shared.errors import ApiError, not_found
 from shared.internal_auth import Caller

@@ -1,18 +1,17 @@
-"""Request and response schemas of the help center and the live chat."""
+"""Request and response schemas of the help center."""
 from __future__ import annotations
 
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from services.tickets.help_models import CATEGORIES, STATUSES
-from services.tickets.help_text import normalize_locale
-from services.tickets.schemas import MessageOut, StrictSchema
+from services.tickets.core.schemas import StrictSchema
+from services.tickets.help_center.models import CATEGORIES, STATUSES
+from services.tickets.help_center.text import normalize_locale
 from shared.locales import LOCALES
 from shared.openapi import NOT_BLANK_PATTERN
 
 MAX_QUERY = 200  # a search box question
 MAX_SUGGESTION_TEXT = 2000  # the subject and the start of a ticket being written
-MAX_CHAT_MESSAGE = 4000
 SLUG = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="Lower-case letters, digits and single hyphens.")
 CURSOR = validate.Regexp(r"^\d{1,6}$", error="Not a valid cursor.")
 
@@ -179,65 +178,3 @@ class EditorArticlePageOut(ma.Schema):
 class VoteOut(ma.Schema):
     slug = fields.String()
     helpful = fields.Boolean()
-
-
-# -- the live chat ---------------------------------------------------------------------------------
-
-def not_blank(value: str) -> None:
-    if not value.strip():
-        raise ma.ValidationError("Write a message.")
-
-
-class ChatCreateSchema(StrictSchema):
-    message = fields.String(required=True, validate=[validate.Length(max=MAX_CHAT_MESSAGE), not_blank],
-                            metadata={"pattern": NOT_BLANK_PATTERN})
-    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254))
-    locale = Locale(load_default=None)
-
-
-class ChatMessageCreateSchema(StrictSchema):
-    body = fields.String(required=True, validate=[validate.Length(max=MAX_CHAT_MESSAGE), not_blank],
-                         metadata={"pattern": NOT_BLANK_PATTERN})
-
-
-class ArticleLinkOut(ma.Schema):
-    slug = fields.String()
-    title = fields.String()
-
-
-class ChatMessageOut(MessageOut):
-    id = fields.String(metadata={"description": "`c<n>` before the handover, `t<n>` for the ticket's messages"})
-    articles = fields.List(fields.Nested(ArticleLinkOut))
-
-
-class ChatOut(ma.Schema):
-    id = fields.String()
-    status = fields.String(metadata={"description": "bot, waiting_agent, with_agent or closed"})
-    locale = fields.String()
-    ticket_number = fields.String(allow_none=True)
-    created_at = fields.String()
-    updated_at = fields.String()
-    messages = fields.List(fields.Nested(ChatMessageOut))
-
-
-class ChatCreatedOut(ma.Schema):
-    chat = fields.Nested(ChatOut)
-    chat_token = fields.String(allow_none=True, metadata={
-        "description": "For a guest: the bearer token of this chat's later calls (set by the gateway)"})
-    guest_grant = fields.Dict(data_key="_guest_grant", metadata={
-        "description": "Internal: the gateway turns it into `chat_token`"})
-
-
-class ChatEnvelopeOut(ma.Schema):
-    chat = fields.Nested(ChatOut)
-
-
-class AgentChatQuery(ma.Schema):
-    ticket_number = fields.String(load_default=None, validate=validate.Regexp(r"^\d{1,12}$"))
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
-
-
-class AgentChatPageOut(ma.Schema):
-    items = fields.List(fields.Nested(ChatOut))
-    next_cursor = fields.String(allow_none=True)

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import peewee
 
-from services.tickets import help_text
-from services.tickets.help_models import HelpTranslation
-from services.tickets.help_text import Query
+from services.tickets.help_center import text as help_text
+from services.tickets.help_center.models import HelpTranslation
+from services.tickets.help_center.text import Query
 from shared.db import is_postgres
 
 CANDIDATES = 200  # per term; a help center has hundreds of articles, not millions

@@ -12,7 +12,9 @@ import datetime as dt
 import hmac
 from dataclasses import dataclass
 
-from services.tickets.models import GuestCode, GuestVerification, Ticket, db
+from services.tickets.core.models import Ticket
+from services.tickets.guest.models import GuestCode, GuestVerification
+from services.tickets.models import db
 from shared import clock, otp
 from shared.db import for_update
 from shared.errors import ApiError

@@ -4,7 +4,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from services.tickets.models import CATEGORIES, STATUSES
+from services.tickets.core.models import CATEGORIES, STATUSES
 from shared.locales import LOCALES
 from shared.openapi import NOT_BLANK_PATTERN, comma_separated_pattern
 
@@ -26,10 +26,6 @@ class TicketCreateSchema(StrictSchema):
     order_id = fields.String(load_default=None, allow_none=True, validate=ORDER_ID)
     occurred_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=None)
     locale = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(LOCALES))
-
-
-class GuestTicketCreateSchema(TicketCreateSchema):
-    email = fields.Email(required=True, validate=validate.Length(max=254))
 
 
 class MessageCreateSchema(StrictSchema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from services.tickets.attachments import CheckedFile
+from services.tickets.core.attachments import CheckedFile
 from shared.errors import ApiError
 from shared.wallet_secrets import find_wallet_secrets
 
@@ -36,3 +36,8 @@ def refuse_wallet_secrets(fields: Mapping[str, object], files: Iterable[CheckedF
                 where.append("files")
     if kinds:
         raise ApiError(400, "secret_detected", MESSAGE, {"kinds": sorted(kinds), "fields": where})
+
+
+def ticket_texts(fields: dict) -> dict:
+    """The free-text fields of a new ticket, where a wallet secret could be typed or pasted."""
+    return {name: fields.get(name) for name in ("subject", "description", "txid", "order_id")}

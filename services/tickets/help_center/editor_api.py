@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from services.tickets import help_articles
-from services.tickets.help_api import page_of
-from services.tickets.help_models import CATEGORIES, HelpArticle
-from services.tickets.help_schemas import (
+from services.tickets.help_center import articles as help_articles
+from services.tickets.help_center.api import page_of
+from services.tickets.help_center.models import CATEGORIES, HelpArticle
+from services.tickets.help_center.schemas import (
     ArticleCreateSchema,
     ArticleUpdateSchema,
     EditorArticleOut,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import peewee
 
-from services.tickets.models import BaseModel, Ticket
+from services.tickets.core.models import Ticket
+from services.tickets.models import BaseModel
 from shared import clock
 
 STATUSES = ("bot", "waiting_agent", "with_agent", "closed")
@@ -44,6 +45,3 @@ class ChatMessage(BaseModel):
     class Meta:
         table_name = "chat_message"
         indexes = ((("chat", "id"), False),)
-
-
-CHAT_MODELS = [Chat, ChatMessage]

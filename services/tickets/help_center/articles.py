@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import nh3
 import peewee
 
-from services.tickets import help_text
-from services.tickets.help_models import CATEGORIES, HelpArticle, HelpTranslation, HelpVote
-from services.tickets.help_search import index_for
+from services.tickets.help_center import text as help_text
+from services.tickets.help_center.models import CATEGORIES, HelpArticle, HelpTranslation, HelpVote
+from services.tickets.help_center.search import index_for
 from services.tickets.models import db
 from shared import clock
 from shared.errors import ApiError, not_found

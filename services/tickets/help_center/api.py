@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from services.tickets import help_articles
-from services.tickets.help_schemas import (
+from services.tickets.help_center import articles as help_articles
+from services.tickets.help_center.schemas import (
     ArticleOut,
     ArticlePageOut,
     ArticleQuery,
@@ -14,7 +14,7 @@ from services.tickets.help_schemas import (
     VoteOut,
     VoteSchema,
 )
-from services.tickets.help_text import guess_locale, normalize_locale
+from services.tickets.help_center.text import guess_locale, normalize_locale
 from services.tickets.models import db
 from shared.locales import DEFAULT_LOCALE
 from shared.web import Blueprint, current_caller, load_query

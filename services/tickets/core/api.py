@@ -4,20 +4,17 @@ from __future__ import annotations
 from flask import send_file
 from flask.views import MethodView
 
-from services.tickets import presenters, schemas, workflow
-from services.tickets.attachments import content_disposition, safe_filename
+from services.tickets.core import presenters, schemas, workflow
+from services.tickets.core.access import agent_ticket, customer_ticket
+from services.tickets.core.attachments import content_disposition, safe_filename
+from services.tickets.core.models import Attachment, Ticket
+from services.tickets.core.secret_guard import refuse_wallet_secrets, ticket_texts
 from services.tickets.extensions import attachment_rules, attachment_store, outbox, window_days
-from services.tickets.models import Attachment, Ticket, db
-from services.tickets.secret_guard import refuse_wallet_secrets
+from services.tickets.models import db
 from shared.errors import ApiError, not_found
 from shared.web import Blueprint, current_caller, load_body, load_query
 
 blp = Blueprint("tickets", __name__, url_prefix="/api/v1", description="Customers' and guests' tickets")
-
-
-def ticket_texts(fields: dict) -> dict:
-    """The free-text fields of a new ticket, where a wallet secret could be typed or pasted."""
-    return {name: fields.get(name) for name in ("subject", "description", "txid", "order_id")}
 
 
 def requester_of_caller() -> workflow.Requester:
@@ -68,7 +65,7 @@ class TicketDetail(MethodView):
     @blp.response(200, schemas.TicketOut)
     def get(self, number):
         """The ticket with its whole history (internal notes left out)."""
-        return presenters.ticket_dict(workflow.customer_ticket(current_caller(), number))
+        return presenters.ticket_dict(customer_ticket(current_caller(), number))
 
 
 @blp.route("/tickets/<string:number>/messages")
@@ -80,12 +77,12 @@ class TicketMessages(MethodView):
     def post(self, number):
         """Reply with text and attachments; a reply on a resolved ticket reopens it."""
         caller = current_caller()
-        workflow.customer_ticket(caller, number)  # 404 before reading any upload
+        customer_ticket(caller, number)  # 404 before reading any upload
         fields, files = load_body(schemas.MessageCreateSchema())
         checked = attachment_rules().check(files)
         refuse_wallet_secrets({"body": fields["body"]}, checked)
         with db.atomic():
-            ticket = workflow.customer_ticket(caller, number)
+            ticket = customer_ticket(caller, number)
             message = workflow.add_message(outbox(), attachment_store(), ticket, workflow.Author.of(caller),
                                            "reply", fields["body"], checked, window_days=window_days())
         return {"message": presenters.message_dict(message, list(message.attachments))}
@@ -102,7 +99,7 @@ class TicketEscalation(MethodView):
             raise not_found("ticket")
         refuse_wallet_secrets({"reason": fields["reason"]})
         with db.atomic():
-            ticket = workflow.customer_ticket(caller, number)
+            ticket = customer_ticket(caller, number)
             workflow.escalate(outbox(), ticket, fields["reason"], fields["department"], window_days())
         return presenters.ticket_dict(Ticket.get_by_id(ticket.id))
 
@@ -119,9 +116,9 @@ class AttachmentDownload(MethodView):
         ticket = attachment.ticket
         try:
             if caller.is_agent:
-                workflow.agent_ticket(caller, ticket.number)
+                agent_ticket(caller, ticket.number)
             else:
-                workflow.customer_ticket(caller, ticket.number)
+                customer_ticket(caller, ticket.number)
                 if attachment.message.kind == "note":
                     raise not_found("attachment")
         except ApiError:

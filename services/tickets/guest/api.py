@@ -2,51 +2,28 @@
 the emailed link with a one-time code sent to the email the link is bound to."""
 from __future__ import annotations
 
-import marshmallow as ma
 from flask import current_app, request
 from flask.views import MethodView
-from marshmallow import fields, validate
 
-from services.tickets import guest_verification, schemas, workflow
-from services.tickets.api import ticket_texts
+from services.tickets.core import workflow
+from services.tickets.core.secret_guard import refuse_wallet_secrets, ticket_texts
 from services.tickets.extensions import attachment_rules, attachment_store, outbox
+from services.tickets.guest import verification
+from services.tickets.guest.schemas import (
+    CodeSentOut,
+    GuestSessionOut,
+    GuestTicketCreatedOut,
+    GuestTicketCreateSchema,
+    LinkSchema,
+    SessionSchema,
+)
 from services.tickets.models import db
-from services.tickets.secret_guard import refuse_wallet_secrets
 from shared import otp
 from shared.locales import DEFAULT_LOCALE, from_accept_language
 from shared.web import Blueprint, load_body
 
 blp = Blueprint("guest_tickets", __name__, url_prefix="/api/v1/guest",
                 description="Guests: tickets without an account, opened from an emailed link with a one-time code")
-
-
-class LinkSchema(schemas.StrictSchema):
-    t = fields.String(required=True, validate=validate.Length(min=1, max=1000))
-
-
-class SessionSchema(LinkSchema):
-    code = fields.String(required=True, validate=validate.Length(min=1, max=20))
-
-
-class GuestTicketCreatedOut(ma.Schema):
-    number = fields.String()
-    status = fields.String()
-
-
-class CodeSentOut(ma.Schema):
-    expires_in = fields.Integer(metadata={"description": "Seconds the code stays valid"})
-    resend_after = fields.Integer(metadata={"description": "Seconds before another code may be sent"})
-
-
-class GuestSessionOut(ma.Schema):
-    """What the guest gets from the gateway: `guest_token`, `expires_in` and the guest cookie."""
-
-    ticket_number = fields.String()
-    guest_token = fields.String(metadata={"description": "Signed by the gateway: `Authorization: Bearer` "
-                                                         "for this one ticket (also set as an HttpOnly cookie)"})
-    expires_in = fields.Integer(metadata={"description": "Seconds the guest session lasts (24 hours)"})
-    guest_grant = fields.Dict(data_key="_guest_grant", metadata={
-        "description": "Between the service and the gateway only: the gateway replaces it with the token"})
 
 
 def guest_locale(fields_: dict) -> str:
@@ -59,14 +36,14 @@ def pepper() -> str:
 
 
 def linked_ticket(number: str, token: str):
-    return guest_verification.linked_ticket(number, token, current_app.config["GUEST_LINK_SECRET"])
+    return verification.linked_ticket(number, token, current_app.config["GUEST_LINK_SECRET"])
 
 
 @blp.route("/tickets")
 class GuestTickets(MethodView):
     @blp.doc(requestBody={"content": {
-        "application/json": {"schema": schemas.GuestTicketCreateSchema},
-        "multipart/form-data": {"schema": schemas.GuestTicketCreateSchema}}})
+        "application/json": {"schema": GuestTicketCreateSchema},
+        "multipart/form-data": {"schema": GuestTicketCreateSchema}}})
     @blp.response(201, GuestTicketCreatedOut)
     def post(self):
         """Open a ticket as a guest; an email with the ticket's link goes to `email`.
@@ -74,7 +51,7 @@ class GuestTickets(MethodView):
         Same fields, validation and duplicate rule as a customer's ticket. The
         answer names no other ticket, since anyone may type any email here.
         """
-        fields_, files = load_body(schemas.GuestTicketCreateSchema())
+        fields_, files = load_body(GuestTicketCreateSchema())
         checked = attachment_rules().check(files)
         refuse_wallet_secrets(ticket_texts(fields_), checked)
         requester = workflow.Requester("guest", fields_["email"].strip().lower(), locale=guest_locale(fields_))
@@ -98,7 +75,7 @@ class VerificationCode(MethodView):
         """
         with db.atomic():
             ticket = linked_ticket(number, fields_["t"])
-            guest_verification.request_code(outbox(), ticket, pepper())
+            verification.request_code(outbox(), ticket, pepper())
         return {"expires_in": int(otp.CODE_LIFETIME.total_seconds()), "resend_after": 60}
 
 
@@ -117,9 +94,9 @@ class GuestSession(MethodView):
         """
         with db.atomic():
             ticket = linked_ticket(number, fields_["t"])
-            result = guest_verification.check_code(ticket, fields_["code"], pepper())
+            result = verification.check_code(ticket, fields_["code"], pepper())
         # A wrong try is committed above before it is reported, so it counts.
         if not result.verified:
             raise otp.wrong_code_error(result.attempts_left)
         ttl = current_app.config["GUEST_SESSION_TTL_SECONDS"]
-        return {"ticket_number": ticket.number, "guest_grant": guest_verification.session_grant(ticket, ttl)}
+        return {"ticket_number": ticket.number, "guest_grant": verification.session_grant(ticket, ttl)}

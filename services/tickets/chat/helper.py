@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.tickets import help_articles
-from services.tickets.help_text import fold
+from services.tickets.help_center import articles as help_articles
+from services.tickets.help_center.text import fold
 
 # An answer is good when the best article matches at least half of the question's
 # meaningful words (for Chinese, half of its characters); weaker articles are still

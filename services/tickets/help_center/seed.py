@@ -1,8 +1,8 @@
-"""The articles the product ships, read from `help_content/` and inserted on start
+"""The articles the product ships, read from `content/` and inserted on start
 when missing. Articles already present (shipped earlier, or edited since) are left
 alone, so editors' changes survive restarts and upgrades.
 
-Layout: `help_content/<category>/<slug>/<locale>.html`, each file a header of
+Layout: `content/<category>/<slug>/<locale>.html`, each file a header of
 `title:` and `keywords:` lines, a line `---`, then the body in restricted HTML.
 """
 from __future__ import annotations
@@ -14,15 +14,15 @@ from pathlib import Path
 
 import peewee
 
-from services.tickets import help_articles
-from services.tickets.help_models import CATEGORIES, HelpArticle
+from services.tickets.help_center import articles as help_articles
+from services.tickets.help_center.models import CATEGORIES, HelpArticle
 from services.tickets.models import db
 from shared.errors import ApiError
 from shared.locales import DEFAULT_LOCALE, LOCALES
 
 log = logging.getLogger(__name__)
 
-CONTENT_DIR = Path(__file__).parent / "help_content"
+CONTENT_DIR = Path(__file__).parent / "content"
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,12 @@ import datetime as dt
 
 from flask.views import MethodView
 
-from services.tickets import presenters, redaction, schemas, workflow
+from services.tickets.core import presenters, redaction, schemas, workflow
+from services.tickets.core.access import agent_ticket, visible_to
+from services.tickets.core.models import Escalation, Ticket
+from services.tickets.core.secret_guard import refuse_wallet_secrets
 from services.tickets.extensions import attachment_rules, attachment_store, outbox, window_days
-from services.tickets.models import Escalation, Ticket, db
-from services.tickets.secret_guard import refuse_wallet_secrets
+from services.tickets.models import db
 from shared import clock
 from shared.errors import ApiError
 from shared.web import Blueprint, current_caller, load_body, load_query
@@ -21,18 +23,6 @@ blp = Blueprint("agent_tickets", __name__, url_prefix="/api/v1/agent", descripti
 def _agents_only():
     if not current_caller().is_agent:
         raise ApiError(403, "forbidden", "This is for support agents.")
-
-
-def visible_to(agent):
-    """The SQL form of workflow.agent_may_see."""
-    if agent.tier == "senior":
-        if agent.department:
-            return Ticket.department.is_null() | (Ticket.department == agent.department)
-        return Ticket.id.is_null(False)
-    if agent.department:
-        return (Ticket.department == agent.department) | (
-            Ticket.department.is_null() & (Ticket.tier == "standard"))
-    return Ticket.department.is_null() & (Ticket.tier == "standard")
 
 
 @blp.route("/tickets")
@@ -72,7 +62,7 @@ class AgentTicket(MethodView):
     @blp.response(200, schemas.AgentTicketOut)
     def get(self, number):
         """The ticket with its whole history, internal notes included."""
-        return presenters.ticket_dict(workflow.agent_ticket(current_caller(), number),
+        return presenters.ticket_dict(agent_ticket(current_caller(), number),
                                       include_notes=True, agent_view=True)
 
 
@@ -85,12 +75,12 @@ class AgentMessages(MethodView):
     def post(self, number):
         """A public reply, a request for details (sets `awaiting_user`), or an internal note."""
         agent = current_caller()
-        workflow.agent_ticket(agent, number)
+        agent_ticket(agent, number)
         fields, files = load_body(schemas.AgentMessageCreateSchema())
         checked = attachment_rules().check(files)
         refuse_wallet_secrets({"body": fields["body"]}, checked)
         with db.atomic():
-            ticket = workflow.agent_ticket(agent, number)
+            ticket = agent_ticket(agent, number)
             message = workflow.add_message(outbox(), attachment_store(), ticket, workflow.Author.of(agent),
                                            fields["kind"], fields["body"], checked, window_days=window_days())
         return {"message": presenters.message_dict(message, list(message.attachments))}
@@ -110,7 +100,7 @@ class Redaction(MethodView):
         agent = current_caller()
         refuse_wallet_secrets({"reason": fields["reason"]})
         with db.atomic():
-            ticket = workflow.agent_ticket(agent, number)
+            ticket = agent_ticket(agent, number)
             message = redaction.redact_message(attachment_store(), ticket, message_id, agent, fields["reason"])
         return {"message": presenters.message_dict(message, [], agent_view=True), "ticket_number": ticket.number}
 
@@ -121,7 +111,7 @@ class Resolve(MethodView):
     def post(self, number):
         """Confirm that the problem is solved."""
         with db.atomic():
-            ticket = workflow.agent_ticket(current_caller(), number)
+            ticket = agent_ticket(current_caller(), number)
             workflow.resolve(outbox(), ticket, window_days())
         return presenters.ticket_dict(Ticket.get_by_id(ticket.id), include_notes=True, agent_view=True)
 
@@ -133,7 +123,7 @@ class Assign(MethodView):
     def post(self, fields, number):
         """Give the ticket to an agent (or `null` to put it back in the queue)."""
         with db.atomic():
-            ticket = workflow.agent_ticket(current_caller(), number)
+            ticket = agent_ticket(current_caller(), number)
             workflow.assign(ticket, fields["agent_id"])
         return presenters.ticket_dict(Ticket.get_by_id(ticket.id), include_notes=True, agent_view=True)
 
@@ -145,7 +135,7 @@ class AcceptEscalation(MethodView):
         """A senior agent or the named department takes the escalated ticket."""
         agent = current_caller()
         with db.atomic():
-            ticket = workflow.agent_ticket(agent, number)
+            ticket = agent_ticket(agent, number)
             escalation = workflow.pending_escalation(ticket)
             if escalation is not None and not _may_accept(agent, escalation):
                 raise ApiError(403, "forbidden", "Only the senior tier or the named department accepts this escalation.")

@@ -7,10 +7,10 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
-from services.tickets.attachments import AttachmentStore, CheckedFile
-from services.tickets.models import ACTIVE_STATUSES, Attachment, Escalation, Message, Ticket
+from services.tickets.core.attachments import AttachmentStore, CheckedFile
+from services.tickets.core.models import ACTIVE_STATUSES, Attachment, Escalation, Message, Ticket
 from shared import clock
-from shared.errors import ApiError, not_found
+from shared.errors import ApiError
 from shared.events import EventType
 from shared.internal_auth import Caller
 
@@ -253,38 +253,6 @@ def accept_escalation(outbox, ticket: Ticket, agent: Caller) -> Escalation:
 def assign(ticket: Ticket, agent_id: int | None) -> None:
     ticket.assignee_id = agent_id
     ticket.save()
-
-
-def agent_may_see(agent: Caller, ticket: Ticket) -> bool:
-    """Escalated tickets belong to their tier or department. A senior agent without a
-    department supervises every queue, so no escalation is left where nobody sees it."""
-    if agent.tier == "senior":
-        return agent.department is None or ticket.department in (None, agent.department)
-    if ticket.department is not None:
-        return agent.department == ticket.department
-    return ticket.tier == "standard"
-
-
-def customer_ticket(caller: Caller, number: str) -> Ticket:
-    """The ticket if this customer or guest may see it; 404 otherwise, whichever it is."""
-    ticket = Ticket.get_or_none(Ticket.number == number)
-    if ticket is None:
-        raise not_found("ticket")
-    if caller.is_guest:
-        if caller.scope.get("ticket") == number and ticket.requester_kind == "guest" \
-                and ticket.requester_email == (caller.email or "").lower():
-            return ticket
-        raise not_found("ticket")
-    if caller.kind == "user" and ticket.requester_kind == "user" and ticket.requester_user_id == caller.user_id:
-        return ticket
-    raise not_found("ticket")
-
-
-def agent_ticket(agent: Caller, number: str) -> Ticket:
-    ticket = Ticket.get_or_none(Ticket.number == number)
-    if ticket is None or not agent_may_see(agent, ticket):
-        raise not_found("ticket")
-    return ticket
 
 
 def close_quiet_resolved(outbox, window_days: int, limit: int = 500) -> int:
