@@ -2,22 +2,21 @@
 agents answer through the chat's ticket."""
 from __future__ import annotations
 
-import base64
-import datetime as dt
-
+import marshmallow as ma
 from flask import request
 from flask.views import MethodView
 
 from services.tickets.chat import conversation as chats
 from services.tickets.chat.models import Chat
 from services.tickets.chat.presenters import chat_dict
-from services.tickets.chat.schemas import AgentChatPageOut, AgentChatQuery, ChatOut
+from services.tickets.chat.schemas import AgentChatPageOut, AgentChatQuery, ChatOut, StreamQuery
 from services.tickets.chat.stream import event_stream
 from services.tickets.core.access import visible_to
 from services.tickets.core.models import Ticket
 from services.tickets.extensions import window_days
 from shared.errors import ApiError
-from shared.web import Blueprint, current_caller, load_query
+from shared.pagination import keyset_page
+from shared.web import Blueprint, current_caller
 
 agent_blp = Blueprint("agent_chats", __name__, url_prefix="/api/v1/agent/chats",
                       description="Agents: handed-over chats (answer them through their tickets)")
@@ -31,23 +30,16 @@ def _agents_only():
 
 @agent_blp.route("")
 class AgentChats(MethodView):
+    @agent_blp.arguments(AgentChatQuery, location="query", unknown=ma.RAISE)
     @agent_blp.response(200, AgentChatPageOut)
-    @agent_blp.doc(parameters=[{"in": "query", "schema": AgentChatQuery}])
-    def get(self):
+    def get(self, args):
         """Handed-over chats whose tickets the agent may see, latest handover first (`ticket_number` finds one)."""
-        args = load_query(AgentChatQuery())
         query = (Chat.select(Chat, Ticket).join(Ticket)
                  .where(Chat.handed_over_at.is_null(False) & visible_to(current_caller())))
         if args["ticket_number"]:
             query = query.where(Ticket.number == args["ticket_number"])
-        if args["cursor"]:
-            stamp, chat_id = decode_cursor(args["cursor"])
-            query = query.where((Chat.handed_over_at < stamp) | ((Chat.handed_over_at == stamp) & (Chat.id < chat_id)))
-        rows = list(query.order_by(Chat.handed_over_at.desc(), Chat.id.desc()).limit(args["limit"] + 1))
-        more = len(rows) > args["limit"]
-        rows = rows[:args["limit"]]
-        return {"items": [chat_dict(chat, window_days()) for chat in rows],
-                "next_cursor": encode_cursor(rows[-1]) if more else None}
+        rows, next_cursor = keyset_page(query, [Chat.handed_over_at, Chat.id], args["limit"], args["cursor"])
+        return {"items": [chat_dict(chat, window_days()) for chat in rows], "next_cursor": next_cursor}
 
 
 @agent_blp.route("/<string:chat_id>")
@@ -60,20 +52,9 @@ class AgentChat(MethodView):
 
 @agent_blp.route("/<string:chat_id>/stream")
 class AgentChatStream(MethodView):
+    @agent_blp.arguments(StreamQuery, location="query", unknown=ma.RAISE)
     @agent_blp.response(200, description="`text/event-stream`", content_type="text/event-stream")
-    def get(self, chat_id):
+    def get(self, args, chat_id):
         """A handed-over chat live, so the person's messages reach the agent as they are written."""
         chat = chats.agent_chat(current_caller(), chat_id)
-        return event_stream(chat.id, request.headers.get("Last-Event-ID") or request.args.get("after"))
-
-
-def encode_cursor(chat: Chat) -> str:
-    return base64.urlsafe_b64encode(f"{chat.handed_over_at.isoformat()}|{chat.id}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[dt.datetime, str]:
-    try:
-        stamp, chat_id = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().split("|")
-        return dt.datetime.fromisoformat(stamp), chat_id
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(400, "invalid_cursor", "The cursor is not valid.", {"fields": {"cursor": ["Not valid."]}}) from exc
+        return event_stream(chat.id, request.headers.get("Last-Event-ID") or args["after"])

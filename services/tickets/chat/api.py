@@ -2,6 +2,7 @@
 chat's token. Agents answer a handed-over chat through its ticket."""
 from __future__ import annotations
 
+import marshmallow as ma
 from flask import request
 from flask.views import MethodView
 
@@ -14,6 +15,7 @@ from services.tickets.chat.schemas import (
     ChatEnvelopeOut,
     ChatMessageCreateSchema,
     ChatOut,
+    StreamQuery,
 )
 from services.tickets.chat.stream import event_stream
 from services.tickets.core.secret_guard import refuse_wallet_secrets
@@ -90,10 +92,9 @@ class Close(MethodView):
 
 @blp.route("/<string:chat_id>/stream")
 class ChatStream(MethodView):
+    @blp.arguments(StreamQuery, location="query", unknown=ma.RAISE)
     @blp.response(200, description="`text/event-stream`: `message` and `status` events", content_type="text/event-stream")
-    @blp.doc(parameters=[{"in": "query", "name": "after", "schema": {"type": "string"},
-                          "description": "continue after this message id (or send Last-Event-ID)"}])
-    def get(self, chat_id):
+    def get(self, args, chat_id):
         """The chat live: every message (after `after` or `Last-Event-ID`, else all) and each status change."""
         chat = chats.chat_for(current_caller(), chat_id)
-        return event_stream(chat.id, request.headers.get("Last-Event-ID") or request.args.get("after"))
+        return event_stream(chat.id, request.headers.get("Last-Event-ID") or args["after"])

@@ -11,7 +11,8 @@ from services.tickets.core.models import Attachment, Message
 from shared import clock
 from shared.errors import ApiError
 
-CURSOR = re.compile(r"^([ct])(\d{1,18})$")
+# A message's id: `c<n>` for the chat's own messages, `t<n>` for the ticket's after the handover.
+MESSAGE_ID = re.compile(r"^([ct])(\d{1,18})$")
 
 
 def status_of(chat: Chat, window_days: int) -> str:
@@ -30,7 +31,7 @@ def parse_cursor(value: str | None) -> tuple[str, int] | None:
     """A message id (`c12`, `t34`) to continue after; None for the whole chat."""
     if not value:
         return None
-    match = CURSOR.match(value.strip())
+    match = MESSAGE_ID.match(value.strip())
     if match is None:
         raise ApiError(400, "invalid_cursor", "Not a message id of this chat.", {"fields": {"after": ["Not valid."]}})
     return match.group(1), int(match.group(2))

@@ -4,9 +4,11 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from services.tickets.chat.presenters import MESSAGE_ID
 from services.tickets.core.schemas import MessageOut, StrictSchema
 from services.tickets.help_center.schemas import Locale
 from shared.openapi import NOT_BLANK_PATTERN
+from shared.pagination import cursor_field, limit_field
 
 MAX_CHAT_MESSAGE = 4000
 
@@ -62,8 +64,13 @@ class ChatEnvelopeOut(ma.Schema):
 
 class AgentChatQuery(ma.Schema):
     ticket_number = fields.String(load_default=None, validate=validate.Regexp(r"^\d{1,12}$"))
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
+    limit = limit_field()
+    cursor = cursor_field()
+
+
+class StreamQuery(ma.Schema):
+    after = fields.String(load_default=None, validate=validate.Regexp(MESSAGE_ID, error="Not a message id of this chat."),
+                          metadata={"description": "Continue after this message id (or send `Last-Event-ID`)."})
 
 
 class AgentChatPageOut(ma.Schema):

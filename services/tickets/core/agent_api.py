@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import marshmallow as ma
 from flask.views import MethodView
 
 from services.tickets.core import presenters, redaction, schemas, workflow
@@ -14,7 +15,8 @@ from services.tickets.extensions import attachment_rules, attachment_store, outb
 from services.tickets.models import db
 from shared import clock
 from shared.errors import ApiError
-from shared.web import Blueprint, current_caller, load_body, load_query
+from shared.pagination import keyset_page
+from shared.web import Blueprint, current_caller, load_body
 
 blp = Blueprint("agent_tickets", __name__, url_prefix="/api/v1/agent", description="Agents' queues and tickets")
 
@@ -27,12 +29,11 @@ def _agents_only():
 
 @blp.route("/tickets")
 class Queue(MethodView):
+    @blp.arguments(schemas.AgentQueueQuery, location="query", unknown=ma.RAISE)
     @blp.response(200, schemas.AgentTicketPageOut)
-    @blp.doc(parameters=[{"in": "query", "schema": schemas.AgentQueueQuery}])
-    def get(self):
+    def get(self, args):
         """The queue, oldest activity first, filtered by status, tier, department, assignee and age."""
         agent = current_caller()
-        args = load_query(schemas.AgentQueueQuery())
         query = Ticket.select().where(visible_to(agent))
         if args["status"]:
             query = query.where(Ticket.status.in_(args["status"].split(",")))
@@ -52,7 +53,8 @@ class Queue(MethodView):
         if args["escalated"] is not None:
             pending = Escalation.select(Escalation.ticket).where(Escalation.status == "pending")
             query = query.where(Ticket.id.in_(pending) if args["escalated"] else Ticket.id.not_in(pending))
-        rows, next_cursor = presenters.page(query, args["limit"], args["cursor"], newest_first=False)
+        rows, next_cursor = keyset_page(query, [Ticket.updated_at, Ticket.id], args["limit"], args["cursor"],
+                                        descending=False)
         return {"items": presenters.ticket_list(rows, agent_view=True),
                 "next_cursor": next_cursor}
 

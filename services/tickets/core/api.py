@@ -1,6 +1,7 @@
 """The customers' and guests' ticket endpoints."""
 from __future__ import annotations
 
+import marshmallow as ma
 from flask import send_file
 from flask.views import MethodView
 
@@ -12,7 +13,8 @@ from services.tickets.core.secret_guard import refuse_wallet_secrets, ticket_tex
 from services.tickets.extensions import attachment_rules, attachment_store, outbox, window_days
 from services.tickets.models import db
 from shared.errors import ApiError, not_found
-from shared.web import Blueprint, current_caller, load_body, load_query
+from shared.pagination import keyset_page
+from shared.web import Blueprint, current_caller, load_body
 
 blp = Blueprint("tickets", __name__, url_prefix="/api/v1", description="Customers' and guests' tickets")
 
@@ -42,20 +44,19 @@ class Tickets(MethodView):
                 "similar_open_tickets": [{"number": t.number, "subject": t.subject, "status": t.status,
                                           "category": t.category} for t in similar]}
 
+    @blp.arguments(schemas.TicketListQuery, location="query", unknown=ma.RAISE)
     @blp.response(200, schemas.TicketPageOut)
-    @blp.doc(parameters=[{"in": "query", "schema": schemas.TicketListQuery}])
-    def get(self):
+    def get(self, args):
         """The caller's tickets, open and closed, newest activity first."""
         caller = current_caller()
         if caller.is_guest:
             raise ApiError(403, "forbidden", "A guest session opens one ticket only; log in to see a list.")
         if not caller.is_customer:
             raise ApiError(403, "forbidden", "Agents use /api/v1/agent/tickets.")
-        args = load_query(schemas.TicketListQuery())
         query = Ticket.select().where((Ticket.requester_kind == "user") & (Ticket.requester_user_id == caller.user_id))
         if args["status"]:
             query = query.where(Ticket.status.in_(args["status"].split(",")))
-        rows, next_cursor = presenters.page(query, args["limit"], args["cursor"])
+        rows, next_cursor = keyset_page(query, [Ticket.updated_at, Ticket.id], args["limit"], args["cursor"])
         return {"items": presenters.ticket_list(rows),
                 "next_cursor": next_cursor}
 

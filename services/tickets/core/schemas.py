@@ -7,6 +7,7 @@ from marshmallow import fields, validate
 from services.tickets.core.models import CATEGORIES, STATUSES
 from shared.locales import LOCALES
 from shared.openapi import NOT_BLANK_PATTERN, comma_separated_pattern
+from shared.pagination import cursor_field, limit_field
 
 TXID = validate.Regexp(r"^[A-Za-z0-9:_\-]{8,128}$", error="Not a transaction ID.")
 ORDER_ID = validate.Regexp(r"^[A-Za-z0-9_\-]{1,64}$", error="Not an order number.")
@@ -63,8 +64,8 @@ def _statuses(value: str) -> bool:
 
 class TicketListQuery(ma.Schema):
     status = fields.String(load_default=None, metadata={"pattern": comma_separated_pattern(STATUSES)})
-    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    cursor = cursor_field()
+    limit = limit_field()
 
     @ma.validates("status")
     def _check_status(self, value, **_):

@@ -2,6 +2,7 @@
 ticket being written, and "was this helpful?" votes. Open to everyone, logged in or not."""
 from __future__ import annotations
 
+import marshmallow as ma
 from flask.views import MethodView
 
 from services.tickets.help_center import articles as help_articles
@@ -17,7 +18,7 @@ from services.tickets.help_center.schemas import (
 from services.tickets.help_center.text import guess_locale, normalize_locale
 from services.tickets.models import db
 from shared.locales import DEFAULT_LOCALE
-from shared.web import Blueprint, current_caller, load_query
+from shared.web import Blueprint, current_caller
 
 blp = Blueprint("help", __name__, url_prefix="/api/v1/help", description="The help center")
 
@@ -31,6 +32,9 @@ def reader_locale(requested: str | None, text: str | None = None) -> str:
 
 
 def page_of(items: list, limit: int, cursor: str | None) -> tuple[list, str | None]:
+    """A page of a ranking made here, not in the database (relevance to a question, or titles in the
+    reader's language with English where missing), so the cursor is a position in it: a help center
+    has hundreds of articles, all ranked at once."""
     start = int(cursor or 0)
     end = start + limit
     return items[start:end], (str(end) if end < len(items) else None)
@@ -43,11 +47,10 @@ def found_dicts(found: list[help_articles.Found]) -> list[dict]:
 
 @blp.route("/articles")
 class Articles(MethodView):
+    @blp.arguments(ArticleSearchQuery, location="query", unknown=ma.RAISE)
     @blp.response(200, ArticlePageOut)
-    @blp.doc(parameters=[{"in": "query", "schema": ArticleSearchQuery}])
-    def get(self):
+    def get(self, args):
         """Published articles: ranked by relevance to `q`, or all of them (of a category) by title."""
-        args = load_query(ArticleSearchQuery())
         locale = reader_locale(args["locale"], args["q"])
         if args["q"] is None:
             pairs, next_cursor = page_of(help_articles.browse(locale, args["category"]), args["limit"], args["cursor"])
@@ -59,22 +62,20 @@ class Articles(MethodView):
 
 @blp.route("/articles/<string:slug>")
 class Article(MethodView):
+    @blp.arguments(ArticleQuery, location="query", unknown=ma.RAISE)
     @blp.response(200, ArticleOut)
-    @blp.doc(parameters=[{"in": "query", "schema": ArticleQuery}])
-    def get(self, slug):
+    def get(self, args, slug):
         """One published article, in `locale` where written, otherwise in English."""
-        args = load_query(ArticleQuery())
         article = help_articles.published(slug)
         return help_articles.article_dict(article, help_articles.translation_for(article, reader_locale(args["locale"])))
 
 
 @blp.route("/suggestions")
 class Suggestions(MethodView):
+    @blp.arguments(SuggestionQuery, location="query", unknown=ma.RAISE)
     @blp.response(200, ArticlePageOut)
-    @blp.doc(parameters=[{"in": "query", "schema": SuggestionQuery}])
-    def get(self):
+    def get(self, args):
         """The articles likely to answer a ticket being written (`text`: its subject and description)."""
-        args = load_query(SuggestionQuery())
         found = help_articles.search(args["text"], reader_locale(args["locale"], args["text"]))
         return {"items": found_dicts(found[:args["limit"]]), "next_cursor": None}
 

@@ -2,11 +2,11 @@
 agents with the editor role write, edit and publish."""
 from __future__ import annotations
 
+import marshmallow as ma
 from flask.views import MethodView
 
 from services.tickets.help_center import articles as help_articles
-from services.tickets.help_center.api import page_of
-from services.tickets.help_center.models import CATEGORIES, HelpArticle
+from services.tickets.help_center.models import HelpArticle
 from services.tickets.help_center.schemas import (
     ArticleCreateSchema,
     ArticleUpdateSchema,
@@ -16,7 +16,8 @@ from services.tickets.help_center.schemas import (
 )
 from services.tickets.models import db
 from shared.errors import ApiError
-from shared.web import Blueprint, current_caller, load_body, load_query
+from shared.pagination import keyset_page
+from shared.web import Blueprint, current_caller, load_body
 
 blp = Blueprint("help_editor", __name__, url_prefix="/api/v1/agent/help",
                 description="Agents: help articles, drafts and votes")
@@ -39,18 +40,17 @@ def require_editor():
 
 @blp.route("/articles")
 class EditorArticles(MethodView):
+    @blp.arguments(EditorListQuery, location="query", unknown=ma.RAISE)
     @blp.response(200, EditorArticlePageOut)
-    @blp.doc(parameters=[{"in": "query", "schema": EditorListQuery}])
-    def get(self):
-        """Every article, drafts included, with its translations and vote counts."""
-        args = load_query(EditorListQuery())
+    def get(self, args):
+        """Every article, drafts included, with its translations and vote counts, by category and slug."""
         query = HelpArticle.select()
         if args["status"]:
             query = query.where(HelpArticle.status == args["status"])
         if args["category"]:
             query = query.where(HelpArticle.category == args["category"])
-        articles = sorted(query, key=lambda a: (CATEGORIES.index(a.category), a.slug))
-        rows, next_cursor = page_of(articles, args["limit"], args["cursor"])
+        rows, next_cursor = keyset_page(query, [HelpArticle.category, HelpArticle.slug], args["limit"], args["cursor"],
+                                        descending=False)
         votes = help_articles.vote_counts([article.id for article in rows])
         return {"items": [help_articles.editor_dict(article, votes[article.id]) for article in rows],
                 "next_cursor": next_cursor}

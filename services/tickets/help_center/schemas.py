@@ -9,10 +9,12 @@ from services.tickets.help_center.models import CATEGORIES, STATUSES
 from services.tickets.help_center.text import normalize_locale
 from shared.locales import LOCALES
 from shared.openapi import NOT_BLANK_PATTERN
+from shared.pagination import cursor_field, limit_field
 
 MAX_QUERY = 200  # a search box question
 MAX_SUGGESTION_TEXT = 2000  # the subject and the start of a ticket being written
 SLUG = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="Lower-case letters, digits and single hyphens.")
+# A position in a ranking (help_center.api.page_of), not a keyset cursor.
 CURSOR = validate.Regexp(r"^\d{1,6}$", error="Not a valid cursor.")
 
 
@@ -125,8 +127,8 @@ class ArticleUpdateSchema(StrictSchema):
 class EditorListQuery(ma.Schema):
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
     category = fields.String(load_default=None, validate=validate.OneOf(CATEGORIES))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=100))
-    cursor = fields.String(load_default=None, validate=CURSOR)
+    limit = limit_field(default=50)
+    cursor = cursor_field()
 
 
 class ArticleOut(ma.Schema):
