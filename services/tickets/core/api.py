@@ -61,6 +61,15 @@ class Tickets(MethodView):
                 "next_cursor": next_cursor}
 
 
+@blp.route("/tickets/limits")
+class Limits(MethodView):
+    @blp.response(200, schemas.LimitsOut)
+    def get(self):
+        """What a message may carry, as this service is configured: for anyone's page to show and check
+        before uploading (the service checks again, by content)."""
+        return {"attachments": attachment_rules().public()}
+
+
 @blp.route("/tickets/<string:number>")
 class TicketDetail(MethodView):
     @blp.response(200, schemas.TicketOut)

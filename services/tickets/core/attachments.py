@@ -134,6 +134,11 @@ class AttachmentRules:
     def check(self, files: list[FileStorage]) -> list[CheckedFile]:
         return check_files(files, max_bytes=self.max_bytes, max_count=self.max_files)
 
+    def public(self) -> dict:
+        """The rules as clients show and check them before anything is uploaded."""
+        return {"max_bytes": self.max_bytes, "max_files": self.max_files, "types": list(ALLOWED_TYPES),
+                "extensions": [f".{extension}" for extensions in ALLOWED_TYPES.values() for extension in extensions]}
+
 
 class AttachmentStore:
     """Files on disk under generated names; the database keeps the rest."""

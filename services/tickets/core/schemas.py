@@ -175,6 +175,17 @@ class RedactedOut(MessageCreatedOut):
     ticket_number = fields.String()
 
 
+class AttachmentLimitsOut(ma.Schema):
+    max_bytes = fields.Integer(metadata={"description": "The largest file, in bytes"})
+    max_files = fields.Integer(metadata={"description": "The most files on one message"})
+    types = fields.List(fields.String(), metadata={"description": "The media types accepted (by content)"})
+    extensions = fields.List(fields.String(), metadata={"description": "Their file name extensions, e.g. `.png`"})
+
+
+class LimitsOut(ma.Schema):
+    attachments = fields.Nested(AttachmentLimitsOut)
+
+
 class AgentTicketPageOut(ma.Schema):
     items = fields.List(fields.Nested(AgentTicketOut))
     next_cursor = fields.String(allow_none=True)
