@@ -61,6 +61,7 @@ ROUTES: list[Route] = [
     route(r"^/api/v1/agent/tickets(/{number}(/.*)?)?$", "tickets", "agent"),
     route(r"^/api/v1/agent/chats(/{chat}(/.*)?)?$", "tickets", "agent"),
     route(r"^/api/v1/agent/help(/.*)?$", "tickets", "agent"),
+    route(r"^/api/v1/tickets/limits$", "tickets", "public"),
     route(r"^/api/v1/tickets(/{number}(/.*)?)?$", "tickets", "caller"),
     route(r"^/api/v1/attachments/{uuid}$", "tickets", "caller"),
     route(r"^/api/v1/guest/tickets(/{number}(/.*)?)?$", "tickets", "public"),

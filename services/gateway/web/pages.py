@@ -12,17 +12,15 @@ from flask import Blueprint, current_app, make_response, redirect, render_templa
 from services.gateway import identity, mfa
 from services.gateway.models import Account
 from services.gateway.web.i18n import LANG_COOKIE, LANGUAGES, Texts, normalize, pick_language
+from services.gateway.web.ticket_limits import attachment_limits
 from shared.errors import ApiError
 from shared.internal_auth import Caller
 
 blp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
                 static_url_path="/ui/static")
+# The attachment picker asks for the tickets service's limits only where a page has one.
+blp.add_app_template_global(attachment_limits)
 
-MIB = 1024 * 1024
-# The contract's attachment rules, shown before anything is uploaded (the tickets service enforces them).
-ATTACHMENT_LIMITS = {"max_bytes": 10 * MIB, "max_files": 5,
-                     "types": ["image/png", "image/jpeg", "application/pdf", "text/plain"],
-                     "extensions": [".png", ".jpg", ".jpeg", ".pdf", ".txt"]}
 # The spoken languages the video service's interpreter covers (its TranslationSchema checks them).
 TRANSLATION_LANGUAGES = ("ar", "de", "es", "fr", "hi", "id", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr",
                          "uk", "vi", "zh-Hans", "zh-Hant")
@@ -56,8 +54,7 @@ def render(template: str, page: str, user: Caller | None, *, status: int = 200, 
     """A page in the visitor's language, with its catalogue and data for its script."""
     lang = pick_language(user.locale if user else None)
     texts = Texts(lang)
-    page_data = {"page": page, "lang": lang, "catalogue": texts.catalogue, "user": user_dict(user),
-                 "limits": ATTACHMENT_LIMITS, **(data or {})}
+    page_data = {"page": page, "lang": lang, "catalogue": texts.catalogue, "user": user_dict(user), **(data or {})}
     html = render_template(f"web/{template}", t=texts, lang=lang, languages=LANGUAGES, user=user, page=page,
                            page_data=page_data, **context)
     response = make_response(html, status)

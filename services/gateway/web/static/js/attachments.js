@@ -1,6 +1,7 @@
 // The attachment picker: choose files or drop them, see previews, and learn about the
-// limits (type, size, count) before anything is uploaded. The server checks again, by content.
-import { $, formatSize, h, page, t } from "./core.js";
+// limits (type, size, count) before anything is uploaded. The limits are the tickets
+// service's own, put on the drop zone by the page; the server checks again, by content.
+import { $, formatSize, h, t } from "./core.js";
 
 const IMAGE_TYPES = new Set(["image/png", "image/jpeg"]);
 
@@ -10,7 +11,7 @@ function extensionOf(name) {
 }
 
 export function attachmentPicker(prefix) {
-  const limits = page.limits;
+  const limits = JSON.parse($(`[data-dropzone="${prefix}"]`).dataset.limits || "null");
   const input = $(`#${prefix}-files`);
   const target = $(`#${prefix}-drop`);
   const list = $(`#${prefix}-previews`);
@@ -18,10 +19,12 @@ export function attachmentPicker(prefix) {
   let chosen = [];   // [{file, url}]
 
   function problem(file) {
-    const accepted = limits.types.includes(file.type) || limits.extensions.includes(extensionOf(file.name));
+    const accepted = !limits || limits.types.includes(file.type) || limits.extensions.includes(extensionOf(file.name));
     if (!accepted) return t("attach.wrong_type", { name: file.name });
     if (file.size === 0) return t("attach.empty", { name: file.name });
-    if (file.size > limits.max_bytes) return t("attach.too_large", { name: file.name, size: formatSize(file.size) });
+    if (limits && file.size > limits.max_bytes) {
+      return t("attach.too_large", { name: file.name, size: formatSize(file.size), max_mb: limits.max_mb });
+    }
     return null;
   }
 
@@ -46,7 +49,7 @@ export function attachmentPicker(prefix) {
   function add(files) {
     const problems = [];
     for (const file of files) {
-      if (chosen.length >= limits.max_files) {
+      if (limits && chosen.length >= limits.max_files) {
         problems.push(t("attach.too_many", { max: limits.max_files }));
         break;
       }

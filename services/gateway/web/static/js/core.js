@@ -107,6 +107,13 @@ export function errorText(error) {
   if (error.code === "duplicate_ticket" && details.ticket_number) {
     return t("error.duplicate_ticket", { number: details.ticket_number });
   }
+  // The tickets service names its limit: the sentence says the one it enforces.
+  if (error.code === "file_too_large" && details.max_bytes) {
+    return t("error.file_too_large", { max_mb: Number((details.max_bytes / (1024 * 1024)).toFixed(1)) });
+  }
+  if (error.code === "too_many_files" && details.max_files) {
+    return t("error.too_many_files", { max: details.max_files });
+  }
   if (has("error." + error.code)) return t("error." + error.code);
   if (error.status === 400) return t("error.validation_error");
   if (error.status === 401) return t("error.not_authenticated");
