@@ -15,16 +15,29 @@ import json
 from collections.abc import Callable, Sequence
 
 import peewee
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
 
 from shared.errors import ApiError
 
 MAX_CURSOR_LENGTH = 200
 
 
-def cursor_field() -> fields.String:
-    """The `cursor` query argument of a list: the `next_cursor` of the previous page."""
-    return fields.String(load_default=None, validate=validate.Length(min=1, max=MAX_CURSOR_LENGTH),
+def cursor_field(width: int | None = None) -> fields.String:
+    """The `cursor` query argument of a list: the `next_cursor` of the previous page.
+
+    With `width` (the number of key columns the list pages on), a cursor this list did not
+    make is refused with the other bad arguments (400 `validation_error` naming `cursor`);
+    without it, by `keyset_page` (400 `invalid_cursor`)."""
+    validators = [validate.Length(min=1, max=MAX_CURSOR_LENGTH)]
+    if width is not None:
+        def readable(value: str) -> None:
+            try:
+                decode_cursor(value, width)
+            except ApiError as exc:
+                raise ValidationError(exc.details["fields"]["cursor"]) from None
+
+        validators.append(readable)
+    return fields.String(load_default=None, validate=validators,
                          metadata={"description": "The `next_cursor` of the previous page."})
 
 

@@ -15,11 +15,10 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from services.gateway import audit, identity
-from services.gateway.schemas import page_cursor
 from shared import clock
 from shared.errors import ApiError
 from shared.internal_auth import Caller
-from shared.pagination import keyset_page, limit_field
+from shared.pagination import cursor_field, keyset_page, limit_field
 from shared.web import Blueprint
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/admin", description="The audit log (supervisors)")
@@ -68,7 +67,7 @@ class AuditFilterQuery(ma.Schema):
 
 
 class AuditPageQuery(AuditFilterQuery):
-    cursor = page_cursor()
+    cursor = cursor_field(1)
     limit = limit_field(default=50, maximum=200)
 
 

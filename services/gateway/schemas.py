@@ -2,9 +2,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from shared.errors import ApiError
 from shared.locales import LOCALES
-from shared.pagination import cursor_field, decode_cursor
 
 PASSWORD = validate.Length(min=8, max=128)
 REGION = validate.Regexp(r"^[A-Z]{2}$", error="Use a two-letter region code, e.g. ES.")
@@ -15,20 +13,6 @@ LOCALE_ALIASES = {"zh-tw": "zh-Hant", "zh-hk": "zh-Hant", "zh-hant": "zh-Hant", 
 class Strict(ma.Schema):
     class Meta:
         unknown = ma.RAISE
-
-
-def page_cursor(width: int = 1) -> fields.String:
-    """The `cursor` argument of a list keyed on `width` columns: one this list did not make is
-    refused with the other bad arguments (400 `validation_error` naming `cursor`)."""
-    def readable(value: str) -> None:
-        try:
-            decode_cursor(value, width)
-        except ApiError as exc:
-            raise ma.ValidationError(exc.details["fields"]["cursor"]) from None
-
-    field = cursor_field()
-    field.validators.append(readable)
-    return field
 
 
 class LocaleField(fields.String):

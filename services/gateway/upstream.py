@@ -36,8 +36,8 @@ class Route:
 
 
 # The ids the services put in paths, as they make them: ticket numbers are digits
-# (tickets.workflow.new_ticket_number makes 8, the column holds 12), attachments uuid4 strings,
-# chats 32 hex digits (tickets.chat.new_chat_id), the rest 64-bit integers. A path whose id is
+# (tickets.core.workflow.new_ticket_number makes 8, the column holds 12), attachments uuid4 strings,
+# chats 32 hex digits (tickets.chat.conversation.new_chat_id), the rest 64-bit integers. A path whose id is
 # malformed matches no route: 404 here, without a call to a service.
 ID_FORMATS = {
     "number": r"[0-9]{1,12}",

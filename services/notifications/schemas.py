@@ -35,7 +35,7 @@ class QuerySchema(ma.Schema):
 
 class NotificationListQuery(QuerySchema):
     unread = fields.Boolean(load_default=None, allow_none=True)
-    cursor = cursor_field()
+    cursor = cursor_field(1)
     limit = fields.Integer(load_default=None, validate=validate.Range(min=1, max=100),
                            metadata={"description": "Items per page; NOTIFICATIONS_PAGE_SIZE (20) when left out."})
 
@@ -120,7 +120,7 @@ class PushSubscriptionCreatedOut(ma.Schema):
 
 
 class PushSubscriptionListQuery(QuerySchema):
-    cursor = cursor_field()
+    cursor = cursor_field(1)
     limit = limit_field()
 
 

@@ -4,29 +4,14 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields
 
-from shared.errors import ApiError
-from shared.pagination import cursor_field, decode_cursor, limit_field
-
-
-def page_cursor(width: int = 1) -> fields.String:
-    """The `cursor` argument of a list keyed on `width` columns: one this list did not make is
-    refused with the other bad arguments (400 `validation_error` naming `cursor`)."""
-    def readable(value: str) -> None:
-        try:
-            decode_cursor(value, width)
-        except ApiError as exc:
-            raise ma.ValidationError(exc.details["fields"]["cursor"]) from None
-
-    field = cursor_field()
-    field.validators.append(readable)
-    return field
+from shared.pagination import cursor_field, limit_field
 
 
 class ReferralPageQuery(ma.Schema):
     class Meta:
         unknown = ma.RAISE
 
-    cursor = page_cursor()
+    cursor = cursor_field(1)
     limit = limit_field()
 
 

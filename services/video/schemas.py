@@ -7,9 +7,8 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from services.video.models import OUTCOMES, STATUSES
-from shared.errors import ApiError
 from shared.openapi import comma_separated_pattern
-from shared.pagination import cursor_field, decode_cursor, limit_field
+from shared.pagination import cursor_field, limit_field
 
 UTC = dt.UTC
 # Spoken languages the interpreter covers; sessions are in English, so translation goes to English.
@@ -83,23 +82,9 @@ class TranslationSchema(StrictSchema):
             raise ma.ValidationError("Name the language you will speak.", "translate_from")
 
 
-def page_cursor(width: int = 1) -> fields.String:
-    """The `cursor` argument of a list keyed on `width` columns: one this list did not make is
-    refused with the other bad arguments (400 `validation_error` naming `cursor`)."""
-    def readable(value: str) -> None:
-        try:
-            decode_cursor(value, width)
-        except ApiError as exc:
-            raise ma.ValidationError(exc.details["fields"]["cursor"]) from None
-
-    field = cursor_field()
-    field.validators.append(readable)
-    return field
-
-
 class CallListQuery(StrictSchema):
     status = fields.String(load_default=None, metadata={"pattern": comma_separated_pattern(STATUSES)})
-    cursor = page_cursor()
+    cursor = cursor_field(1)
     limit = limit_field()
 
     @ma.validates("status")

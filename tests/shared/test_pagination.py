@@ -70,3 +70,18 @@ def test_cursors_this_module_did_not_make_are_400(bad):
 def test_a_cursor_round_trips_times_and_ids():
     stamp = dt.datetime(2026, 12, 6, 5, 40, 1, 123456)
     assert decode_cursor(encode_cursor([stamp, 42]), 2) == [stamp, 42]
+
+
+def test_a_cursor_argument_with_its_width_refuses_foreign_cursors_as_bad_arguments():
+    import marshmallow as ma
+
+    from shared.pagination import cursor_field
+
+    class Query(ma.Schema):
+        cursor = cursor_field(2)
+
+    assert Query().load({"cursor": encode_cursor([dt.datetime(2026, 1, 1), 3])})["cursor"]
+    for bad in ("x", encode_cursor([3])):
+        with pytest.raises(ma.ValidationError) as refused:
+            Query().load({"cursor": bad})
+        assert "cursor" in refused.value.messages

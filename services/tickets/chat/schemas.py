@@ -65,7 +65,7 @@ class ChatEnvelopeOut(ma.Schema):
 class AgentChatQuery(ma.Schema):
     ticket_number = fields.String(load_default=None, validate=validate.Regexp(r"^\d{1,12}$"))
     limit = limit_field()
-    cursor = cursor_field()
+    cursor = cursor_field(2)
 
 
 class StreamQuery(ma.Schema):

@@ -64,7 +64,7 @@ def _statuses(value: str) -> bool:
 
 class TicketListQuery(ma.Schema):
     status = fields.String(load_default=None, metadata={"pattern": comma_separated_pattern(STATUSES)})
-    cursor = cursor_field()
+    cursor = cursor_field(2)
     limit = limit_field()
 
     @ma.validates("status")

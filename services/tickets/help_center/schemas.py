@@ -128,7 +128,7 @@ class EditorListQuery(ma.Schema):
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
     category = fields.String(load_default=None, validate=validate.OneOf(CATEGORIES))
     limit = limit_field(default=50)
-    cursor = cursor_field()
+    cursor = cursor_field(2)
 
 
 class ArticleOut(ma.Schema):
