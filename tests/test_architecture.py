@@ -4,7 +4,6 @@ in `config.py` files, small modules, one Dockerfile."""
 from __future__ import annotations
 
 import ast
-import collections
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
