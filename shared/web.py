@@ -3,9 +3,10 @@ internal-token guard, health and readiness, and an OpenAPI document."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import flask_smorest
+import peewee
 from flask import Flask, g, jsonify, request
 from flask import Request as FlaskRequest
 from flask_smorest import Api
@@ -13,6 +14,7 @@ from webargs.flaskparser import FlaskParser, is_json_request
 
 from shared import safe_input
 from shared.bus import broker_reachable, is_memory
+from shared.db import bind_to_app, readiness_check
 from shared.errors import ApiError, ErrorSchema, error_response, from_http_exception, register_error_handlers
 from shared.internal_auth import Caller, verify_internal_token
 from shared.logs import configure_logging
@@ -136,6 +138,29 @@ def create_service_app(name: str, settings: dict, test_config: dict | None = Non
             return None
 
     return app, api
+
+
+def build_service(name: str, settings: dict, test_config: dict | None = None, *, title: str,
+                  database: peewee.DatabaseProxy, init_database: Callable[[str, bool], peewee.Database],
+                  blueprints: Sequence = (), init_extensions: Callable[[Flask], None] | None = None,
+                  guard: bool = True) -> tuple[Flask, ContractApi, peewee.Database]:
+    """The start-up every service shares, in one order: its settings (defaults, environment,
+    then `test_config`), the app (`create_service_app`), its database (migrated unless
+    `RUN_MIGRATIONS` is false) given to each request and checked by `/readyz`, what request
+    code needs (`init_extensions`, the service's `extensions.init_app`), then its blueprints
+    (flask-smorest's into the OpenAPI document, plain Flask ones as they are)."""
+    app, api = create_service_app(name, settings, test_config, title=title, readiness=readiness_check(database),
+                                  guard=guard)
+    opened = init_database(app.config["DATABASE_URL"], app.config["RUN_MIGRATIONS"])
+    bind_to_app(app, opened)
+    if init_extensions is not None:
+        init_extensions(app)
+    for blueprint in blueprints:
+        if isinstance(blueprint, flask_smorest.Blueprint):
+            api.register_blueprint(blueprint)
+        else:
+            app.register_blueprint(blueprint)
+    return app, api, opened
 
 
 def current_caller() -> Caller:

@@ -11,9 +11,9 @@ from services.gateway.extensions import limiter
 from services.gateway.fast_reads import FastReads
 from services.gateway.models import OutboxMessage, db
 from services.gateway.upstream import UpstreamClient
-from shared.db import bind_to_app, open_service_database, readiness_check
+from shared.db import open_service_database
 from shared.outbox import Outbox
-from shared.web import create_service_app
+from shared.web import build_service
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SECURITY_HEADERS = {
@@ -33,22 +33,6 @@ def init_database(url: str, migrate: bool = True):
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    settings = config.settings()
-    if test_config:
-        settings.update(test_config)
-
-    app, api = create_service_app(config.SERVICE, settings, title="Gateway", readiness=readiness_check(db), guard=False)
-    database = init_database(app.config["DATABASE_URL"], app.config["RUN_MIGRATIONS"])
-    bind_to_app(app, database)
-    accounts.configure_hasher(app.config["PASSWORD_HASH_MEMORY_KIB"], app.config["PASSWORD_HASH_TIME_COST"])
-    app.extensions["outbox"] = Outbox(OutboxMessage, producer=config.SERVICE)
-    app.extensions["upstream"] = UpstreamClient(
-        app.config["SERVICE_URLS"], app.config["UPSTREAM_POOL_SIZE"], app.config["UPSTREAM_CONNECT_TIMEOUT"],
-        app.config["UPSTREAM_READ_TIMEOUT"], app.config["INTERNAL_TOKEN_SECRET"],
-        app.config["INTERNAL_TOKEN_ISSUER"])
-    app.extensions["smorest_spec"] = lambda: api.spec.to_dict()
-    limiter.init_app(app)
-
     from services.gateway.audit_api import blp as audit_blp
     from services.gateway.auth_api import blp as accounts_blp
     from services.gateway.chats import blp as chats_blp
@@ -59,15 +43,22 @@ def create_app(test_config: dict | None = None) -> Flask:
     from services.gateway.public_docs import blp as docs_blp
     from services.gateway.web import blp as web_blp
 
-    api.register_blueprint(accounts_blp)
-    api.register_blueprint(integrations_blp)
-    api.register_blueprint(audit_blp)
-    app.register_blueprint(guest_tickets_blp)
-    app.register_blueprint(chats_blp)
-    app.register_blueprint(guest_pages_blp)
-    app.register_blueprint(docs_blp)
-    app.register_blueprint(web_blp)
-    app.register_blueprint(proxy_blp)
+    def init_extensions(app: Flask) -> None:
+        accounts.configure_hasher(app.config["PASSWORD_HASH_MEMORY_KIB"], app.config["PASSWORD_HASH_TIME_COST"])
+        app.extensions["outbox"] = Outbox(OutboxMessage, producer=config.SERVICE)
+        app.extensions["upstream"] = UpstreamClient(
+            app.config["SERVICE_URLS"], app.config["UPSTREAM_POOL_SIZE"], app.config["UPSTREAM_CONNECT_TIMEOUT"],
+            app.config["UPSTREAM_READ_TIMEOUT"], app.config["INTERNAL_TOKEN_SECRET"],
+            app.config["INTERNAL_TOKEN_ISSUER"])
+        limiter.init_app(app)
+
+    # The catch-all proxy last: the gateway's own paths come first.
+    app, api, _database = build_service(
+        config.SERVICE, config.settings(), test_config, title="Gateway", database=db, init_database=init_database,
+        init_extensions=init_extensions, guard=False,
+        blueprints=[accounts_blp, integrations_blp, audit_blp, guest_tickets_blp, chats_blp, guest_pages_blp,
+                    docs_blp, web_blp, proxy_blp])
+    app.extensions["smorest_spec"] = lambda: api.spec.to_dict()
 
     security_headers = dict(SECURITY_HEADERS)
     if app.config["HSTS_SECONDS"] > 0:

@@ -10,8 +10,8 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from services.notifications import config, extensions
 from services.notifications.models import db
-from shared.db import bind_to_app, open_service_database, readiness_check
-from shared.web import create_service_app
+from shared.db import open_service_database
+from shared.web import build_service
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -39,14 +39,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         settings.update(test_config)
 
-    app, api = create_service_app(config.SERVICE, settings, title="Notifications service", readiness=readiness_check(db))
-    database = init_database(app.config["DATABASE_URL"], app.config["RUN_MIGRATIONS"])
-    bind_to_app(app, database)
-    extensions.init_app(app)
-
     from services.notifications.api import blp
 
-    api.register_blueprint(blp)
+    app, _api, _database = build_service(
+        config.SERVICE, settings, title="Notifications service", database=db, init_database=init_database,
+        init_extensions=extensions.init_app, blueprints=[blp])
     if app.config.get("MAIL_CATCHER_DIR"):
         from services.notifications.mail_catcher import mail_page
 

@@ -9,8 +9,8 @@ from flask import Flask
 from services.referrals import config, extensions
 from services.referrals.api import blp
 from services.referrals.models import db
-from shared.db import bind_to_app, open_service_database, readiness_check
-from shared.web import create_service_app
+from shared.db import open_service_database
+from shared.web import build_service
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -20,14 +20,8 @@ def init_database(url: str, migrate: bool = True):
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    settings = config.settings()
-    if test_config:
-        settings.update(test_config)
-
-    app, api = create_service_app(config.SERVICE, settings, title="Referrals service", readiness=readiness_check(db))
-    database = init_database(app.config["DATABASE_URL"], app.config["RUN_MIGRATIONS"])
-    bind_to_app(app, database)
-    extensions.init_app(app)
-    api.register_blueprint(blp)
+    app, _api, _database = build_service(
+        config.SERVICE, config.settings(), test_config, title="Referrals service", database=db,
+        init_database=init_database, init_extensions=extensions.init_app, blueprints=[blp])
     return app
 

@@ -16,8 +16,8 @@ from services.tickets.help_center.api import blp as help_blp
 from services.tickets.help_center.editor_api import blp as help_editor_blp
 from services.tickets.help_center.seed import seed_missing_articles
 from services.tickets.models import db
-from shared.db import bind_to_app, open_service_database, readiness_check
-from shared.web import create_service_app
+from shared.db import open_service_database
+from shared.web import build_service
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -27,18 +27,12 @@ def init_database(url: str, migrate: bool = True):
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    settings = config.settings()
-    if test_config:
-        settings.update(test_config)
-
-    app, api = create_service_app(config.SERVICE, settings, title="Tickets service", readiness=readiness_check(db))
-    database = init_database(app.config["DATABASE_URL"], app.config["RUN_MIGRATIONS"])
-    bind_to_app(app, database)
-    extensions.init_app(app)
+    app, _api, database = build_service(
+        config.SERVICE, config.settings(), test_config, title="Tickets service", database=db,
+        init_database=init_database, init_extensions=extensions.init_app,
+        blueprints=[customer_blp, agent_blp, guest_blp, help_blp, help_editor_blp, chat_blp, agent_chat_blp])
     if app.config["HELP_SEED_ARTICLES"]:
         # Every start brings in the shipped articles the database lacks, so the help center is never empty.
         with database.connection_context():
             seed_missing_articles()
-    for blueprint in (customer_blp, agent_blp, guest_blp, help_blp, help_editor_blp, chat_blp, agent_chat_blp):
-        api.register_blueprint(blueprint)
     return app
