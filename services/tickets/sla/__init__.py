@@ -1,0 +1,1 @@
+"""Service levels: business calendars and, later, the timers that run on them."""
