@@ -73,7 +73,7 @@ def test_search_and_articles_through_the_gateway(product):
     suggestions = anonymous.get("/api/v1/help/suggestions",
                                 params={"text": "I can't log in, forgot my password"}).json()["items"]
     assert suggestions[0]["slug"] == "login-problems"
-    for params in ({"q": ""}, {"q": "x" * 10_000}, {"q": "fees", "locale": "de"}):
+    for params in ({"q": "x" * 10_000}, {"q": "fees", "locale": "de"}):
         response = anonymous.get("/api/v1/help/articles", params=params)
         assert response.status_code == 400 and response.json()["error"]["code"] == "validation_error"
 

@@ -60,8 +60,6 @@ def test_search_syntax_in_a_question_is_only_text(reader, q):
 
 
 @pytest.mark.parametrize("path,params,field", [
-    ("/api/v1/help/articles", {"q": ""}, "q"),
-    ("/api/v1/help/articles", {"q": "   "}, "q"),
     ("/api/v1/help/articles", {"q": "withdraw " * 1112}, "q"),
     ("/api/v1/help/articles", {"q": "fees", "locale": "fr"}, "locale"),
     ("/api/v1/help/articles", {"q": "fees", "locale": "xx-YY"}, "locale"),
@@ -69,6 +67,7 @@ def test_search_syntax_in_a_question_is_only_text(reader, q):
     ("/api/v1/help/articles", {"limit": "0"}, "limit"),
     ("/api/v1/help/articles", {"cursor": "abc"}, "cursor"),
     ("/api/v1/help/articles/contact-support", {"locale": "klingon"}, "locale"),
+    ("/api/v1/help/categories", {"locale": "fr"}, "locale"),
     ("/api/v1/help/suggestions", {}, "text"),
     ("/api/v1/help/suggestions", {"text": ""}, "text"),
     ("/api/v1/help/suggestions", {"text": "x" * 10_000}, "text"),
@@ -78,6 +77,29 @@ def test_bad_input_gets_the_contract_error(reader, path, params, field):
     assert response.status_code == 400, response.json
     error = response.json["error"]
     assert error["code"] == "validation_error" and field in error["details"]["fields"]
+
+
+def test_categories_titled_and_counted_in_the_language(reader):
+    everything = reader.get("/api/v1/help/articles", query_string={"limit": 50, "locale": "en"}).json["items"]
+    for locale, title in (("en", "Account and security"), ("es", "Cuenta y seguridad"), ("zh-Hant", "帳戶與安全")):
+        response = reader.get("/api/v1/help/categories", query_string={"locale": locale})
+        assert response.status_code == 200, response.json
+        items = response.json["items"]
+        assert [i["slug"] for i in items] == list(CATEGORIES)
+        assert items[0]["title"] == title
+        # The shipped articles are written in all three languages.
+        assert {i["slug"]: i["article_count"] for i in items} == {
+            c: len([a for a in everything if a["category"] == c]) for c in CATEGORIES}
+
+
+@pytest.mark.parametrize("q", [None, "", "   "])
+def test_an_empty_question_lists_articles_newest_first(reader, q):
+    params = {"limit": 50} if q is None else {"limit": 50, "q": q}
+    response = reader.get("/api/v1/help/articles", query_string=params)
+    assert response.status_code == 200, response.json
+    items = response.json["items"]
+    assert len(items) > 10 and "score" not in items[0]
+    assert [i["updated_at"] for i in items] == sorted((i["updated_at"] for i in items), reverse=True)
 
 
 def test_unknown_articles_are_404(reader):

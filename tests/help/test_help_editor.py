@@ -155,3 +155,18 @@ def test_the_seed_inserts_only_missing_articles_and_keeps_edits(people, app, dat
     assert HelpArticle.select().count() == len(shipped)
     title = people.anonymous.get("/api/v1/help/articles/contact-support").json["title"]
     assert title == edited["title"]
+
+
+def test_a_newly_published_article_comes_first_and_counts_where_written(people):
+    def counts(locale):
+        items = people.anonymous.get("/api/v1/help/categories", query_string={"locale": locale}).json["items"]
+        return {i["slug"]: i["article_count"] for i in items}
+
+    before_en, before_es = counts("en"), counts("es")
+    people.writer.post("/api/v1/agent/help/articles", json=NEW_ARTICLE)
+    assert counts("en") == before_en  # a draft is not counted
+    people.writer.post("/api/v1/agent/help/articles/rotate-api-keys/publish")
+    assert counts("en")["account_security"] == before_en["account_security"] + 1
+    assert counts("es") == before_es  # written in English only
+    listed = people.anonymous.get("/api/v1/help/articles", query_string={"q": "", "locale": "en"}).json["items"]
+    assert listed[0]["slug"] == "rotate-api-keys"

@@ -11,6 +11,8 @@ from services.tickets.help_center.schemas import (
     ArticlePageOut,
     ArticleQuery,
     ArticleSearchQuery,
+    CategoryListOut,
+    CategoryQuery,
     SuggestionQuery,
     VoteOut,
     VoteSchema,
@@ -50,7 +52,7 @@ class Articles(MethodView):
     @blp.arguments(ArticleSearchQuery, location="query", unknown=ma.RAISE)
     @blp.response(200, ArticlePageOut)
     def get(self, args):
-        """Published articles: ranked by relevance to `q`, or all of them (of a category) by title."""
+        """Published articles: ranked by relevance to `q`, or all of them (of a category) newest first."""
         locale = reader_locale(args["locale"], args["q"])
         if args["q"] is None:
             pairs, next_cursor = page_of(help_articles.browse(locale, args["category"]), args["limit"], args["cursor"])
@@ -58,6 +60,15 @@ class Articles(MethodView):
         found, next_cursor = page_of(help_articles.search(args["q"], locale, args["category"]), args["limit"],
                                      args["cursor"])
         return {"items": found_dicts(found), "next_cursor": next_cursor}
+
+
+@blp.route("/categories")
+class Categories(MethodView):
+    @blp.arguments(CategoryQuery, location="query", unknown=ma.RAISE)
+    @blp.response(200, CategoryListOut)
+    def get(self, args):
+        """The help categories, titled in `locale`, with the number of published articles written in it."""
+        return {"items": help_articles.categories(reader_locale(args["locale"]))}
 
 
 @blp.route("/articles/<string:slug>")

@@ -8,7 +8,7 @@ import nh3
 import peewee
 
 from services.tickets.help_center import text as help_text
-from services.tickets.help_center.models import CATEGORIES, HelpArticle, HelpTranslation, HelpVote
+from services.tickets.help_center.models import CATEGORIES, CATEGORY_TITLES, HelpArticle, HelpTranslation, HelpVote
 from services.tickets.help_center.search import index_for
 from services.tickets.models import db
 from shared import clock
@@ -139,7 +139,8 @@ def _ranked(query: help_text.Query, category: str | None, missing_locale: str | 
 
 
 def browse(locale: str, category: str | None = None) -> list[tuple[HelpArticle, HelpTranslation]]:
-    """Every published article (of a category), in `locale` where written, by category then title."""
+    """Every published article (of a category), in `locale` where written, newest first (by the
+    `updated_at` readers see, then slug so that equal times keep one order across pages)."""
     query = HelpArticle.select().where(HelpArticle.status == "published")
     if category:
         query = query.where(HelpArticle.category == category)
@@ -154,8 +155,19 @@ def browse(locale: str, category: str | None = None) -> list[tuple[HelpArticle, 
         chosen = rows.get(locale) or rows.get(DEFAULT_LOCALE)
         if chosen is not None:
             pairs.append((article, chosen))
-    pairs.sort(key=lambda pair: (CATEGORIES.index(pair[0].category), pair[1].title.lower()))
+    pairs.sort(key=lambda pair: pair[0].slug)
+    pairs.sort(key=lambda pair: max(pair[0].updated_at, pair[1].updated_at), reverse=True)
     return pairs
+
+
+def categories(locale: str) -> list[dict]:
+    """Every help category with its title in `locale` and how many published articles are written in it."""
+    counts = dict(HelpArticle.select(HelpArticle.category, peewee.fn.COUNT(HelpArticle.id))
+                  .join(HelpTranslation)
+                  .where((HelpArticle.status == "published") & (HelpTranslation.locale == locale))
+                  .group_by(HelpArticle.category).tuples())
+    return [{"slug": slug, "title": CATEGORY_TITLES[slug].get(locale) or CATEGORY_TITLES[slug][DEFAULT_LOCALE],
+             "article_count": counts.get(slug, 0)} for slug in CATEGORIES]
 
 
 # -- votes -----------------------------------------------------------------------------------------

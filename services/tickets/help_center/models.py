@@ -15,6 +15,16 @@ from shared.locales import DEFAULT_LOCALE
 CATEGORIES = ("account_security", "deposits_withdrawals", "fees_limits", "wallet", "troubleshooting",
               "video_verification", "referral_program")
 STATUSES = ("draft", "published")
+# Shown to readers; the help center's own list (the tickets' categories and the web page's catalogues differ).
+CATEGORY_TITLES = {
+    "account_security": {"en": "Account and security", "es": "Cuenta y seguridad", "zh-Hant": "帳戶與安全"},
+    "deposits_withdrawals": {"en": "Deposits and withdrawals", "es": "Depósitos y retiros", "zh-Hant": "充值與提幣"},
+    "fees_limits": {"en": "Fees and limits", "es": "Comisiones y límites", "zh-Hant": "手續費與限額"},
+    "wallet": {"en": "Wallet", "es": "Billetera", "zh-Hant": "錢包"},
+    "troubleshooting": {"en": "Troubleshooting", "es": "Solución de problemas", "zh-Hant": "疑難排解"},
+    "video_verification": {"en": "Video verification", "es": "Verificación por video", "zh-Hant": "視訊驗證"},
+    "referral_program": {"en": "Referral program", "es": "Programa de referidos", "zh-Hant": "推薦計畫"},
+}
 
 
 class HelpArticle(BaseModel):

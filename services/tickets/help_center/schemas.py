@@ -37,16 +37,24 @@ class Locale(fields.String):
 class SearchText(fields.String):
     """Text to search with: not blank, not longer than `max_length`."""
 
-    def __init__(self, max_length: int, **kwargs):
+    def __init__(self, max_length: int, *, blank_is_none: bool = False, **kwargs):
         super().__init__(validate=validate.Length(max=max_length,
                                                   error=f"At most {max_length} characters."), **kwargs)
-        self.metadata = {"pattern": NOT_BLANK_PATTERN, **self.metadata}
+        self.blank_is_none = blank_is_none
+        if not blank_is_none:
+            self.metadata = {"pattern": NOT_BLANK_PATTERN, **self.metadata}
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
         if not text.strip():
+            if self.blank_is_none:
+                return None
             raise ma.ValidationError("Type something to search for.")
         return text.strip()
+
+    def _validate(self, value):
+        if value is not None:
+            super()._validate(value)
 
 
 class JsonBoolean(fields.Boolean):
@@ -66,7 +74,9 @@ class NoMarkup(validate.Validator):
 
 
 class ArticleSearchQuery(ma.Schema):
-    q = SearchText(MAX_QUERY, load_default=None)
+    # An empty search box browses: every article, newest first (the contract).
+    q = SearchText(MAX_QUERY, load_default=None, blank_is_none=True,
+                   metadata={"description": "Words to rank by; empty or absent lists the newest first"})
     category = fields.String(load_default=None, validate=validate.OneOf(CATEGORIES))
     locale = Locale(load_default=None)
     limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=50))
@@ -75,6 +85,20 @@ class ArticleSearchQuery(ma.Schema):
 
 class ArticleQuery(ma.Schema):
     locale = Locale(load_default=None)
+
+
+class CategoryQuery(ma.Schema):
+    locale = Locale(load_default=None)
+
+
+class CategoryOut(ma.Schema):
+    slug = fields.String()
+    title = fields.String()
+    article_count = fields.Integer(metadata={"description": "Published articles written in the language"})
+
+
+class CategoryListOut(ma.Schema):
+    items = fields.List(fields.Nested(CategoryOut))
 
 
 class SuggestionQuery(ma.Schema):
