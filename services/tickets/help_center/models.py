@@ -67,3 +67,19 @@ class HelpVote(BaseModel):
         table_name = "help_vote"
         # NULL voters (anonymous) never collide: both databases treat NULLs as distinct.
         indexes = ((("article", "voter"), True),)
+
+
+class HelpNotice(BaseModel):
+    """A service notice (maintenance, a delayed network) shown on the support page while it is active."""
+
+    title = peewee.CharField(max_length=200)
+    body = peewee.TextField()
+    locale = peewee.CharField(max_length=10)
+    starts_at = peewee.DateTimeField()
+    ends_at = peewee.DateTimeField(null=True)  # null: until an editor ends it
+    created_by = peewee.IntegerField(null=True)
+    created_at = peewee.DateTimeField(default=clock.now)
+
+    class Meta:
+        table_name = "help_notice"
+        indexes = ((("locale", "starts_at"), False),)

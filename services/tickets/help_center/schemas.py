@@ -7,6 +7,7 @@ from marshmallow import fields, validate
 from services.tickets.core.schemas import StrictSchema
 from services.tickets.help_center.models import CATEGORIES, STATUSES
 from services.tickets.help_center.text import normalize_locale
+from shared import clock
 from shared.locales import LOCALES
 from shared.openapi import NOT_BLANK_PATTERN
 from shared.pagination import cursor_field, limit_field
@@ -204,3 +205,44 @@ class EditorArticlePageOut(ma.Schema):
 class VoteOut(ma.Schema):
     slug = fields.String()
     helpful = fields.Boolean()
+
+
+class NoticeQuery(ma.Schema):
+    locale = Locale(load_default=None)
+
+
+class NoticeIn(StrictSchema):
+    """A notice as an editor writes it (PUT replaces every field)."""
+
+    title = fields.String(required=True, validate=[validate.Length(min=1, max=200), NoMarkup()],
+                          metadata={"pattern": "^[^<>]*$"})
+    body = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    locale = fields.String(required=True, validate=validate.OneOf(LOCALES))
+    starts_at = fields.AwareDateTime(required=True, default_timezone=None)
+    ends_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=None,
+                                   metadata={"description": "After starts_at; null: shown until changed"})
+
+    @ma.post_load
+    def _utc(self, data, **_):
+        for key in ("starts_at", "ends_at"):
+            if data.get(key) is not None:
+                data[key] = clock.to_naive_utc(data[key])
+        return data
+
+    @ma.validates_schema
+    def _ends_after_it_starts(self, data, **_):
+        if data.get("ends_at") and data.get("starts_at") and data["ends_at"] <= data["starts_at"]:
+            raise ma.ValidationError("A notice ends after it starts.", "ends_at")
+
+
+class NoticeOut(ma.Schema):
+    id = fields.Integer()
+    title = fields.String()
+    body = fields.String(metadata={"description": "Plain text"})
+    locale = fields.String()
+    starts_at = fields.String()
+    ends_at = fields.String(allow_none=True)
+
+
+class NoticeListOut(ma.Schema):
+    items = fields.List(fields.Nested(NoticeOut))
