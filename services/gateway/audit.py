@@ -149,9 +149,9 @@ def forward_audited(target: Route, caller: Caller):
         request.get_data(cache=True)  # `forward` reads the body uncached; keep it for the details
     response = forward(target, caller)
     if not target.stream and 200 <= response.status_code < 300:
-        record_staff_request(caller, request.method, request.path, response.status_code, request.remote_addr,
-                             request_body=request.get_data(cache=True) if entry and entry.request_fields else b"",
-                             answer=response.get_data() if entry and entry.from_answer else b"")
+        _record(entry, caller, request.method, request.path, request.remote_addr,
+                request_body=request.get_data(cache=True) if entry and entry.request_fields else b"",
+                answer=response.get_data() if entry and entry.from_answer else b"")
     return response
 
 
@@ -160,9 +160,13 @@ def record_staff_request(caller: Caller, method: str, path: str, status: int, ip
     """One audit row for an agent's request the service answered with 2xx: reads of a ticket or an
     attachment, and every unsafe call. A read whose row cannot be written is refused (503): no
     staff access goes unrecorded. A change already made is answered, and the failure logged."""
-    if not 200 <= status < 300:
-        return
-    entry = staff_action(method, path)
+    if 200 <= status < 300:
+        _record(staff_action(method, path), caller, method, path, ip, request_body, answer)
+
+
+def _record(entry: StaffAction | None, caller: Caller, method: str, path: str, ip: str | None,
+            request_body: bytes = b"", answer: bytes = b"") -> None:
+    """`record_staff_request` once the request's `staff_action` is known."""
     if entry is None and method not in UNSAFE or entry is not None and entry.action is None:
         return
     details: dict = {}
