@@ -60,6 +60,12 @@ def record(action: str, *, actor_id: int | None = None, actor_role: str | None =
         details=json.dumps(details or {}, separators=(",", ":"), default=str))
 
 
+def record_own(action: str, account, details: dict | None = None) -> AuditEvent:
+    """An account acting on itself (sign-in, its 2FA, its anti-phishing code): actor and target alike."""
+    return record(action, actor_id=account.id, actor_role=account.role, actor_email=account.email,
+                  target_type="account", target_id=account.id, details=details)
+
+
 def to_dict(event: AuditEvent) -> dict:
     return {
         "id": event.id, "at": clock.isoformat(event.at), "action": event.action,

@@ -74,9 +74,7 @@ def logged_in(account: Account, *, mfa_passed: bool, method: str | None = None):
     ttl = current_app.config["SESSION_TTL_SECONDS"]
     with db.atomic():
         token, session = accounts.start_session(account, ttl, mfa_passed=mfa_passed)
-        audit.record("auth.login", actor_id=account.id, actor_role=account.role, actor_email=account.email,
-                     target_type="account", target_id=account.id,
-                     details={"mfa": mfa_passed, **({"method": method} if method else {})})
+        audit.record_own("auth.login", account, {"mfa": mfa_passed, **({"method": method} if method else {})})
     response = jsonify({"access_token": token, "token_type": "Bearer", "expires_in": ttl,
                         "user": accounts.user_dict(account)})
     identity.set_session_cookies(response, token, session)
@@ -103,9 +101,7 @@ class LoginSecondStep(MethodView):
         with db.atomic():
             step = mfa.answer_challenge(fields["mfa_token"], fields["code"])
             if step.method is None:
-                audit.record("auth.mfa_failed", actor_id=step.account.id, actor_role=step.account.role,
-                             actor_email=step.account.email, target_type="account", target_id=step.account.id,
-                             details={"attempts_left": step.attempts_left})
+                audit.record_own("auth.mfa_failed", step.account, {"attempts_left": step.attempts_left})
         if step.method is None:
             raise ApiError(400, "invalid_code", "That code is not right.", {"attempts_left": step.attempts_left})
         return logged_in(step.account, mfa_passed=True, method=step.method)
@@ -157,8 +153,7 @@ class Totp(MethodView):
         with db.atomic():
             account = Account.get_by_id(caller.user_id)
             mfa.turn_off(account, fields["code"])
-            audit.record("mfa.disabled", actor_id=account.id, actor_role=account.role, actor_email=account.email,
-                         target_type="account", target_id=account.id)
+            audit.record_own("mfa.disabled", account)
         return make_response("", 204)
 
 
@@ -174,8 +169,7 @@ class TotpConfirm(MethodView):
         with db.atomic():
             account = Account.get_by_id(caller.user_id)
             codes = mfa.confirm_enrolment(account, who.session, fields["code"])
-            audit.record("mfa.enabled", actor_id=account.id, actor_role=account.role, actor_email=account.email,
-                         target_type="account", target_id=account.id)
+            audit.record_own("mfa.enabled", account)
         return no_store(jsonify({"recovery_codes": codes}))
 
 
@@ -190,9 +184,7 @@ class AntiPhishingCode(MethodView):
         with db.atomic():
             account = Account.get_by_id(caller.user_id)
             accounts.set_anti_phishing_code(outbox(), account, fields["code"])
-            audit.record("anti_phishing_code.changed", actor_id=account.id, actor_role=account.role,
-                         actor_email=account.email, target_type="account", target_id=account.id,
-                         details={"set": bool(account.anti_phishing_code)})
+            audit.record_own("anti_phishing_code.changed", account, {"set": bool(account.anti_phishing_code)})
         return {"user": accounts.user_dict(account)}
 
 
