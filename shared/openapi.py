@@ -5,8 +5,8 @@ document it by hand (`@blp.doc(requestBody=...)`) with the schema they load. Thi
 makes that documentation say what `load_body` enforces: the body is required (without one
 the answer is 415), and the multipart form is the same schema as text fields, where an
 empty field counts as left out (so no field is null) and the files come as `files`.
-Query parameters documented with a schema (`{"in": "query", "schema": Schema}`) are not
-null either: a field that may be None is one that may be left out.
+Query parameters (`@blp.arguments(Schema, location="query")`) are not null either: a field
+that may be None is one that may be left out.
 """
 from __future__ import annotations
 

@@ -200,13 +200,3 @@ def load_body(schema, *, allow_multipart: bool = True) -> tuple[dict, list]:
     except ma.ValidationError as exc:
         raise ApiError(400, "validation_error", "Some fields are missing or invalid.",
                        {"fields": exc.messages}) from exc
-
-
-def load_query(schema) -> dict:
-    import marshmallow as ma
-
-    try:
-        return schema.load(request.args.to_dict())
-    except ma.ValidationError as exc:
-        raise ApiError(400, "validation_error", "Some query parameters are invalid.",
-                       {"fields": exc.messages}) from exc

@@ -1,4 +1,4 @@
-"""A service's OpenAPI document says what `load_body` and `load_query` enforce."""
+"""A service's OpenAPI document says what `load_body` and `@blp.arguments` enforce."""
 import re
 
 import marshmallow as ma
@@ -6,7 +6,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from shared.openapi import NOT_BLANK_PATTERN, comma_separated_pattern
-from shared.web import Blueprint, create_service_app, load_body, load_query
+from shared.web import Blueprint, create_service_app, load_body
 
 
 class SlotSchema(ma.Schema):
@@ -42,10 +42,10 @@ def document() -> dict:
         def post(self):
             return load_body(NoteSchema())[0]
 
-        @blp.doc(parameters=[{"in": "query", "schema": NoteQuery}])
+        @blp.arguments(NoteQuery, location="query")
         @blp.response(200)
-        def get(self):
-            return load_query(NoteQuery())
+        def get(self, args):
+            return args
 
     api.register_blueprint(blp)
     return app.test_client().get("/openapi.json").json

@@ -11,7 +11,7 @@ import pytest
 from flask import jsonify, request
 from flask.views import MethodView
 
-from shared.web import Blueprint, create_service_app, load_body, load_query
+from shared.web import Blueprint, create_service_app, load_body
 from tests.support import PG_URL
 
 LONE_SURROGATE = '{"text": "a\\ud800b"}'  # JSON spelling of an unpaired UTF-16 surrogate
@@ -65,8 +65,9 @@ def client(stored):
 
     @blp.route("/search")
     class Search(MethodView):
-        def get(self):
-            return jsonify(text=stored(load_query(TextSchema())["text"]))
+        @blp.arguments(TextSchema, location="query")
+        def get(self, args):
+            return jsonify(text=stored(args["text"]))
 
     api.register_blueprint(blp)
 
