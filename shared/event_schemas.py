@@ -34,6 +34,26 @@ class UserRegistered(_Data):
     registered_at = fields.String(required=True)
 
 
+class UserProfileChanged(_Data):
+    """An account's settings that others show or follow (its language, from `PUT /api/v1/me`)."""
+
+    user_id = fields.Integer(required=True)
+    locale = fields.String(required=True)
+
+
+class AgentProfileChanged(_Data):
+    """An agent account made or changed (`make create-agent`): the directory the services keep."""
+
+    user_id = fields.Integer(required=True)
+    email = fields.Email(required=True)
+    name = fields.String(required=True)
+    tier = fields.String(required=True)  # standard | senior
+    department = fields.String(allow_none=True)
+    roles = fields.List(fields.String(), load_default=list)  # editor, supervisor
+    locale = fields.String(allow_none=True)
+    active = fields.Boolean(load_default=True)
+
+
 class AntiPhishingCodeChanged(_Data):
     """The personal code every email to the account shows (null: removed). A secret of the account: never logged."""
 
@@ -63,6 +83,10 @@ class TicketRef(_Data):
     category = fields.String(required=True)
     status = fields.String(required=True)
     requester = fields.Nested(Requester, required=True)
+    # Optional, added later: consumers must cope with their absence.
+    assignee_id = fields.Integer(allow_none=True)  # the agent who holds the ticket, if any
+    tier = fields.String(allow_none=True)
+    department = fields.String(allow_none=True)
 
 
 class TicketCreated(TicketRef):
@@ -82,8 +106,32 @@ class TicketStatusChanged(TicketRef):
 
 class TicketEscalated(TicketRef):
     escalation_id = fields.Integer(required=True)
-    tier = fields.String(allow_none=True)
-    department = fields.String(allow_none=True)
+
+
+class TicketAssigned(TicketRef):
+    """`assignee_id` (in TicketRef) is the new holder, null when the ticket went back to the queue."""
+
+    previous_assignee_id = fields.Integer(allow_none=True)
+    assigned_by = fields.String(required=True)  # auto | agent
+
+
+class TicketMerged(TicketRef):
+    """The source ticket (now closed), and the ticket its conversation continues in."""
+
+    into_number = fields.String(required=True)
+    into_subject = fields.String(required=True)
+
+
+class TicketRated(TicketRef):
+    rating = fields.String(required=True, validate=ma.validate.OneOf(["good", "bad"]))
+    comment = fields.String(allow_none=True)
+    changed = fields.Boolean(load_default=False)  # a rating given again within the window
+
+
+class TicketSlaBreached(TicketRef):
+    metric = fields.String(required=True,
+                           validate=ma.validate.OneOf(["first_response", "next_response", "resolution"]))
+    due_at = fields.String(required=True)
 
 
 class GuestVerificationRequested(_Data):

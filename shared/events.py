@@ -23,6 +23,8 @@ class EventType(enum.StrEnum):
     USER_REGISTERED = "user.registered.v1"
     USER_APP_INSTALLED = "user.app_installed.v1"
     USER_ANTI_PHISHING_CODE_CHANGED = "user.anti_phishing_code_changed.v1"
+    USER_PROFILE_CHANGED = "user.profile_changed.v1"
+    AGENT_PROFILE_CHANGED = "agent.profile_changed.v1"
     WALLET_DEPOSIT_COMPLETED = "wallet.deposit_completed.v1"
     TRADE_BUY_COMPLETED = "trade.buy_completed.v1"
     TICKET_CREATED = "ticket.created.v1"
@@ -30,6 +32,10 @@ class EventType(enum.StrEnum):
     TICKET_STATUS_CHANGED = "ticket.status_changed.v1"
     TICKET_ESCALATED = "ticket.escalated.v1"
     TICKET_ESCALATION_ACCEPTED = "ticket.escalation_accepted.v1"
+    TICKET_ASSIGNED = "ticket.assigned.v1"
+    TICKET_MERGED = "ticket.merged.v1"
+    TICKET_RATED = "ticket.rated.v1"
+    TICKET_SLA_BREACHED = "ticket.sla_breached.v1"
     GUEST_VERIFICATION_REQUESTED = "guest.verification_requested.v1"
     VIDEO_CALL_PROPOSED = "video.call_proposed.v1"
     VIDEO_CALL_BOOKED = "video.call_booked.v1"
@@ -55,6 +61,8 @@ CATALOGUE: dict[EventType, CatalogueEntry] = {
     EventType.USER_REGISTERED: CatalogueEntry(s.UserRegistered),
     EventType.USER_APP_INSTALLED: CatalogueEntry(s.AppInstalled),
     EventType.USER_ANTI_PHISHING_CODE_CHANGED: CatalogueEntry(s.AntiPhishingCodeChanged, secret=True),
+    EventType.USER_PROFILE_CHANGED: CatalogueEntry(s.UserProfileChanged),
+    EventType.AGENT_PROFILE_CHANGED: CatalogueEntry(s.AgentProfileChanged),
     EventType.WALLET_DEPOSIT_COMPLETED: CatalogueEntry(s.ValueMoved),
     EventType.TRADE_BUY_COMPLETED: CatalogueEntry(s.ValueMoved),
     EventType.TICKET_CREATED: CatalogueEntry(s.TicketCreated),
@@ -62,6 +70,10 @@ CATALOGUE: dict[EventType, CatalogueEntry] = {
     EventType.TICKET_STATUS_CHANGED: CatalogueEntry(s.TicketStatusChanged),
     EventType.TICKET_ESCALATED: CatalogueEntry(s.TicketEscalated),
     EventType.TICKET_ESCALATION_ACCEPTED: CatalogueEntry(s.TicketEscalated),
+    EventType.TICKET_ASSIGNED: CatalogueEntry(s.TicketAssigned),
+    EventType.TICKET_MERGED: CatalogueEntry(s.TicketMerged),
+    EventType.TICKET_RATED: CatalogueEntry(s.TicketRated),
+    EventType.TICKET_SLA_BREACHED: CatalogueEntry(s.TicketSlaBreached),
     EventType.GUEST_VERIFICATION_REQUESTED: CatalogueEntry(s.GuestVerificationRequested, secret=True),
     EventType.VIDEO_CALL_PROPOSED: CatalogueEntry(s.VideoCall),
     EventType.VIDEO_CALL_BOOKED: CatalogueEntry(s.VideoCall),
