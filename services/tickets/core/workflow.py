@@ -85,6 +85,9 @@ def event_data(ticket: Ticket, **extra) -> dict:
         "status": ticket.status,
         "requester": {"kind": ticket.requester_kind, "user_id": ticket.requester_user_id,
                       "email": ticket.requester_email, "locale": ticket.locale},
+        "assignee_id": ticket.assignee_id,
+        "tier": ticket.tier,
+        "department": ticket.department,
         **extra,
     }
 
