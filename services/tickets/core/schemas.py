@@ -40,11 +40,23 @@ class MessageCreateSchema(StrictSchema):
                          metadata={"pattern": NOT_BLANK_PATTERN})
 
 
+class WholeNumber(fields.Integer):
+    """A whole number in JSON, or its digits in a form field: never 1.5, `true` or ` 7`."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18:
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class AgentMessageCreateSchema(MessageCreateSchema):
     kind = fields.String(load_default="reply", validate=validate.OneOf(["reply", "info_request", "note"]))
-    seen_message_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1), metadata={
-        "description": "The newest message the agent has seen: a newer public message refuses the reply "
-                       "(409 `ticket_changed`)"})
+    seen_message_id = WholeNumber(
+        load_default=None, allow_none=True, validate=validate.Range(min=1, max=2**31 - 1),
+        metadata={"description": "The newest message the agent has seen: a newer public message refuses a reply "
+                                 "or request for details (409 `ticket_changed`)"})
     force = fields.Boolean(load_default=False, metadata={"description": "Send even if the ticket changed"})
 
 
