@@ -172,3 +172,16 @@ def test_an_agent_who_sees_only_the_target_opens_the_merged_tickets_files(client
     assert department.get(url).status_code == 200
     assert As(client, {"kind": "user", "user_id": 2, "role": "customer", "email": "bob@example.com",
                        "name": "bob", "locale": "en"}).get(url).status_code == 404
+
+
+def test_a_merged_tickets_message_is_redacted_from_the_targets_history(alice, support):
+    target = new_ticket(alice, subject="Target")["number"]
+    source = new_ticket(alice, subject="Source", description="card 4111 1111 1111 1111")
+    first = source["messages"][0]["id"]
+    assert merge(support, source["number"], target).status_code == 200
+    redacted = support.post(f"/api/v1/agent/tickets/{target}/messages/{first}/redaction", json={"reason": "card"})
+    assert redacted.status_code == 200, redacted.json
+    assert Ticket.get(Ticket.number == source["number"]).description == "[redacted]"
+    view = alice.get(f"/api/v1/tickets/{target}").json
+    assert "4111" not in str(view)
+    assert view["messages"][-1]["body"] == "Agent 900 redacted a message."
