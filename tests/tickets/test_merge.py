@@ -36,7 +36,8 @@ def test_a_merged_ticket_closes_and_its_history_continues_in_the_target(alice, s
 
     new_events = events()[before:]
     assert [e["type"] for e in new_events] == ["ticket.status_changed.v1", "ticket.merged.v1"]
-    assert new_events[0]["data"]["new_status"] == "closed"
+    assert (new_events[0]["data"]["new_status"], new_events[0]["data"]["merged_into"]) == ("closed", target["number"])
+    assert "merged_into" not in events()[0]["data"]  # only a merged ticket's events carry it
     data = new_events[1]["data"]
     assert (data["number"], data["into_number"], data["into_subject"], data["status"]) == (
         source["number"], target["number"], "Deposit missing", "closed")

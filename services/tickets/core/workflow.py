@@ -96,6 +96,8 @@ def event_data(ticket: Ticket, **extra) -> dict:
         "assignee_id": ticket.assignee_id,
         "tier": ticket.tier,
         "department": ticket.department,
+        # A merged ticket's closing names where it continues (`ticket.merged.v1` tells the requester).
+        **({"merged_into": ticket.merged_into} if ticket.merged_into else {}),
         **extra,
     }
 
