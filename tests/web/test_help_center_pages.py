@@ -49,7 +49,7 @@ def test_the_home_searches_and_speaks_the_visitors_language(browser):
 
 def test_a_service_notice_shows_on_the_support_page_and_in_the_chat(browser, product):
     editor = create_editor(product)
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     created = editor.post("/api/v1/help/notices", json={
         "title": "Retiros de BTC con retraso", "body": "Los retiros de BTC tardan más de lo habitual.",
         "locale": "es", "starts_at": (now - dt.timedelta(minutes=1)).isoformat(),

@@ -11,8 +11,8 @@ from flask import current_app
 
 from services.gateway.upstream import client
 from services.gateway.web.errors import page_error
-from services.gateway.web.pages import blp, render, viewer
 from services.gateway.web.i18n import pick_language
+from services.gateway.web.pages import blp, render, viewer
 from shared.errors import ApiError
 
 NOTICES_KEEP_SECONDS = 5.0  # an editor's new notice shows within seconds; pages do not each ask
