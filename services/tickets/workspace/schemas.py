@@ -45,7 +45,7 @@ BODY = validate.Length(min=1, max=MAX_MACRO_BODY)
 class MacroBodiesSchema(StrictSchema):
     en = fields.String(required=True, validate=BODY)
     es = fields.String(load_default=None, allow_none=True, validate=BODY)
-    zh_hant = fields.String(load_default=None, allow_none=True, validate=BODY, data_key="zh-Hant")
+    zh_hant = fields.String(load_default=None, allow_none=True, validate=BODY, data_key="zh-Hant", attribute="zh-Hant")
 
 
 class MacroSchema(StrictSchema):
@@ -61,7 +61,7 @@ class MacroSchema(StrictSchema):
 class BodiesOut(ma.Schema):
     en = fields.String()
     es = fields.String(allow_none=True)
-    zh_hant = fields.String(allow_none=True, data_key="zh-Hant")
+    zh_hant = fields.String(allow_none=True, attribute="zh-Hant", data_key="zh-Hant")
 
 
 class MacroOut(ma.Schema):
