@@ -1,189 +1,159 @@
-"""The agent workspace through the gateway: presence, the stale-reply guard and merging,
-for agents, and what customers and guests get (403 on agent calls; old links of a merged
-ticket, a guest's link included, lead to the target). Against a product started like `make run`."""
+"""The agent workspace end to end, through the gateway of a product started like `make run`: the
+agent directory learnt from `make create-agent`'s event, agents' status, round-robin assignment,
+manual assignment, macros; and customers and guests kept out of all of it."""
 from __future__ import annotations
 
 import uuid
 
 import pytest
-import requests
 
-from tests.e2e.harness import Client, create_agent, register_and_login, start_product, wait_for
-from tests.guest.mailbox import Mailbox, code_in, ticket_links
-from tests.support import png_bytes
+from tests.e2e.harness import Client, create_agent, register_and_login, wait_for
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def mailbox():
-    box = Mailbox().start()
-    yield box
-    box.stop()
+def department() -> str:
+    return f"kyc-{uuid.uuid4().hex[:6]}"
 
 
-@pytest.fixture(scope="module")
-def product(tmp_path_factory, mailbox):
-    running = start_product(tmp_path_factory.mktemp("workspace-product"), {
-        "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(mailbox.port),
-        "RATE_LIMIT_GUEST_TICKETS": "1000/hour", "RATE_LIMIT_GUEST_TICKETS_PER_EMAIL": "1000/hour"})
-    yield running
-    running.stop()
+def listed(agent: Client) -> dict[int, dict]:
+    response = agent.get("/api/v1/agent/agents")
+    assert response.status_code == 200, response.text
+    return {item["id"]: item for item in response.json()["items"]}
 
 
-@pytest.fixture(scope="module")
-def agents(product):
-    return create_agent(product), create_agent(product), create_agent(product, supervisor=True)
-
-
-def new_ticket(client: Client, subject: str = "Deposit missing", **fields) -> dict:
-    created = client.post("/api/v1/tickets", json={"subject": subject, "category": "deposit_withdrawal",
-                                                   "description": f"{subject}: 100 USDT not credited.", **fields})
+def escalated_ticket(customer: Client, to: str, subject: str = "Identity check") -> str:
+    created = customer.post("/api/v1/tickets", json={"subject": subject, "category": "video_verification",
+                                                     "description": "Please verify me."})
     assert created.status_code == 201, created.text
-    return created.json()["ticket"]
+    number = created.json()["ticket"]["number"]
+    answer = customer.post(f"/api/v1/tickets/{number}/escalation", json={"reason": "KYC", "department": to})
+    assert answer.status_code == 201, answer.text
+    return number
 
 
-def audit_actions(supervisor: Client, number: str) -> list[str]:
-    answer = supervisor.get(f"/api/v1/admin/audit-events?ticket={number}")
-    assert answer.status_code == 200, answer.text
-    return [item["action"] for item in answer.json()["items"]]
+def assignee(agent: Client, number: str) -> dict | None:
+    response = agent.get(f"/api/v1/agent/tickets/{number}")
+    assert response.status_code == 200, response.text
+    return response.json()["assignee"]
 
 
-def test_presence_heartbeats_show_other_agents_and_are_not_audited(product, agents):
-    first, second, supervisor = agents
-    alice = register_and_login(product)
-    number = new_ticket(alice)["number"]
-    for _ in range(12):  # a page's heartbeat every few seconds is never refused
-        assert first.post(f"/api/v1/agent/tickets/{number}/presence", json={"state": "viewing"}).status_code == 204
-    assert first.post(f"/api/v1/agent/tickets/{number}/presence", json={"state": "typing"}).status_code == 204
-
-    seen = second.get(f"/api/v1/agent/tickets/{number}").json()["viewers"]
-    assert [(v["agent"]["id"], v["state"]) for v in seen] == [(first.user["id"], "typing")]
-    assert seen[0]["agent"]["name"] and seen[0]["since"].endswith("Z")
-    assert first.get(f"/api/v1/agent/tickets/{number}").json()["viewers"] == []
-    poll = second.get(f"/api/v1/agent/tickets/{number}/presence")
-    assert poll.status_code == 200 and [v["agent"]["id"] for v in poll.json()["viewers"]] == [first.user["id"]]
-    assert poll.json()["last_public_message_id"] is not None
-
-    bad = first.post(f"/api/v1/agent/tickets/{number}/presence", json={"state": "away"})
-    assert bad.status_code == 400 and "state" in bad.json()["error"]["details"]["fields"]
-    assert first.post("/api/v1/agent/tickets/99999999/presence", json={"state": "viewing"}).status_code == 404
-    assert alice.post(f"/api/v1/agent/tickets/{number}/presence", json={"state": "viewing"}).status_code == 403
-    assert alice.get(f"/api/v1/agent/tickets/{number}/presence").status_code == 403
-    assert Client(product).post(f"/api/v1/agent/tickets/{number}/presence",
-                                json={"state": "viewing"}).status_code == 401
-
-    actions = wait_for(lambda: audit_actions(supervisor, number) or None, message="the ticket views audited")
-    assert "ticket.viewed" in actions
-    assert not [a for a in actions if a not in ("ticket.viewed",)], actions  # heartbeats and polls: nothing
+def outsiders(product) -> list[Client]:
+    """A customer, and a guest (the bearer of a guest chat)."""
+    customer = register_and_login(product)
+    chat = Client(product).post("/api/v1/chats", json={"message": "Hello", "email": "visitor@example.com"})
+    assert chat.status_code == 201, chat.text
+    return [customer, Client(product, chat.json()["chat_token"])]
 
 
-def test_a_reply_past_a_new_customer_message_is_refused_unless_forced(product, agents):
-    first, second, _ = agents
-    alice = register_and_login(product)
-    ticket = new_ticket(alice)
-    number, seen = ticket["number"], ticket["messages"][0]["id"]
-    newer = alice.post(f"/api/v1/tickets/{number}/messages", json={"body": "It arrived half an hour ago?"})
-    assert newer.status_code == 201
-    other = second.post(f"/api/v1/agent/tickets/{number}/messages", json={"body": "internal", "kind": "note"})
-    assert other.status_code == 201
-
-    refused = first.post(f"/api/v1/agent/tickets/{number}/messages",
-                         json={"body": "We are checking.", "seen_message_id": seen})
-    assert refused.status_code == 409
-    assert refused.json()["error"]["code"] == "ticket_changed"
-    assert [m["id"] for m in refused.json()["error"]["details"]["new_messages"]] == [newer.json()["message"]["id"]]
-    multipart = first.post(f"/api/v1/agent/tickets/{number}/messages",
-                           data={"body": "See the file", "seen_message_id": str(seen)},
-                           files=[("files", ("a.png", png_bytes(), "image/png"))])
-    assert multipart.status_code == 409 and multipart.json()["error"]["code"] == "ticket_changed"
-    forced = first.post(f"/api/v1/agent/tickets/{number}/messages",
-                        json={"body": "We are checking.", "seen_message_id": seen, "force": True})
-    assert forced.status_code == 201
-    bad = first.post(f"/api/v1/agent/tickets/{number}/messages", json={"body": "x", "seen_message_id": "first"})
-    assert bad.status_code == 400 and "seen_message_id" in bad.json()["error"]["details"]["fields"]
+def test_directory_from_create_agent_and_the_agents_status(product):
+    team = department()
+    first = create_agent(product, department=team, name="First Agent")
+    second = create_agent(product, department=team, tier="senior", name="Second Agent")
+    # The second agent has not called the tickets service: the gateway's event told it.
+    seen = wait_for(lambda: listed(first).get(second.user["id"]), timeout=20, message="the agent in the directory")
+    assert seen == {**seen, "name": "Second Agent", "email": second.email, "tier": "senior", "department": team,
+                    "roles": [], "status": "available", "open_assigned": 0}
+    away = first.put("/api/v1/agent/me/status", json={"status": "away"})
+    assert away.status_code == 200 and away.json()["status"] == "away" and away.json()["id"] == first.user["id"]
+    assert listed(second)[first.user["id"]]["status"] == "away"
+    bad = first.put("/api/v1/agent/me/status", json={"status": "sleeping"})
+    assert (bad.status_code, bad.json()["error"]["code"]) == (400, "validation_error")
+    assert "status" in bad.json()["error"]["details"]["fields"]
+    for outsider in outsiders(product):
+        assert outsider.get("/api/v1/agent/agents").status_code == 403
+        assert outsider.put("/api/v1/agent/me/status", json={"status": "away"}).status_code == 403
+    assert Client(product).get("/api/v1/agent/agents").status_code == 401
 
 
-def test_merging_a_customers_duplicate_and_the_old_link(product, agents):
-    first, _, supervisor = agents
-    alice = register_and_login(product)
-    bob = register_and_login(product)
-    target = new_ticket(alice, "Deposit missing")
-    source = new_ticket(alice, "Deposit still missing", txid="0xfeedbeef12345678")
-    bobs = new_ticket(bob)["number"]
+def test_round_robin_away_manual_assignment_and_replies(product):
+    team = department()
+    one = create_agent(product, department=team, name="One")
+    two = create_agent(product, department=team, name="Two")
+    wait_for(lambda: {one.user["id"], two.user["id"]} <= set(listed(one)), timeout=20, message="both agents listed")
+    customer = register_and_login(product)
+    numbers = [escalated_ticket(customer, team, f"Check {i}") for i in range(4)]
+    holders = [assignee(one, number)["id"] for number in numbers]
+    assert holders in ([one.user["id"], two.user["id"]] * 2, [two.user["id"], one.user["id"]] * 2)
+    counts = listed(one)
+    assert counts[one.user["id"]]["open_assigned"] == counts[two.user["id"]]["open_assigned"] == 2
 
-    for who in (alice, bob):
-        refused = who.post(f"/api/v1/agent/tickets/{source['number']}/merge", json={"into": target["number"]})
-        assert refused.status_code == 403
-    different = first.post(f"/api/v1/agent/tickets/{source['number']}/merge", json={"into": bobs})
-    assert (different.status_code, different.json()["error"]["code"]) == (409, "different_requester")
-    assert first.post(f"/api/v1/agent/tickets/{source['number']}/merge", json={"into": "99999999"}).status_code == 404
-    itself = first.post(f"/api/v1/agent/tickets/{source['number']}/merge", json={"into": source["number"]})
-    assert itself.status_code == 400 and "into" in itself.json()["error"]["details"]["fields"]
+    # Away agents get nothing; nobody available leaves the ticket in the department's queue.
+    assert two.put("/api/v1/agent/me/status", json={"status": "away"}).status_code == 200
+    assert assignee(one, escalated_ticket(customer, team)) == {"id": one.user["id"], "name": "One"}
+    assert one.put("/api/v1/agent/me/status", json={"status": "away"}).status_code == 200
+    waiting = escalated_ticket(customer, team)
+    assert assignee(one, waiting) is None
+    queue = one.get(f"/api/v1/agent/tickets?department={team}&assignee=none").json()["items"]
+    assert [(t["number"], t["assignee"]) for t in queue] == [(waiting, None)]
+    # The customer's reply on the unassigned ticket assigns it, once someone is available.
+    assert two.put("/api/v1/agent/me/status", json={"status": "available"}).status_code == 200
+    assert customer.post(f"/api/v1/tickets/{waiting}/messages", json={"body": "Any news?"}).status_code == 201
+    assert assignee(one, waiting) == {"id": two.user["id"], "name": "Two"}
 
-    merged = first.post(f"/api/v1/agent/tickets/{source['number']}/merge", json={"into": target["number"]})
-    assert merged.status_code == 200, merged.text
-    assert (merged.json()["status"], merged.json()["merged_into"]) == ("closed", target["number"])
-    again = first.post(f"/api/v1/agent/tickets/{source['number']}/merge", json={"into": target["number"]})
-    assert (again.status_code, again.json()["error"]["code"]) == (409, "already_merged")
-
-    history = first.get(f"/api/v1/agent/tickets/{target['number']}").json()["messages"]
-    assert [m["body"] for m in history if m.get("from_ticket") == source["number"]][0] == source["description"]
-    old_link = alice.get(f"/api/v1/tickets/{source['number']}")
-    assert old_link.status_code == 200 and old_link.json()["number"] == target["number"]
-    assert alice.post(f"/api/v1/tickets/{source['number']}/messages", json={"body": "ok"}).status_code == 201
-    assert bob.get(f"/api/v1/tickets/{source['number']}").status_code == 404
-    duplicate = alice.post("/api/v1/tickets", json={"subject": "Again", "category": "wallet", "description": "x",
-                                                    "txid": "0xfeedbeef12345678"})
-    assert duplicate.json()["error"]["details"]["ticket_number"] == target["number"]
-
-    actions = wait_for(lambda: [a for a in audit_actions(supervisor, source["number"]) if a == "ticket.merged"]
-                       or None, message="the merge audited")
-    assert actions == ["ticket.merged"]
+    # By hand, to anyone, even an id the directory does not know yet.
+    moved = one.post(f"/api/v1/agent/tickets/{waiting}/assign", json={"agent_id": one.user["id"]})
+    assert moved.status_code == 200 and moved.json()["assignee"] == {"id": one.user["id"], "name": "One"}
+    unknown = one.post(f"/api/v1/agent/tickets/{waiting}/assign", json={"agent_id": 987654})
+    assert unknown.status_code == 200 and unknown.json()["assignee"] == {"id": 987654, "name": None}
+    bad = one.post(f"/api/v1/agent/tickets/{waiting}/assign", json={"agent_id": "two"})
+    assert bad.status_code == 400 and "agent_id" in bad.json()["error"]["details"]["fields"]
+    for outsider in outsiders(product):
+        assert outsider.post(f"/api/v1/agent/tickets/{waiting}/assign",
+                             json={"agent_id": one.user["id"]}).status_code == 403
 
 
-def test_a_guest_link_of_a_merged_ticket_opens_the_target(product, agents, mailbox):
-    first, _, _ = agents
-    email = f"guest-{uuid.uuid4().hex[:10]}@example.com"
-    http = requests.Session()
+def test_macros_written_by_editors_and_sent_in_the_tickets_language(product):
+    editor = create_agent(product, editor=True, name="Eva")
+    agent = create_agent(product, name="Sam")
+    shipped = editor.get("/api/v1/agent/macros?locale=es").json()["items"]
+    assert len(shipped) >= 3 and all(item["has_locale"] for item in shipped)
 
-    def guest_ticket(subject):
-        created = http.post(product.url("/api/v1/guest/tickets"), timeout=30, json={
-            "email": email, "subject": subject, "category": "wallet", "description": f"{subject}, please help."})
-        assert created.status_code == 201, created.text
-        return created.json()["number"]
+    body = {"title": "Ask for the TXID", "kind": "info_request", "bodies": {
+        "en": "Hello {{customer_name}}, please send the TXID for ticket {{ticket_number}}. {{agent_name}}",
+        "es": "Hola {{customer_name}}, envíanos el TXID del ticket {{ticket_number}}. {{agent_name}}"}}
+    made = editor.post("/api/v1/agent/macros", json=body)
+    assert made.status_code == 201, made.text
+    macro_id = made.json()["id"]
+    assert made.json()["bodies"] == {**body["bodies"], "zh-Hant": None}
+    bad = editor.post("/api/v1/agent/macros", json={**body, "bodies": {"en": "Hi {{password}}"}})
+    assert bad.status_code == 400 and "en" in bad.json()["error"]["details"]["fields"]["bodies"]
+    assert agent.post("/api/v1/agent/macros", json=body).status_code == 403
+    assert agent.put(f"/api/v1/agent/macros/{macro_id}", json=body).status_code == 403
+    assert agent.delete(f"/api/v1/agent/macros/{macro_id}").status_code == 403
+    assert editor.put("/api/v1/agent/macros/99999999", json=body).status_code == 404
 
-    target, source = guest_ticket("Wallet frozen"), guest_ticket("Wallet still frozen")
-    alerts = mailbox.wait(email, 2)
-    links = dict(link for alert in alerts for link in ticket_links(alert, product.base_url))
-    merged = first.post(f"/api/v1/agent/tickets/{source}/merge", json={"into": target})
-    assert merged.status_code == 200, merged.text
+    customer = register_and_login(product, locale="es")
+    number = customer.post("/api/v1/tickets", json={
+        "subject": "Depósito", "category": "deposit_withdrawal", "description": "No llega."}).json()["ticket"]["number"]
+    local_part = customer.email.split("@")[0]
+    preview = agent.get(f"/api/v1/agent/tickets/{number}/macros/{macro_id}")
+    assert preview.status_code == 200
+    assert preview.json() == {"macro_id": macro_id, "kind": "info_request", "resolve": False, "locale": "es",
+                              "body": f"Hola {local_part}, envíanos el TXID del ticket {number}. Sam"}
+    sent = agent.post(f"/api/v1/agent/tickets/{number}/macros/{macro_id}")
+    assert sent.status_code == 201, sent.text
+    assert sent.json()["message"]["body"] == preview.json()["body"]
+    seen = customer.get(f"/api/v1/tickets/{number}").json()
+    assert seen["status"] == "awaiting_user"
+    assert [(m["author"]["role"], m["kind"]) for m in seen["messages"] if m["body"] == preview.json()["body"]] == [
+        ("agent", "info_request")]
+    assert agent.post(f"/api/v1/agent/tickets/{number}/macros/99999999").status_code == 404
 
-    # The source's old link: code, session, then the target's history, and a reply lands there.
-    t = links[source]
-    assert http.post(product.url(f"/api/v1/guest/tickets/{source}/verification-code"), json={"t": t},
-                     timeout=30).status_code == 202
-    code = code_in(wait_for(lambda: next((m for m in mailbox.to(email) if "code" in str(m["Subject"]).lower()),
-                                         None), timeout=30, message="the code email"))
-    session = http.post(product.url(f"/api/v1/guest/tickets/{source}/session"), json={"t": t, "code": code},
-                        timeout=30)
-    assert session.status_code == 200, session.text
-    guest = Client(product, session.json()["guest_token"])
-    view = guest.get(f"/api/v1/tickets/{source}")
-    assert view.status_code == 200 and view.json()["number"] == target
-    assert "Wallet still frozen, please help." in [m["body"] for m in view.json()["messages"]]
-    reply = guest.post(f"/api/v1/tickets/{source}/messages", json={"body": "Thank you"})
-    assert reply.status_code == 201
-    target_history = first.get(f"/api/v1/agent/tickets/{target}").json()["messages"]
-    assert target_history[-1]["body"] == "Thank you" and "from_ticket" not in target_history[-1]
-    assert guest.get(f"/api/v1/tickets/{target}").status_code == 200
+    # A resolving macro resolves.
+    thanks = editor.post("/api/v1/agent/macros", json={"title": "Thanks", "kind": "reply", "resolve": True,
+                                                       "bodies": {"en": "Solved. {{agent_name}}"}}).json()
+    assert agent.post(f"/api/v1/agent/tickets/{number}/macros/{thanks['id']}").status_code == 201
+    assert customer.get(f"/api/v1/tickets/{number}").json()["status"] == "resolved"
 
-    # The page of the old link shows the target's conversation.
-    page = http.get(product.url(f"/support/tickets/{source}"), timeout=30)
-    assert page.status_code == 200 and "Thank you" in page.text and "Wallet frozen, please help." in page.text
+    changed = editor.put(f"/api/v1/agent/macros/{macro_id}", json={**body, "title": "TXID please"})
+    assert changed.status_code == 200 and changed.json()["title"] == "TXID please"
+    assert editor.delete(f"/api/v1/agent/macros/{macro_id}").status_code == 204
+    assert macro_id not in [m["id"] for m in agent.get("/api/v1/agent/macros").json()["items"]]
 
-    for path, body in ((f"/api/v1/agent/tickets/{source}", None), (f"/api/v1/agent/tickets/{target}/presence", None),
-                       (f"/api/v1/agent/tickets/{source}/merge", {"into": target}),
-                       (f"/api/v1/agent/tickets/{target}/presence", {"state": "viewing"})):
-        answer = guest.post(path, json=body) if body else guest.get(path)
-        assert answer.status_code == 403, path
+    for outsider in outsiders(product):
+        assert outsider.get("/api/v1/agent/macros").status_code == 403
+        assert outsider.post("/api/v1/agent/macros", json=body).status_code == 403
+        assert outsider.delete(f"/api/v1/agent/macros/{thanks['id']}").status_code == 403
+        assert outsider.get(f"/api/v1/agent/tickets/{number}/macros/{thanks['id']}").status_code == 403
+        assert outsider.post(f"/api/v1/agent/tickets/{number}/macros/{thanks['id']}").status_code == 403

@@ -132,10 +132,13 @@ class Assign(MethodView):
     @blp.arguments(schemas.AssignSchema)
     @blp.response(200, schemas.AgentTicketOut)
     def post(self, fields, number):
-        """Give the ticket to an agent (or `null` to put it back in the queue)."""
+        """Give the ticket to an agent (or `null` to put it back in the queue); `ticket.assigned.v1` tells them.
+
+        Any agent id is taken, also one the directory does not list yet (it learns agents from events).
+        """
         with db.atomic():
             ticket = agent_ticket(current_caller(), number)
-            workflow.assign(ticket, fields["agent_id"])
+            workflow.assign(outbox(), ticket, fields["agent_id"], "agent")
         return presenters.ticket_dict(Ticket.get_by_id(ticket.id), include_notes=True, agent_view=True)
 
 

@@ -6,6 +6,7 @@ from services.tickets.core.merge_links import merged_sources
 from services.tickets.core.models import Attachment, Escalation, Message, Ticket
 from services.tickets.core.workflow import is_closed, latest_escalation
 from services.tickets.extensions import window_days
+from services.tickets.workspace.agents import names as agent_names
 from shared import clock
 
 
@@ -55,7 +56,7 @@ def escalation_dict(ticket: Ticket, escalation=_UNSET) -> dict | None:
 
 
 def ticket_dict(ticket: Ticket, *, with_messages: bool = True, include_notes: bool = False,
-                agent_view: bool = False, escalation=_UNSET) -> dict:
+                agent_view: bool = False, escalation=_UNSET, assignees: dict | None = None) -> dict:
     data = {
         "number": ticket.number, "subject": ticket.subject, "category": ticket.category,
         "status": "closed" if is_closed(ticket, window_days()) else ticket.status, "description": ticket.description, "txid": ticket.txid,
@@ -79,7 +80,11 @@ def ticket_dict(ticket: Ticket, *, with_messages: bool = True, include_notes: bo
         data["messages"] = [message_dict(m, by_message.get(m.id, []), agent_view=agent_view,
                                          from_ticket=sources.get(m.ticket_id)) for m in messages]
     if agent_view:
-        data.update(tier=ticket.tier, department=ticket.department, assignee_id=ticket.assignee_id,
+        if assignees is None:
+            assignees = agent_names([ticket.assignee_id])
+        assignee = None if ticket.assignee_id is None else {"id": ticket.assignee_id,
+                                                            "name": assignees.get(ticket.assignee_id)}
+        data.update(tier=ticket.tier, department=ticket.department, assignee_id=ticket.assignee_id, assignee=assignee,
                     requester={"kind": ticket.requester_kind, "user_id": ticket.requester_user_id,
                                "email": ticket.requester_email, "name": ticket.requester_name},
                     age_seconds=int((clock.now() - ticket.created_at).total_seconds()))
@@ -88,5 +93,7 @@ def ticket_dict(ticket: Ticket, *, with_messages: bool = True, include_notes: bo
 
 def ticket_list(tickets: list[Ticket], *, agent_view: bool = False) -> list[dict]:
     escalations = latest_escalations(tickets)
-    return [ticket_dict(t, with_messages=False, agent_view=agent_view, escalation=escalations.get(t.id))
+    assignees = agent_names([t.assignee_id for t in tickets]) if agent_view else None
+    return [ticket_dict(t, with_messages=False, agent_view=agent_view, escalation=escalations.get(t.id),
+                        assignees=assignees)
             for t in tickets]

@@ -162,10 +162,16 @@ class TicketOut(ma.Schema):
     messages = fields.List(fields.Nested(MessageOut))
 
 
+class AssigneeOut(ma.Schema):
+    id = fields.Integer()
+    name = fields.String(allow_none=True, metadata={"description": "null while the agent directory does not know it"})
+
+
 class AgentTicketOut(TicketOut):
     tier = fields.String()
     department = fields.String(allow_none=True)
     assignee_id = fields.Integer(allow_none=True)
+    assignee = fields.Nested(AssigneeOut, allow_none=True)
     requester = fields.Dict()
     age_seconds = fields.Integer()
     viewers = fields.List(fields.Nested("ViewerOut"), metadata={

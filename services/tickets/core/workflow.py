@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from services.tickets.core.attachments import AttachmentStore, CheckedFile
 from services.tickets.core.merge_links import merged_target
 from services.tickets.core.models import ACTIVE_STATUSES, Attachment, Escalation, Message, Ticket
+from services.tickets.workspace import assignment
 from shared import clock
 from shared.errors import ApiError
 from shared.events import EventType
@@ -130,6 +131,7 @@ def create_ticket(outbox, store: AttachmentStore, requester: Requester, fields: 
     first = Message.create(ticket=ticket, author_role=author.role, author_id=author.user_id,
                            author_name=author.name, kind="reply", body=fields["description"], created_at=now)
     _attach(store, ticket, first, files)
+    auto_assign(outbox, ticket)
     outbox.add(EventType.TICKET_CREATED, event_data(ticket, channel=channel))
     return ticket, similar
 
@@ -202,6 +204,8 @@ def add_message(outbox, store: AttachmentStore, ticket: Ticket, author: Author, 
     if kind != "note":
         ticket.updated_at = now
         ticket.save()
+    if author.role in ("customer", "guest") and ticket.assignee_id is None:
+        auto_assign(outbox, ticket)
     outbox.add(EventType.TICKET_MESSAGE_ADDED,
                event_data(ticket, message_id=message.id, kind=kind, author_role=author.role))
     if author.role in ("customer", "guest") and ticket.status in ("awaiting_user", "resolved"):
@@ -240,6 +244,7 @@ def escalate(outbox, ticket: Ticket, reason: str, department: str | None, window
         ticket.tier = "senior"
     ticket.updated_at = clock.now()
     ticket.save()
+    auto_assign(outbox, ticket)
     target = f"the {department} department" if department else "the senior support tier"
     add_system_message(ticket, f"The customer asked to escalate this ticket to {target}: {reason.strip()}")
     outbox.add(EventType.TICKET_ESCALATED,
@@ -257,8 +262,8 @@ def accept_escalation(outbox, ticket: Ticket, agent: Caller) -> Escalation:
     escalation.accepted_at = clock.now()
     escalation.accepted_by = agent.user_id
     escalation.save()
-    ticket.assignee_id = agent.user_id
     ticket.updated_at = clock.now()
+    assign(outbox, ticket, agent.user_id)
     ticket.save()
     add_system_message(ticket, "A specialist accepted the escalation and is now handling this ticket.")
     outbox.add(EventType.TICKET_ESCALATION_ACCEPTED,
@@ -267,9 +272,26 @@ def accept_escalation(outbox, ticket: Ticket, agent: Caller) -> Escalation:
     return escalation
 
 
-def assign(ticket: Ticket, agent_id: int | None) -> None:
+def assign(outbox, ticket: Ticket, agent_id: int | None, assigned_by: str = "agent") -> None:
+    """Give the ticket to an agent (None: back to the queue), with `ticket.assigned.v1`."""
+    previous = ticket.assignee_id
+    if previous == agent_id:
+        return
     ticket.assignee_id = agent_id
     ticket.save()
+    if agent_id is not None:
+        assignment.note_assignment(agent_id)
+    outbox.add(EventType.TICKET_ASSIGNED,
+               event_data(ticket, previous_assignee_id=previous, assigned_by=assigned_by))
+
+
+def auto_assign(outbox, ticket: Ticket) -> None:
+    """Round robin within the ticket's group (workspace/assignment.py), unless its assignee is of
+    that group already; an assignee of another group (after an escalation) gives it up."""
+    if ticket.assignee_id is not None and assignment.belongs(ticket.assignee_id, ticket):
+        return
+    chosen = assignment.choose(ticket)
+    assign(outbox, ticket, chosen.user_id if chosen else None, "auto")
 
 
 def close_quiet_resolved(outbox, window_days: int, limit: int = 500) -> int:
