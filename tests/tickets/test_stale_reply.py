@@ -74,6 +74,12 @@ def test_a_bad_or_foreign_seen_message_id_is_a_validation_error(alice, bob, supp
     response = send(support, number, force="perhaps")
     assert response.status_code == 400 and "force" in response.json["error"]["details"]["fields"]
 
+    # The agents' endpoint stays theirs, with or without the guard's fields.
+    assert send(alice, number, seen_message_id=1).status_code == 403
+    guest = As(alice.client, {"kind": "guest", "email": "alice@example.com", "name": "g", "scope": {"ticket": number}})
+    assert send(guest, number, seen_message_id=1, force=True).status_code == 403
+    assert send(support, "99999999", seen_message_id=1).status_code == 404
+
 
 def test_two_agents_sending_at_once_on_the_same_view_cannot_both_pass(app, alice):
     ticket = new_ticket(alice)
