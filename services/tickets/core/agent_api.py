@@ -7,6 +7,7 @@ import datetime as dt
 import marshmallow as ma
 from flask.views import MethodView
 
+from services.tickets.core import escalation as escalation_flow
 from services.tickets.core import presence, presenters, redaction, schemas, workflow
 from services.tickets.core.access import agent_ticket, visible_to
 from services.tickets.core.models import Escalation, Ticket
@@ -150,10 +151,10 @@ class AcceptEscalation(MethodView):
         agent = current_caller()
         with db.atomic():
             ticket = agent_ticket(agent, number)
-            escalation = workflow.pending_escalation(ticket)
+            escalation = escalation_flow.pending_escalation(ticket)
             if escalation is not None and not _may_accept(agent, escalation):
                 raise ApiError(403, "forbidden", "Only the senior tier or the named department accepts this escalation.")
-            workflow.accept_escalation(outbox(), ticket, agent)
+            escalation_flow.accept_escalation(outbox(), ticket, agent)
         return presenters.ticket_dict(Ticket.get_by_id(ticket.id), include_notes=True, agent_view=True)
 
 

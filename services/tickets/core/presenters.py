@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from services.tickets.core.attachments import safe_filename
+from services.tickets.core.escalation import latest_escalation
 from services.tickets.core.merge_links import merged_sources
 from services.tickets.core.models import Attachment, Escalation, Message, Ticket
-from services.tickets.core.workflow import is_closed, latest_escalation
+from services.tickets.core.workflow import is_closed
 from services.tickets.extensions import window_days
 from services.tickets.workspace.agents import names as agent_names
 from shared import clock
