@@ -1,0 +1,66 @@
+"""An agent's search: exact identifiers first (a ticket number, a TXID, an order number,
+a requester's email, a tag: each answered by an index lookup, never the full-text index),
+then the tickets whose subject or messages hold the question's words, best first.
+Only the tickets the agent may see are answered."""
+from __future__ import annotations
+
+import re
+
+from services.tickets.core.access import visible_to
+from services.tickets.core.models import Ticket
+from services.tickets.search import tags as ticket_tags
+from services.tickets.search.index import index_for, terms
+from services.tickets.search.models import TicketTag
+from services.tickets.models import db
+from shared.internal_auth import Caller
+
+NUMBER = re.compile(r"^\d{8}$")
+TXID = re.compile(r"^[A-Za-z0-9:_\-]{8,128}$")
+ORDER_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+
+
+def _exact(agent: Caller, question: str, limit: int) -> list[Ticket]:
+    """Tickets named by the question as an identifier, in the order of the kinds tried."""
+    visible = visible_to(agent)
+    newest = (Ticket.updated_at.desc(), Ticket.id.desc())
+    lookups = []
+    if NUMBER.match(question):
+        lookups.append(Ticket.select().where(visible & (Ticket.number == question)))
+    if TXID.match(question):
+        values = list(dict.fromkeys([question, question.lower()]))
+        lookups.append(Ticket.select().where(visible & Ticket.txid.in_(values)).order_by(*newest).limit(limit))
+    if ORDER_ID.match(question):
+        lookups.append(Ticket.select().where(visible & (Ticket.order_id == question)).order_by(*newest).limit(limit))
+    if EMAIL.match(question):
+        lookups.append(Ticket.select().where(visible & (Ticket.requester_email == question.lower()))
+                       .order_by(*newest).limit(limit))
+    if ticket_tags.TAG.match(ticket_tags.normalize(question)):
+        lookups.append(Ticket.select().join(TicketTag).where(visible & (TicketTag.tag == ticket_tags.normalize(question)))
+                       .order_by(*newest).limit(limit))
+    found: dict[int, Ticket] = {}
+    for query in lookups:
+        for ticket in query:
+            found.setdefault(ticket.id, ticket)
+        if len(found) >= limit:
+            break
+    return list(found.values())[:limit]
+
+
+def _words(agent: Caller, question: str, limit: int, skip: set[int]) -> list[Ticket]:
+    scores = index_for(db.obj).match(terms(question))
+    candidates = [ticket_id for ticket_id in scores if ticket_id not in skip]
+    if not candidates:
+        return []
+    tickets = list(Ticket.select().where(visible_to(agent) & Ticket.id.in_(candidates)))
+    tickets.sort(key=lambda t: (-scores[t.id], -t.updated_at.timestamp(), -t.id))
+    return tickets[:limit]
+
+
+def search(agent: Caller, question: str, limit: int) -> list[Ticket]:
+    """Up to `limit` tickets for the question, best first."""
+    question = question.strip()
+    found = _exact(agent, question, limit)
+    if len(found) < limit and not EMAIL.match(question):
+        found += _words(agent, question, limit - len(found), {t.id for t in found})
+    return found
