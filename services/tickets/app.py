@@ -11,6 +11,7 @@ from services.tickets.chat.agent_api import agent_blp as agent_chat_blp
 from services.tickets.chat.api import blp as chat_blp
 from services.tickets.core.agent_api import blp as agent_blp
 from services.tickets.core.api import blp as customer_blp
+from services.tickets.customers.api import blp as agent_context_blp
 from services.tickets.guest.api import blp as guest_blp
 from services.tickets.help_center.api import blp as help_blp
 from services.tickets.help_center.editor_api import blp as help_editor_blp
@@ -33,7 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         config.SERVICE, config.settings(), test_config, title="Tickets service", database=db,
         init_database=init_database, init_extensions=extensions.init_app,
         blueprints=[customer_blp, agent_blp, guest_blp, help_blp, help_editor_blp, help_notices_blp, chat_blp, agent_chat_blp,
-                    agent_search_blp])
+                    agent_search_blp, agent_context_blp])
     if app.config["HELP_SEED_ARTICLES"]:
         # Every start brings in the shipped articles the database lacks, so the help center is never empty.
         with database.connection_context():
