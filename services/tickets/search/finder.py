@@ -1,5 +1,5 @@
-"""An agent's search: exact identifiers first (a ticket number, a TXID, an order number,
-a requester's email, a tag: each answered by an index lookup, never the full-text index),
+"""An agent's search: exact identifiers (a ticket number, a TXID, an order number, a
+requester's email) and tags, each answered by an index lookup, never the full-text index;
 then the tickets whose subject or messages hold the question's words, best first.
 Only the tickets the agent may see are answered."""
 from __future__ import annotations
@@ -20,8 +20,8 @@ ORDER_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 
 
-def _exact(agent: Caller, question: str, limit: int) -> list[Ticket]:
-    """Tickets named by the question as an identifier, in the order of the kinds tried."""
+def _identifiers(agent: Caller, question: str, limit: int) -> list[Ticket]:
+    """Tickets the question names by number, TXID, order number or requester email."""
     visible = visible_to(agent)
     newest = (Ticket.updated_at.desc(), Ticket.id.desc())
     lookups = []
@@ -35,16 +35,19 @@ def _exact(agent: Caller, question: str, limit: int) -> list[Ticket]:
     if EMAIL.match(question):
         lookups.append(Ticket.select().where(visible & (Ticket.requester_email == question.lower()))
                        .order_by(*newest).limit(limit))
-    if ticket_tags.TAG.match(ticket_tags.normalize(question)):
-        lookups.append(Ticket.select().join(TicketTag).where(visible & (TicketTag.tag == ticket_tags.normalize(question)))
-                       .order_by(*newest).limit(limit))
     found: dict[int, Ticket] = {}
     for query in lookups:
         for ticket in query:
             found.setdefault(ticket.id, ticket)
-        if len(found) >= limit:
-            break
     return list(found.values())[:limit]
+
+
+def _tagged(agent: Caller, question: str, limit: int) -> list[Ticket]:
+    tag = ticket_tags.normalize(question)
+    if not ticket_tags.TAG.match(tag):
+        return []
+    return list(Ticket.select().join(TicketTag).where(visible_to(agent) & (TicketTag.tag == tag))
+                .order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(limit))
 
 
 def _words(agent: Caller, question: str, limit: int, skip: set[int]) -> list[Ticket]:
@@ -58,9 +61,16 @@ def _words(agent: Caller, question: str, limit: int, skip: set[int]) -> list[Tic
 
 
 def search(agent: Caller, question: str, limit: int) -> list[Ticket]:
-    """Up to `limit` tickets for the question, best first."""
+    """Up to `limit` tickets for the question, best first.
+
+    A question that names tickets by an identifier gets those alone: that is what the agent meant.
+    Otherwise the tickets with that tag come first, then those whose words match.
+    """
     question = question.strip()
-    found = _exact(agent, question, limit)
-    if len(found) < limit and not EMAIL.match(question):
+    found = _identifiers(agent, question, limit)
+    if found or EMAIL.match(question):
+        return found
+    found = _tagged(agent, question, limit)
+    if len(found) < limit:
         found += _words(agent, question, limit - len(found), {t.id for t in found})
     return found

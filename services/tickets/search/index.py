@@ -20,6 +20,9 @@ from services.tickets.help_center.text import EN_STOP
 from shared.db import is_postgres
 
 CANDIDATES = 200  # documents per question, before visibility and paging
+# A question matching more documents is ranked among the newest WINDOW of them: what is found
+# stays fast on millions of messages, and support's questions are mostly about recent tickets.
+WINDOW = 2000
 MAX_TERMS = 8
 WORD = re.compile(r"[^\W_]+")
 SUBJECT_WEIGHT = 2.0
@@ -51,41 +54,59 @@ class SqliteIndex:
     def __init__(self, database: peewee.Database) -> None:
         self.database = database
 
+    def _ranked(self, table: str, expression: str) -> list[tuple[int, float]]:
+        """(rowid, -bm25) of the best CANDIDATES among the newest WINDOW documents that match."""
+        floor = self.database.execute_sql(
+            f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET {WINDOW - 1}",
+            (expression,)).fetchone()
+        bound, params = ("AND rowid >= ?", (expression, floor[0])) if floor else ("", (expression,))
+        # bm25 (FTS5's `rank`) is lower (more negative) for better matches.
+        return self.database.execute_sql(
+            f"SELECT rowid, -rank FROM {table} WHERE {table} MATCH ? {bound} ORDER BY rank LIMIT {CANDIDATES}",
+            params).fetchall()
+
     def match(self, words: list[str]) -> dict[int, float]:
         """{ticket id: score} of the tickets whose subject or a message holds every word; higher is better."""
         if not words:
             return {}
         expression = " ".join('"' + w.replace('"', '""') + '"' for w in words)
-        # bm25 (FTS5's `rank`) is lower (more negative) for better matches.
-        messages = self.database.execute_sql(
-            "SELECT m.ticket_id, -min(f.rank) FROM (SELECT rowid, rank FROM message_fts WHERE message_fts MATCH ?"
-            f" ORDER BY rank LIMIT {CANDIDATES}) f JOIN message m ON m.id = f.rowid GROUP BY m.ticket_id",
-            (expression,)).fetchall()
-        subjects = self.database.execute_sql(
-            f"SELECT rowid, -rank FROM ticket_fts WHERE ticket_fts MATCH ? ORDER BY rank LIMIT {CANDIDATES}",
-            (expression,)).fetchall()
-        return combine(messages, subjects)
+        ranked = self._ranked("message_fts", expression)
+        owners = dict(self.database.execute_sql(
+            f"SELECT id, ticket_id FROM message WHERE id IN ({', '.join('?' * len(ranked))})",
+            [rowid for rowid, _ in ranked]).fetchall()) if ranked else {}
+        best: dict[int, float] = {}
+        for rowid, score in ranked:
+            ticket_id = owners.get(rowid)
+            if ticket_id is not None and score > best.get(ticket_id, float("-inf")):
+                best[ticket_id] = score
+        return combine(list(best.items()), self._ranked("ticket_fts", expression))
+
+
+_PG_RANKED = """
+SELECT {key}, ts_rank(search_vector, q) AS score
+FROM (SELECT {columns}, search_vector FROM {table}, plainto_tsquery('english'::regconfig, %(question)s) q
+      WHERE search_vector @@ q ORDER BY id DESC LIMIT {window}) newest,
+     plainto_tsquery('english'::regconfig, %(question)s) q
+ORDER BY score DESC LIMIT {candidates}
+"""
 
 
 class PostgresIndex:
     def __init__(self, database: peewee.Database) -> None:
         self.database = database
 
+    def _ranked(self, table: str, key: str, columns: str, question: str) -> list[tuple[int, float]]:
+        sql = _PG_RANKED.format(key=key, columns=columns, table=table, window=WINDOW, candidates=CANDIDATES)
+        return self.database.execute_sql(sql, {"question": question}).fetchall()
+
     def match(self, words: list[str]) -> dict[int, float]:
         if not words:
             return {}
         question = " ".join(words)
-        messages = self.database.execute_sql(
-            "SELECT m.ticket_id, max(ts_rank(m.search_vector, q)) AS score"
-            " FROM message m, plainto_tsquery('english'::regconfig, %s) q"
-            f" WHERE m.search_vector @@ q GROUP BY m.ticket_id ORDER BY score DESC LIMIT {CANDIDATES}",
-            (question,)).fetchall()
-        subjects = self.database.execute_sql(
-            "SELECT t.id, ts_rank(t.search_vector, q) AS score"
-            " FROM ticket t, plainto_tsquery('english'::regconfig, %s) q"
-            f" WHERE t.search_vector @@ q ORDER BY score DESC LIMIT {CANDIDATES}",
-            (question,)).fetchall()
-        return combine(messages, subjects)
+        best: dict[int, float] = {}
+        for ticket_id, score in self._ranked("message", "ticket_id", "id, ticket_id", question):
+            best[ticket_id] = max(best.get(ticket_id, 0.0), float(score))
+        return combine(list(best.items()), self._ranked("ticket", "id", "id", question))
 
 
 def index_for(database: peewee.Database) -> SqliteIndex | PostgresIndex:
