@@ -1,9 +1,16 @@
 """Agents' tags and search on the tickets service, SQLite and PostgreSQL: identifiers by
 index, words by the full-text index (kept in step with replies, notes, system messages
 and redactions), only what the agent may see, the customer's and bad input's refusals."""
+import shutil
+import sqlite3
+from pathlib import Path
+
 import pytest
 
+from services.tickets.app import init_database
 from services.tickets.core.models import Message, Ticket
+from services.tickets.models import db
+from tests.conftest import close_database
 from tests.support import agent
 from tests.tickets.conftest import As, new_ticket
 
@@ -152,3 +159,14 @@ def test_search_limit(alice, support):
     assert len(search(support, "lost deposit", limit=2)) == 2
     assert set(search(support, "lost deposit")) == numbers
     assert support.get("/api/v1/agent/search", query_string={"q": "x", "limit": 0}).status_code == 400
+
+
+def test_the_migration_indexes_the_messages_an_older_database_holds(tmp_path):
+    """The fixture of earlier code (tests/fixtures/databases) has three messages, two of them redacted."""
+    path = tmp_path / "tickets.db"
+    shutil.copy(Path(__file__).parents[1] / "fixtures" / "databases" / "tickets.sqlite", path)
+    init_database(f"sqlite:///{path}")
+    close_database(db)
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT rowid FROM message_fts WHERE message_fts MATCH 'body'").fetchall() == [(3,)]
+        assert connection.execute("SELECT count(*) FROM ticket_fts WHERE ticket_fts MATCH 'subject'").fetchone() == (3,)
