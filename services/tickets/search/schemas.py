@@ -11,8 +11,9 @@ from shared.pagination import limit_field
 
 
 class TagsSchema(StrictSchema):
-    tags = fields.List(fields.String(validate=validate.Length(max=200)), required=True,
-                       validate=validate.Length(max=200),
+    tags = fields.List(fields.String(validate=validate.Length(max=200),
+                                     metadata={"pattern": rf"^ *[A-Za-z0-9_-]{{1,{ticket_tags.MAX_LENGTH}}} *$"}),
+                       required=True, validate=validate.Length(max=ticket_tags.MAX_TAGS),
                        metadata={"description": f"The ticket's whole set of tags (at most {ticket_tags.MAX_TAGS}; "
                                                 f"each 1-{ticket_tags.MAX_LENGTH} letters, digits, `-` or `_`, "
                                                 "stored trimmed and in lower case)."})
