@@ -10,6 +10,7 @@ import pytest
 from services.tickets.app import init_database
 from services.tickets.core.models import Message, Ticket
 from services.tickets.models import db
+from services.tickets.search import index
 from tests.conftest import close_database
 from tests.support import agent
 from tests.tickets.conftest import As, new_ticket
@@ -171,3 +172,13 @@ def test_the_migration_indexes_the_messages_an_older_database_holds(tmp_path):
     with sqlite3.connect(path) as connection:
         assert connection.execute("SELECT rowid FROM message_fts WHERE message_fts MATCH 'body'").fetchall() == [(3,)]
         assert connection.execute("SELECT count(*) FROM ticket_fts WHERE ticket_fts MATCH 'subject'").fetchone() == (3,)
+
+
+def test_a_question_matching_many_messages_looks_at_the_newest(alice, support, monkeypatch):
+    monkeypatch.setattr(index, "WINDOW", 2)
+    numbers = [new_ticket(alice, subject=f"Case {i}", category=c, description=f"the llama problem {i}")["number"]
+               for i, c in enumerate(["wallet", "other", "deposit_withdrawal", "account_security"])]
+    in_subject = new_ticket(alice, subject="Llama question", category="referral_rewards",
+                            description="see the subject")["number"]
+    # Four messages hold "llama": the newest two are looked at; the subject's match comes first.
+    assert search(support, "llama") == [in_subject, numbers[3], numbers[2]]

@@ -10,6 +10,7 @@ from services.tickets.core.access import visible_to
 from services.tickets.core.models import Ticket
 from services.tickets.search import tags as ticket_tags
 from services.tickets.search.index import index_for, terms
+from services.tickets.search.models import TicketTag
 from services.tickets.models import db
 from shared.internal_auth import Caller
 
@@ -45,9 +46,10 @@ def _tagged(agent: Caller, question: str, limit: int) -> list[Ticket]:
     tag = ticket_tags.normalize(question)
     if not ticket_tags.TAG.match(tag):
         return []
-    # Driven by the tag's index (a few thousand tickets at most), not by a walk of every ticket.
-    return list(Ticket.select().where(visible_to(agent) & ticket_tags.tagged(tag))
-                .order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(limit))
+    # Newest ticket first, read backwards from the tag's index: `limit` rows, however many have the tag.
+    return list(Ticket.select().join(TicketTag, on=(TicketTag.ticket == Ticket.id))
+                .where(visible_to(agent) & (TicketTag.tag == tag))
+                .order_by(TicketTag.ticket.desc()).limit(limit))
 
 
 def _words(agent: Caller, question: str, limit: int, skip: set[int]) -> list[Ticket]:
@@ -55,9 +57,13 @@ def _words(agent: Caller, question: str, limit: int, skip: set[int]) -> list[Tic
     candidates = [ticket_id for ticket_id in scores if ticket_id not in skip]
     if not candidates:
         return []
-    tickets = list(Ticket.select().where(visible_to(agent) & Ticket.id.in_(candidates)))
-    tickets.sort(key=lambda t: (-scores[t.id], -t.updated_at.timestamp(), -t.id))
-    return tickets[:limit]
+    # Rank on the keys alone, then load the few tickets shown.
+    keys = list(Ticket.select(Ticket.id, Ticket.updated_at).where(visible_to(agent) & Ticket.id.in_(candidates))
+                .tuples())
+    keys.sort(key=lambda key: (-scores[key[0]], -key[1].timestamp(), -key[0]))
+    chosen = [ticket_id for ticket_id, _ in keys[:limit]]
+    tickets = {t.id: t for t in Ticket.select().where(Ticket.id.in_(chosen))} if chosen else {}
+    return [tickets[ticket_id] for ticket_id in chosen]
 
 
 def search(agent: Caller, question: str, limit: int) -> list[Ticket]:

@@ -8,7 +8,9 @@ another ticket is found under the ticket it belongs to now. English stemming on 
 "deposit". A document matches when it holds every word of the question. The two kinds of
 document are ranked apart (BM25 on SQLite, `ts_rank` on PostgreSQL), each scaled to the
 best of its kind, and a ticket's score is its best message's plus twice its subject's:
-a ticket whose subject says it comes first, the same on both databases.
+a ticket whose subject says it comes first, the same on both databases. A question that
+matches more than WINDOW documents of a kind looks at the newest WINDOW of them, unranked
+(equal scores: the finder puts the latest activity first).
 """
 from __future__ import annotations
 
@@ -19,10 +21,10 @@ import peewee
 from services.tickets.help_center.text import EN_STOP
 from shared.db import is_postgres
 
-CANDIDATES = 200  # documents per question, before visibility and paging
-# A question matching more documents is ranked among the newest WINDOW of them: what is found
-# stays fast on millions of messages, and support's questions are mostly about recent tickets.
-WINDOW = 2000
+# The documents a question looks at: all that match when they are at most WINDOW, else the newest
+# WINDOW of them, so that a question of common words stays fast on millions of messages (support's
+# questions are mostly about recent tickets). Visibility and the limit apply after.
+WINDOW = 200
 MAX_TERMS = 8
 WORD = re.compile(r"[^\W_]+")
 SUBJECT_WEIGHT = 2.0
@@ -55,15 +57,17 @@ class SqliteIndex:
         self.database = database
 
     def _ranked(self, table: str, expression: str) -> list[tuple[int, float]]:
-        """(rowid, -bm25) of the best CANDIDATES among the newest WINDOW documents that match."""
-        floor = self.database.execute_sql(
-            f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET {WINDOW - 1}",
-            (expression,)).fetchone()
-        bound, params = ("AND rowid >= ?", (expression, floor[0])) if floor else ("", (expression,))
-        # bm25 (FTS5's `rank`) is lower (more negative) for better matches.
-        return self.database.execute_sql(
-            f"SELECT rowid, -rank FROM {table} WHERE {table} MATCH ? {bound} ORDER BY rank LIMIT {CANDIDATES}",
-            params).fetchall()
+        """(rowid, score) of the matching documents: all of them by BM25 when they are few, else the
+        newest WINDOW, unranked (BM25 first counts every document holding each word, which for a
+        common word costs more than the whole search may)."""
+        newest = self.database.execute_sql(
+            f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rowid DESC LIMIT {WINDOW + 1}",
+            (expression,)).fetchall()
+        if len(newest) > WINDOW:
+            return [(rowid, 0.0) for (rowid,) in newest[:WINDOW]]
+        # bm25() is lower (more negative) for better matches.
+        return self.database.execute_sql(f"SELECT rowid, -bm25({table}) FROM {table} WHERE {table} MATCH ?",
+                                         (expression,)).fetchall()
 
     def match(self, words: list[str]) -> dict[int, float]:
         """{ticket id: score} of the tickets whose subject or a message holds every word; higher is better."""
@@ -87,7 +91,6 @@ SELECT {key}, ts_rank(search_vector, q) AS score
 FROM (SELECT {columns}, search_vector FROM {table}, plainto_tsquery('english'::regconfig, %(question)s) q
       WHERE search_vector @@ q ORDER BY id DESC LIMIT {window}) newest,
      plainto_tsquery('english'::regconfig, %(question)s) q
-ORDER BY score DESC LIMIT {candidates}
 """
 
 
@@ -96,7 +99,7 @@ class PostgresIndex:
         self.database = database
 
     def _ranked(self, table: str, key: str, columns: str, question: str) -> list[tuple[int, float]]:
-        sql = _PG_RANKED.format(key=key, columns=columns, table=table, window=WINDOW, candidates=CANDIDATES)
+        sql = _PG_RANKED.format(key=key, columns=columns, table=table, window=WINDOW)
         return self.database.execute_sql(sql, {"question": question}).fetchall()
 
     def match(self, words: list[str]) -> dict[int, float]:
