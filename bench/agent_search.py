@@ -51,7 +51,9 @@ def vocabulary(rng: random.Random, size: int = 5000) -> list[str]:
     words = set(COMMON)
     while len(words) < size:
         words.add("".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))))
-    return list(words)
+    ordered = sorted(words)  # not the set's order, which changes from run to run
+    rng.shuffle(ordered)
+    return ordered
 
 
 def sentence(rng: random.Random, words: list[str], cumulative: list[float]) -> str:
