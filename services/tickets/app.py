@@ -17,8 +17,8 @@ from services.tickets.help_center.api import blp as help_blp
 from services.tickets.help_center.editor_api import blp as help_editor_blp
 from services.tickets.help_center.notices_api import blp as help_notices_blp
 from services.tickets.help_center.seed import seed_missing_articles
-from services.tickets.search.api import blp as agent_search_blp
 from services.tickets.models import db
+from services.tickets.search.api import blp as agent_search_blp
 from shared.db import open_service_database
 from shared.web import build_service
 

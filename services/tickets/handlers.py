@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 
 from services.tickets.core.models import Message, Ticket
-from services.tickets.customers import facts
 from services.tickets.core.workflow import SYSTEM
+from services.tickets.customers import facts
 from shared import clock
 from shared.events import Envelope, EventType
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 from services.tickets.core.access import visible_to
 from services.tickets.core.models import ACTIVE_STATUSES, Ticket
 from services.tickets.customers.models import (
-    CustomerProfile, CustomerReferral, CustomerReferralBox, CustomerReward, CustomerVideoCall,
+    CustomerProfile,
+    CustomerReferral,
+    CustomerReferralBox,
+    CustomerReward,
+    CustomerVideoCall,
 )
 from shared import clock
 from shared.internal_auth import Caller

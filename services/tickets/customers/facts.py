@@ -5,7 +5,11 @@ Each runs in the consumer's transaction, which also records the event as process
 from __future__ import annotations
 
 from services.tickets.customers.models import (
-    CustomerProfile, CustomerReferral, CustomerReferralBox, CustomerReward, CustomerVideoCall,
+    CustomerProfile,
+    CustomerReferral,
+    CustomerReferralBox,
+    CustomerReward,
+    CustomerVideoCall,
 )
 from shared import clock
 from shared.events import Envelope, EventType

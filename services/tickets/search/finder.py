@@ -8,10 +8,10 @@ import re
 
 from services.tickets.core.access import visible_to
 from services.tickets.core.models import Ticket
+from services.tickets.models import db
 from services.tickets.search import tags as ticket_tags
 from services.tickets.search.index import index_for, terms
 from services.tickets.search.models import TicketTag
-from services.tickets.models import db
 from shared.internal_auth import Caller
 
 NUMBER = re.compile(r"^\d{8}$")
