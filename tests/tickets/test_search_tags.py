@@ -134,6 +134,15 @@ def test_a_message_moved_to_another_ticket_is_found_under_it(alice, support):
     assert search(support, "kangaroo") == [target]
 
 
+def test_words_of_a_merged_ticket_lead_to_the_ticket_it_continues_in(alice, support):
+    source = new_ticket(alice, subject="First question", description="my narwhal wallet is empty")["number"]
+    target = new_ticket(alice, subject="Second question", category="wallet")["number"]
+    merged = support.post(f"/api/v1/agent/tickets/{source}/merge", json={"into": target})
+    assert merged.status_code == 200, merged.json
+    assert search(support, "narwhal") == [target]
+    assert search(support, source) == [source]  # its number still names it
+
+
 def test_search_shows_only_what_the_agent_may_see(client, alice, senior):
     number = new_ticket(alice, subject="Compliance review")["number"]
     assert senior.post(f"/api/v1/tickets/{number}/escalation", json={"reason": "Please look again",

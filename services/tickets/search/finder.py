@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from services.tickets.core.access import visible_to
+from services.tickets.core.merge_links import merged_target
 from services.tickets.core.models import Ticket
 from services.tickets.models import db
 from services.tickets.search import tags as ticket_tags
@@ -52,8 +53,22 @@ def _tagged(agent: Caller, question: str, limit: int) -> list[Ticket]:
                 .order_by(TicketTag.ticket.desc()).limit(limit))
 
 
+def _continued(scores: dict[int, float]) -> dict[int, float]:
+    """The scores with each merged ticket's given to the ticket its conversation continues in,
+    whose history shows the merged ticket's messages (services/tickets/core/merge_links.py)."""
+    merged = list(Ticket.select().where(Ticket.id.in_(list(scores)) & Ticket.merged_into.is_null(False)))
+    for ticket in merged:
+        target = merged_target(ticket)
+        if target.id != ticket.id:
+            score = scores.pop(ticket.id)
+            scores[target.id] = max(score, scores.get(target.id, score))
+    return scores
+
+
 def _words(agent: Caller, question: str, limit: int, skip: set[int]) -> list[Ticket]:
     scores = index_for(db.obj).match(terms(question))
+    if scores:
+        scores = _continued(scores)
     candidates = [ticket_id for ticket_id in scores if ticket_id not in skip]
     if not candidates:
         return []
