@@ -15,6 +15,7 @@ from services.tickets.core.secret_guard import refuse_wallet_secrets
 from services.tickets.core.stale_guard import check_not_changed
 from services.tickets.extensions import attachment_rules, attachment_store, outbox, window_days
 from services.tickets.models import db
+from services.tickets.search.tags import tagged
 from shared import clock
 from shared.errors import ApiError
 from shared.pagination import keyset_page
@@ -34,7 +35,7 @@ class Queue(MethodView):
     @blp.arguments(schemas.AgentQueueQuery, location="query", unknown=ma.RAISE)
     @blp.response(200, schemas.AgentTicketPageOut)
     def get(self, args):
-        """The queue, oldest activity first, filtered by status, tier, department, assignee and age."""
+        """The queue, oldest activity first, filtered by status, tier, department, assignee, age and tag."""
         agent = current_caller()
         query = Ticket.select().where(visible_to(agent))
         if args["status"]:
@@ -55,6 +56,8 @@ class Queue(MethodView):
         if args["escalated"] is not None:
             pending = Escalation.select(Escalation.ticket).where(Escalation.status == "pending")
             query = query.where(Ticket.id.in_(pending) if args["escalated"] else Ticket.id.not_in(pending))
+        if args["tag"]:
+            query = query.where(tagged(args["tag"]))
         rows, next_cursor = keyset_page(query, [Ticket.updated_at, Ticket.id], args["limit"], args["cursor"],
                                         descending=False)
         return {"items": presenters.ticket_list(rows, agent_view=True),
