@@ -17,6 +17,9 @@ from services.tickets.help_center.editor_api import blp as help_editor_blp
 from services.tickets.help_center.notices_api import blp as help_notices_blp
 from services.tickets.help_center.seed import seed_missing_articles
 from services.tickets.models import db
+from services.tickets.sla.api import admin_blp as sla_admin_blp
+from services.tickets.sla.api import rating_blp
+from services.tickets.sla.api import reports_blp as sla_reports_blp
 from shared.db import open_service_database
 from shared.web import build_service
 
@@ -31,7 +34,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app, _api, database = build_service(
         config.SERVICE, config.settings(), test_config, title="Tickets service", database=db,
         init_database=init_database, init_extensions=extensions.init_app,
-        blueprints=[customer_blp, agent_blp, guest_blp, help_blp, help_editor_blp, help_notices_blp, chat_blp, agent_chat_blp])
+        blueprints=[customer_blp, agent_blp, guest_blp, help_blp, help_editor_blp, help_notices_blp, chat_blp, agent_chat_blp,
+                    sla_admin_blp, sla_reports_blp, rating_blp])
     if app.config["HELP_SEED_ARTICLES"]:
         # Every start brings in the shipped articles the database lacks, so the help center is never empty.
         with database.connection_context():

@@ -13,6 +13,7 @@ from services.tickets.core.models import Escalation, Ticket
 from services.tickets.core.secret_guard import refuse_wallet_secrets
 from services.tickets.extensions import attachment_rules, attachment_store, outbox, window_days
 from services.tickets.models import db
+from services.tickets.sla import queue as sla_queue
 from shared import clock
 from shared.errors import ApiError
 from shared.pagination import keyset_page
@@ -53,8 +54,11 @@ class Queue(MethodView):
         if args["escalated"] is not None:
             pending = Escalation.select(Escalation.ticket).where(Escalation.status == "pending")
             query = query.where(Ticket.id.in_(pending) if args["escalated"] else Ticket.id.not_in(pending))
-        rows, next_cursor = keyset_page(query, [Ticket.updated_at, Ticket.id], args["limit"], args["cursor"],
-                                        descending=False)
+        if args["sort"] == "sla":
+            rows, next_cursor = sla_queue.page(query, args["limit"], args["cursor"])
+        else:
+            rows, next_cursor = keyset_page(query, [Ticket.updated_at, Ticket.id], args["limit"], args["cursor"],
+                                            descending=False)
         return {"items": presenters.ticket_list(rows, agent_view=True),
                 "next_cursor": next_cursor}
 

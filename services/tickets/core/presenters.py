@@ -5,6 +5,8 @@ from services.tickets.core.attachments import safe_filename
 from services.tickets.core.models import Attachment, Escalation, Message, Ticket
 from services.tickets.core.workflow import is_closed, latest_escalation
 from services.tickets.extensions import window_days
+from services.tickets.sla.clocks import due_keys, sla_dict
+from services.tickets.sla.satisfaction import satisfaction_dict
 from shared import clock
 
 
@@ -72,6 +74,9 @@ def ticket_dict(ticket: Ticket, *, with_messages: bool = True, include_notes: bo
                                .order_by(Attachment.created_at)):
                 by_message.setdefault(attachment.message_id, []).append(attachment)
         data["messages"] = [message_dict(m, by_message.get(m.id, []), agent_view=agent_view) for m in messages]
+        data["satisfaction"] = satisfaction_dict(ticket)
+        if agent_view:
+            data["sla"] = sla_dict(ticket)
     if agent_view:
         data.update(tier=ticket.tier, department=ticket.department, assignee_id=ticket.assignee_id,
                     requester={"kind": ticket.requester_kind, "user_id": ticket.requester_user_id,
@@ -82,5 +87,10 @@ def ticket_dict(ticket: Ticket, *, with_messages: bool = True, include_notes: bo
 
 def ticket_list(tickets: list[Ticket], *, agent_view: bool = False) -> list[dict]:
     escalations = latest_escalations(tickets)
-    return [ticket_dict(t, with_messages=False, agent_view=agent_view, escalation=escalations.get(t.id))
-            for t in tickets]
+    items = [ticket_dict(t, with_messages=False, agent_view=agent_view, escalation=escalations.get(t.id))
+             for t in tickets]
+    if agent_view:
+        due = due_keys([t.id for t in tickets])
+        for ticket, item in zip(tickets, items, strict=True):
+            item["sla_due_at"] = clock.isoformat(due.get(ticket.id))
+    return items

@@ -79,6 +79,8 @@ class AgentQueueQuery(TicketListQuery):
     assignee = fields.String(load_default=None, validate=validate.Regexp(r"^(me|none|\d{1,12})$"))
     min_age_hours = fields.Integer(load_default=None, validate=validate.Range(min=0, max=24 * 365))
     escalated = fields.Boolean(load_default=None)
+    sort = fields.String(load_default=None, validate=validate.OneOf(["sla"]),
+                         metadata={"description": "`sla`: the earliest SLA due time first (then those without one)"})
 
 
 class AttachmentOut(ma.Schema):
@@ -140,6 +142,8 @@ class TicketOut(ma.Schema):
     updated_at = fields.String()
     escalation = fields.Nested(EscalationOut, allow_none=True)
     messages = fields.List(fields.Nested(MessageOut))
+    satisfaction = fields.Dict(allow_none=True, metadata={"description": "{rating, comment, rated_at, "
+                                                                        "changeable_until} or null"})
 
 
 class AgentTicketOut(TicketOut):
@@ -148,6 +152,9 @@ class AgentTicketOut(TicketOut):
     assignee_id = fields.Integer(allow_none=True)
     requester = fields.Dict()
     age_seconds = fields.Integer()
+    sla = fields.Dict(metadata={"description": "first_response, next_response, resolution: "
+                                              "{due_at, achieved_at, breached, paused}"})
+    sla_due_at = fields.String(allow_none=True, metadata={"description": "in the queue: the earliest due time"})
 
 
 class TicketSummaryOut(ma.Schema):

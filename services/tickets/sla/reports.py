@@ -1,0 +1,145 @@
+"""The supervisors' reports, from the tickets service's own tables (ticket, ticket_sla, sla_clock,
+satisfaction), for a period [from, to), a department and a tier.
+
+- `created`: tickets created in the period; `resolved`: tickets whose resolution falls in it.
+- `first_response_s`: calendar (elapsed) seconds from creation to the first public agent message, over
+  the tickets created in the period; `resolution_s`: from creation to resolution, over those resolved in it.
+  Median and 90th percentile by linear interpolation (PostgreSQL's percentile_cont).
+- `sla_attainment`: of the targets of the tickets created in the period that were settled (achieved or
+  breached), the share achieved in time; `satisfaction`: ratings given in the period, `score` the share good.
+- `backlog`: tickets open or awaiting the customer now, and how old they are.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator
+
+import peewee
+from peewee import JOIN, fn
+
+from services.tickets.core.models import Ticket
+from services.tickets.sla.models import METRICS, Satisfaction, SlaClock, TicketSla
+from shared import clock
+
+DAY = 86400
+AGE_BUCKETS = (("0-1d", 0, DAY), ("1-3d", DAY, 3 * DAY), ("3-7d", 3 * DAY, 7 * DAY), ("7d+", 7 * DAY, None))
+CSV_COLUMNS = ("number", "category", "tier", "department", "status", "created_at", "first_response_at",
+               "first_response_s", "resolved_at", "resolution_s",
+               *(f"{metric}_{part}" for metric in METRICS for part in ("due_at", "achieved_at", "breached")),
+               "sla_met", "sla_missed", "rating", "rating_comment", "rated_at")
+EXPORT_LIMIT = 100_000
+
+
+def percentile(ordered: list[int], fraction: float) -> float | None:
+    if not ordered:
+        return None
+    position = (len(ordered) - 1) * fraction
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return round(ordered[low] + (ordered[high] - ordered[low]) * (position - low), 1)
+
+
+def _scope(department: str | None, tier: str | None):
+    condition = Ticket.id.is_null(False)
+    if department:
+        condition &= Ticket.department == department
+    if tier:
+        condition &= Ticket.tier == tier
+    return condition
+
+
+def _between(field, start: dt.datetime, end: dt.datetime):
+    return (field >= start) & (field < end)
+
+
+def _times(column, moment, start, end, scope) -> dict:
+    ordered = [value for (value,) in (TicketSla.select(column).join(Ticket)
+                                      .where(_between(moment, start, end) & scope & column.is_null(False))
+                                      .order_by(column).tuples())]
+    return {"median": percentile(ordered, 0.5), "p90": percentile(ordered, 0.9)}
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def summary(start: dt.datetime, end: dt.datetime, department: str | None = None, tier: str | None = None) -> dict:
+    scope = _scope(department, tier)
+    created, met, missed = (Ticket.select(fn.COUNT(Ticket.id), fn.SUM(TicketSla.met), fn.SUM(TicketSla.missed))
+                            .join(TicketSla, JOIN.LEFT_OUTER)
+                            .where(_between(Ticket.created_at, start, end) & scope).tuples().get())
+    met, missed = int(met or 0), int(missed or 0)
+    resolved = Ticket.select().where(_between(Ticket.resolved_at, start, end) & scope).count()
+    ratings = dict(Satisfaction.select(Satisfaction.rating, fn.COUNT(Satisfaction.id)).join(Ticket)
+                   .where(_between(Satisfaction.rated_at, start, end) & scope)
+                   .group_by(Satisfaction.rating).tuples())
+    good, bad = ratings.get("good", 0), ratings.get("bad", 0)
+    return {"from": clock.isoformat(start), "to": clock.isoformat(end), "department": department, "tier": tier,
+            "created": created, "resolved": resolved,
+            "first_response_s": _times(TicketSla.first_response_s, Ticket.created_at, start, end, scope),
+            "resolution_s": _times(TicketSla.resolution_s, Ticket.resolved_at, start, end, scope),
+            "sla_attainment": _share(met, met + missed), "sla": {"met": met, "missed": missed},
+            "satisfaction": {"good": good, "bad": bad, "score": _share(good, good + bad)},
+            "backlog": backlog(scope)}
+
+
+def backlog(scope) -> dict:
+    now = clock.now()
+    age = peewee.Case(None, [(Ticket.created_at > now - dt.timedelta(seconds=high), label)
+                             for label, _low, high in AGE_BUCKETS[:-1]], AGE_BUCKETS[-1][0])
+    counts = (Ticket.select(Ticket.status, age.alias("age"), fn.COUNT(Ticket.id))
+              .where(Ticket.status.in_(("open", "awaiting_user")) & scope)
+              .group_by(Ticket.status, age).tuples())
+    by_status = {"open": 0, "awaiting_user": 0}
+    by_age = {label: 0 for label, _, _ in AGE_BUCKETS}
+    for status, label, count in counts:
+        by_status[status] += count
+        by_age[label] += count
+    return {**by_status, "by_age": [{"age": label, "min_s": low, "max_s": high, "count": by_age[label]}
+                                    for label, low, high in AGE_BUCKETS]}
+
+
+def _cell(value) -> str:
+    """A spreadsheet must not run what a customer typed: text that starts like a formula is quoted."""
+    if isinstance(value, dt.datetime):
+        return clock.isoformat(value)
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def csv_rows(start: dt.datetime, end: dt.datetime, batch: int = 1000) -> Iterator[tuple]:
+    """One row per ticket created in the period (at most EXPORT_LIMIT), oldest first."""
+    query = (Ticket.select(Ticket, TicketSla, Satisfaction)
+             .join(TicketSla, JOIN.LEFT_OUTER, attr="report").switch(Ticket)
+             .join(Satisfaction, JOIN.LEFT_OUTER, attr="rating")
+             .where(_between(Ticket.created_at, start, end))
+             .order_by(Ticket.created_at, Ticket.id))
+    for offset in range(0, EXPORT_LIMIT, batch):
+        tickets = list(query.limit(batch).offset(offset))
+        clocks: dict[tuple[int, str], SlaClock] = {}
+        if tickets:
+            for sla in SlaClock.select().where(SlaClock.ticket.in_([t.id for t in tickets])):
+                clocks[(sla.ticket_id, sla.metric)] = sla
+        for ticket in tickets:
+            report, rating = getattr(ticket, "report", None), getattr(ticket, "rating", None)
+            targets = []
+            for metric in METRICS:
+                sla = clocks.get((ticket.id, metric))
+                targets += [sla.due_at, sla.achieved_at, str(sla.breached).lower()] if sla else [None, None, None]
+            yield tuple(_cell(value) for value in (
+                ticket.number, ticket.category, ticket.tier, ticket.department, ticket.status, ticket.created_at,
+                report and report.first_response_at, report and report.first_response_s, ticket.resolved_at,
+                report and report.resolution_s, *targets, report and report.met, report and report.missed,
+                rating and rating.rating, rating and rating.comment, rating and rating.rated_at))
+        if len(tickets) < batch:
+            return
+
+
+def csv_text(start: dt.datetime, end: dt.datetime) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(csv_rows(start, end))
+    return buffer.getvalue()
