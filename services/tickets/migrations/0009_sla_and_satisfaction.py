@@ -89,8 +89,8 @@ def up(migrator, db):
             table_name = 'satisfaction'
 
     db.create_tables([SlaCalendar, SlaPolicy, SlaClock, SlaBreach, TicketSla, Satisfaction])
-    TicketSla.insert_from(Ticket.select(Ticket.id, Value(FAR_FUTURE)),
-                          [TicketSla.ticket, TicketSla.due_key]).execute()
+    TicketSla.insert_from(Ticket.select(Ticket.id, Value(FAR_FUTURE), Value(0), Value(0)),
+                          [TicketSla.ticket, TicketSla.due_key, TicketSla.met, TicketSla.missed]).execute()
 
 
 def down(migrator, db):
