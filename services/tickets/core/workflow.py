@@ -230,6 +230,7 @@ def escalate(outbox, ticket: Ticket, reason: str, department: str | None, window
         ticket.tier = "senior"
     ticket.updated_at = clock.now()
     ticket.save()
+    sla_clocks.ticket_moved(ticket)
     target = f"the {department} department" if department else "the senior support tier"
     add_system_message(ticket, f"The customer asked to escalate this ticket to {target}: {reason.strip()}")
     outbox.add(EventType.TICKET_ESCALATED,

@@ -10,6 +10,11 @@ FAR_FUTURE = datetime.datetime(9999, 12, 31)
 
 def up(migrator, db):
     class Ticket(Model):
+        created_at = DateTimeField()
+        resolved_at = DateTimeField(null=True)
+        status = CharField(max_length=20)
+        tier = CharField(max_length=20)
+        department = CharField(max_length=50, null=True)
         class Meta:
             database = db
             table_name = 'ticket'
@@ -69,6 +74,11 @@ def up(migrator, db):
     class TicketSla(Model):
         ticket = ForeignKeyField(Ticket, on_delete='CASCADE', unique=True)
         due_key = DateTimeField(index=True)
+        created_at = DateTimeField()
+        resolved_at = DateTimeField(null=True)
+        status = CharField(max_length=20)
+        tier = CharField(max_length=20)
+        department = CharField(max_length=50, null=True)
         first_response_at = DateTimeField(null=True)
         first_response_s = IntegerField(null=True)
         resolution_s = IntegerField(null=True)
@@ -77,6 +87,9 @@ def up(migrator, db):
         class Meta:
             database = db
             table_name = 'ticket_sla'
+            indexes = ((('created_at', 'tier', 'department', 'first_response_s', 'met', 'missed'), False),
+                       (('resolved_at', 'tier', 'department', 'resolution_s'), False),
+                       (('status', 'tier', 'department', 'created_at'), False))
 
     class Satisfaction(Model):
         ticket = ForeignKeyField(Ticket, on_delete='CASCADE', unique=True)
@@ -89,8 +102,11 @@ def up(migrator, db):
             table_name = 'satisfaction'
 
     db.create_tables([SlaCalendar, SlaPolicy, SlaClock, SlaBreach, TicketSla, Satisfaction])
-    TicketSla.insert_from(Ticket.select(Ticket.id, Value(FAR_FUTURE), Value(0), Value(0)),
-                          [TicketSla.ticket, TicketSla.due_key, TicketSla.met, TicketSla.missed]).execute()
+    copied = [Ticket.created_at, Ticket.resolved_at, Ticket.status, Ticket.tier, Ticket.department]
+    TicketSla.insert_from(Ticket.select(Ticket.id, Value(FAR_FUTURE), Value(0), Value(0), *copied),
+                          [TicketSla.ticket, TicketSla.due_key, TicketSla.met, TicketSla.missed,
+                           TicketSla.created_at, TicketSla.resolved_at, TicketSla.status, TicketSla.tier,
+                           TicketSla.department]).execute()
 
 
 def down(migrator, db):

@@ -80,15 +80,23 @@ def _start(calendars: _Calendars, ticket: Ticket, metric: str, now: dt.datetime,
 
 def _report(ticket: Ticket) -> TicketSla:
     report = TicketSla.get_or_none(TicketSla.ticket == ticket.id)
-    return report or TicketSla.create(ticket=ticket.id, due_key=FAR_FUTURE)
+    return report or TicketSla(ticket=ticket.id, due_key=FAR_FUTURE)
 
 
-def _save(report: TicketSla, clocks: list[SlaClock]) -> None:
+def _save(ticket: Ticket, report: TicketSla, clocks: list[SlaClock]) -> None:
+    """Save the clocks, and the reporting row with the ticket's facts the reports filter on."""
     for sla in clocks:
         sla.save()
     running = [sla.due_at for sla in clocks if sla.running_since is not None and sla.achieved_at is None]
     report.due_key = min(running, default=FAR_FUTURE)
+    report.created_at, report.resolved_at, report.status = ticket.created_at, ticket.resolved_at, ticket.status
+    report.tier, report.department = ticket.tier, ticket.department
     report.save()
+
+
+def ticket_moved(ticket: Ticket) -> None:
+    """The ticket's tier or department changed (an escalation): the reports follow it."""
+    TicketSla.update(tier=ticket.tier, department=ticket.department).where(TicketSla.ticket == ticket.id).execute()
 
 
 def _clocks(ticket: Ticket) -> dict[str, SlaClock]:
@@ -98,8 +106,7 @@ def _clocks(ticket: Ticket) -> dict[str, SlaClock]:
 def ticket_created(ticket: Ticket) -> None:
     calendars, now = _Calendars(), ticket.created_at
     clocks = [_start(calendars, ticket, metric, now) for metric in ("first_response", "resolution")]
-    report = TicketSla.create(ticket=ticket, due_key=FAR_FUTURE)
-    _save(report, clocks)
+    _save(ticket, TicketSla(ticket=ticket, due_key=FAR_FUTURE), clocks)
 
 
 def _achieve(calendars: _Calendars, report: TicketSla, sla: SlaClock, now: dt.datetime) -> None:
@@ -129,13 +136,11 @@ def message_added(ticket: Ticket, author_role: str, kind: str, now: dt.datetime)
         first, following = clocks.get("first_response"), clocks.get("next_response")
         if first is not None and first.achieved_at is not None and (following is None or following.achieved_at):
             clocks["next_response"] = _start(calendars, ticket, "next_response", now, following)
-    _save(report, list(clocks.values()))
+    _save(ticket, report, list(clocks.values()))
 
 
 def status_changed(ticket: Ticket, old_status: str, new_status: str, now: dt.datetime) -> None:
     clocks = _clocks(ticket)
-    if not clocks:
-        return
     calendars, report = _Calendars(), _report(ticket)
     resolution = clocks.get("resolution")
     if new_status == "open":
@@ -154,7 +159,7 @@ def status_changed(ticket: Ticket, old_status: str, new_status: str, now: dt.dat
                 report.resolution_s = int((now - ticket.created_at).total_seconds())
             else:
                 _stop(calendars, report, sla, now)
-    _save(report, list(clocks.values()))
+    _save(ticket, report, list(clocks.values()))
 
 
 def _clock_dict(sla: SlaClock | None, now: dt.datetime) -> dict:
