@@ -33,7 +33,7 @@ def test_a_rating_after_the_resolution_may_change_for_seven_days(alice, bob, sup
     first = rate(alice, number, "bad", comment="  Took too long.  ")
     assert first.status_code == 201, first.json
     assert first.json["satisfaction"] == {"rating": "bad", "comment": "Took too long.", "rated_at": "2027-03-01T13:00:00.000Z",
-                                          "changeable_until": "2027-03-08T13:00:00.000Z"}
+                                          "changeable_until": "2027-03-08T13:00:00.000Z", "locked": False}
     clock.clock.advance(dt.timedelta(days=6, hours=23))
     changed = rate(alice, number, "good")
     assert changed.status_code == 200 and changed.json["satisfaction"]["rating"] == "good"

@@ -143,7 +143,7 @@ class TicketOut(ma.Schema):
     escalation = fields.Nested(EscalationOut, allow_none=True)
     messages = fields.List(fields.Nested(MessageOut))
     satisfaction = fields.Dict(allow_none=True, metadata={"description": "{rating, comment, rated_at, "
-                                                                        "changeable_until} or null"})
+                                                                        "changeable_until, locked} or null"})
 
 
 class AgentTicketOut(TicketOut):

@@ -40,11 +40,12 @@ def rate(outbox, ticket: Ticket, rating: str, comment: str | None, window_days: 
 
 
 def satisfaction_dict(ticket: Ticket, satisfaction: Satisfaction | None = None) -> dict | None:
-    """`{rating, comment, rated_at, changeable_until}`, or None before any rating."""
+    """`{rating, comment, rated_at, changeable_until, locked}`, or None before any rating."""
     if satisfaction is None:
         satisfaction = Satisfaction.get_or_none(Satisfaction.ticket == ticket.id)
     if satisfaction is None:
         return None
     until = ticket.resolved_at + CHANGE_WINDOW if ticket.resolved_at else None
     return {"rating": satisfaction.rating, "comment": satisfaction.comment,
-            "rated_at": clock.isoformat(satisfaction.rated_at), "changeable_until": clock.isoformat(until)}
+            "rated_at": clock.isoformat(satisfaction.rated_at), "changeable_until": clock.isoformat(until),
+            "locked": until is None or clock.now() > until}

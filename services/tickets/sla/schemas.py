@@ -127,6 +127,7 @@ class SatisfactionOut(ma.Schema):
     comment = fields.String(allow_none=True)
     rated_at = fields.String()
     changeable_until = fields.String(allow_none=True)
+    locked = fields.Boolean()
 
 
 class RatedOut(ma.Schema):
