@@ -24,6 +24,7 @@ def test_agents_see_the_timers_of_a_ticket_and_the_queue(browser, product, suppo
     browser.wait().until(lambda d: timer.get_attribute("data-sla-state") == "running")
     assert "due in 1 h" in timer.text or "due in 2 h" in timer.text
     assert browser.find("#sla-next-response").get_attribute("data-sla-state") == "idle"
+    assert "null" not in browser.text_of("#sla-box")
     browser.screenshot("agent-sla-timers")
     data.agent_message(support_agent, number, "We are on it.")
     browser.open(f"/agent/tickets/{number}")

@@ -59,7 +59,7 @@ async function fillTicket(box) {
         t("sla.rating", { rating: tEnum("satisfaction", ticket.satisfaction.rating) }),
         ticket.satisfaction.comment ? h("q", {}, ticket.satisfaction.comment) : null)
       : null;
-    box.replaceChildren(h("h2", {}, t("sla.heading")), h("dl", { class: "sla-timers" }, rows), rating);
+    box.replaceChildren(...[h("h2", {}, t("sla.heading")), h("dl", { class: "sla-timers" }, rows), rating].filter(Boolean));
   } catch (failure) {
     box.replaceChildren(h("p", { class: "error" }, failure.status === 404 ? errorText(failure) : t("sla.unavailable")));
   }

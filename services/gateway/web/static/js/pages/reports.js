@@ -15,7 +15,7 @@ function svg(tag, attrs, ...children) {
 
 /** Horizontal bars: [{label, value, text, kind}], scaled to the largest value. */
 export function barChart(title, bars) {
-  const width = 560, row = 28, left = 190, right = 90;
+  const width = 640, row = 28, left = 250, right = 90;
   const height = bars.length * row + 8;
   const largest = Math.max(1, ...bars.map((bar) => bar.value || 0));
   const chart = svg("svg", { class: "report-chart", viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": title });
@@ -32,8 +32,13 @@ export function barChart(title, bars) {
   return chart;
 }
 
-const hours = (seconds) => (seconds === null || seconds === undefined ? null : Math.round(seconds / 36) / 100);
-const shown = (value, unit = "") => (value === null || value === undefined ? t("reports.none") : value + unit);
+/** Seconds for a person: minutes under an hour, hours under two days, then days. */
+function duration(seconds) {
+  if (seconds === null || seconds === undefined) return t("reports.none");
+  if (seconds < 3600) return Math.round(seconds / 60) + " min";
+  if (seconds < 172800) return Math.round(seconds / 360) / 10 + " h";
+  return Math.round(seconds / 8640) / 10 + " d";
+}
 const percent = (share) => (share === null || share === undefined ? t("reports.none") : Math.round(share * 1000) / 10 + " %");
 
 function query() {
@@ -54,16 +59,16 @@ function render(report) {
     figure("fig-created", t("reports.created"), report.created),
     figure("fig-resolved", t("reports.resolved"), report.resolved),
     figure("fig-first-response", t("reports.first_response") + " (" + t("reports.median") + ")",
-      shown(hours(report.first_response_s.median), " h")),
+      duration(report.first_response_s.median)),
     figure("fig-resolution", t("reports.resolution") + " (" + t("reports.median") + ")",
-      shown(hours(report.resolution_s.median), " h")),
+      duration(report.resolution_s.median)),
     figure("fig-sla", t("reports.sla_attainment"), percent(report.sla_attainment)),
     figure("fig-satisfaction", t("reports.satisfaction"), percent(report.satisfaction.score)));
   const times = [];
-  for (const [key, name] of [["first_response_s", "reports.first_response"], ["resolution_s", "reports.resolution"]]) {
+  for (const [key, name] of [["first_response_s", "sla.first_response"], ["resolution_s", "sla.resolution"]]) {
     for (const [part, label, kind] of [["median", "reports.median", "open"], ["p90", "reports.p90", "p90"]]) {
-      const value = hours(report[key][part]);
-      times.push({ label: t(name) + " · " + t(label), value, text: shown(value, " h"), kind });
+      const value = report[key][part];
+      times.push({ label: t(name) + " · " + t(label), value, text: duration(value), kind });
     }
   }
   $("#chart-times").replaceChildren(barChart(t("reports.times_chart"), times));
