@@ -89,7 +89,9 @@ def up(migrator, db):
             table_name = 'ticket_sla'
             indexes = ((('created_at', 'tier', 'department', 'first_response_s', 'met', 'missed'), False),
                        (('resolved_at', 'tier', 'department', 'resolution_s'), False),
-                       (('status', 'tier', 'department', 'created_at'), False))
+                       (('status', 'tier', 'department', 'created_at'), False),
+                       (('first_response_s', 'created_at', 'tier', 'department'), False),
+                       (('resolution_s', 'resolved_at', 'tier', 'department'), False))
 
     class Satisfaction(Model):
         ticket = ForeignKeyField(Ticket, on_delete='CASCADE', unique=True)
