@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+import tempfile
 
 from gunicorn import glogging
 
@@ -47,6 +49,11 @@ max_requests = _int("GUNICORN_MAX_REQUESTS", 5000)
 max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 500)
 # The heartbeat files live in memory: the container's root file system is read-only.
 worker_tmp_dir = _str("GUNICORN_WORKER_TMP_DIR", "/dev/shm" if os.path.isdir("/dev/shm") else "") or None
+# Each process writes its metric values to files here and a scrape of any process sums them (shared/metrics.py).
+# Emptied when gunicorn starts; a worker's files are retired when it exits (child_exit below).
+metrics_dir = _str("PROMETHEUS_MULTIPROC_DIR",
+                   os.path.join(worker_tmp_dir or tempfile.gettempdir(), f"prometheus-{service or 'support'}-{os.getpid()}"))
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir  # before any worker imports prometheus_client
 # The control socket would default to one path under $HOME for every gunicorn on the machine.
 control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")
 if not control_socket_disable:
@@ -100,3 +107,14 @@ class JsonLogger(glogging.Logger):
 
 
 logger_class = JsonLogger
+
+
+def on_starting(_server) -> None:
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    os.makedirs(metrics_dir, exist_ok=True)
+
+
+def child_exit(_server, worker) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid, metrics_dir)

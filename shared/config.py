@@ -145,3 +145,13 @@ def common_settings(service: str, *, token_issuer: str) -> dict:
         "QUEUE_PREFIX": queue_prefix(),
         "RUN_MIGRATIONS": env_bool("RUN_MIGRATIONS", True),
     }
+
+
+def metrics_multiproc_dir() -> str | None:
+    """Where gunicorn's processes write their metric values (prometheus_client reads it too)."""
+    return env_str("PROMETHEUS_MULTIPROC_DIR")
+
+
+def worker_metrics_port(worker: str) -> int:
+    """`<WORKER>_WORKER_METRICS_PORT`: the port of a worker's own `/metrics`; 0 (the default) serves none."""
+    return env_int(f"{worker.upper()}_WORKER_METRICS_PORT", 0)

@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 
 import peewee
 from kombu import Connection, Exchange, Queue, binding
 from kombu.mixins import ConsumerMixin
 
-from shared import clock
+from shared import clock, metrics
 from shared.bus import is_memory
 from shared.db import shared_table
 from shared.events import Envelope, InvalidEvent
@@ -98,6 +99,7 @@ class EventConsumer(ConsumerMixin):
         self.backoff_base = backoff_base
         self.handled = 0
         self._timers: list[threading.Timer] = []
+        metrics.declare_queue(topology.name)
 
     # kombu's ConsumerMixin asks for the consumers once per connection.
     def get_consumers(self, Consumer, channel):
@@ -111,6 +113,7 @@ class EventConsumer(ConsumerMixin):
         self.on_message(message.body, message)
 
     def on_message(self, body, message) -> None:
+        started = time.perf_counter()
         try:
             raw = json.loads(body) if isinstance(body, (str, bytes, bytearray)) else body
             envelope = Envelope.from_dict(raw)
@@ -119,11 +122,14 @@ class EventConsumer(ConsumerMixin):
             self._park(message, reason=str(exc)[:300])
             return
         try:
-            self.handle(envelope)
+            first_time = self.handle(envelope)
         except Exception as exc:  # noqa: BLE001 - any handler failure is retried, then parked
             self._retry_or_park(message, envelope, exc)
+            metrics.consumer_handling_seconds.labels(self.topology.name).observe(time.perf_counter() - started)
             return
         message.ack()
+        metrics.observe_message(self.topology.name, "handled" if first_time else "duplicate",
+                                time.perf_counter() - started)
 
     def handle(self, envelope: Envelope) -> bool:
         """Run the handlers for one event in one transaction; False if it was a duplicate."""
@@ -165,11 +171,13 @@ class EventConsumer(ConsumerMixin):
             self._republish(message.body, headers, self.topology.retry_queue.name,
                             expiration=delay)
         message.ack()
+        metrics.consumer_messages.labels(self.topology.name, "retried").inc()
 
     def _park(self, message, reason: str) -> None:
         headers = dict(message.headers or {}, **{"x-park-reason": reason, "x-parked-at": clock.isoformat(clock.now())})
         self._republish(message.body, headers, self.topology.dead_letter_queue.name)
         message.ack()
+        metrics.consumer_messages.labels(self.topology.name, "parked").inc()
 
     def _republish(self, body, headers: dict, routing_key: str, expiration: float | None = None) -> None:
         with self.connection.Producer() as producer:

@@ -20,7 +20,7 @@ from contextlib import nullcontext
 import peewee
 import psycopg2
 
-from shared import clock
+from shared import clock, metrics
 from shared.bus import EventPublisher, connect
 from shared.db import for_update, is_postgres, shared_table
 from shared.events import Envelope, is_secret
@@ -142,6 +142,7 @@ class OutboxRelay:
         self.poll_interval = poll_interval
         self._publisher: EventPublisher | None = None
         self.unroutable = 0
+        metrics.watch_outbox(outbox.producer, self.model, database)
 
     @property
     def publisher(self) -> EventPublisher:

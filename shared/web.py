@@ -3,16 +3,17 @@ internal-token guard, health and readiness, and an OpenAPI document."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 
 import flask_smorest
 import peewee
-from flask import Flask, g, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from flask import Request as FlaskRequest
 from flask_smorest import Api
 from webargs.flaskparser import FlaskParser, is_json_request
 
-from shared import safe_input
+from shared import metrics, safe_input
 from shared.bus import broker_reachable, is_memory
 from shared.db import bind_to_app, readiness_check
 from shared.errors import ApiError, ErrorSchema, error_response, from_http_exception, register_error_handlers
@@ -22,7 +23,7 @@ from shared.openapi import ContractMarshmallowPlugin
 
 log = logging.getLogger(__name__)
 
-PUBLIC_ENDPOINTS = {"healthz", "readyz", "api-docs.openapi_json", "static"}
+PUBLIC_ENDPOINTS = {"healthz", "readyz", "metrics", "api-docs.openapi_json", "static"}
 
 
 class ContractApi(Api):
@@ -98,6 +99,8 @@ def create_service_app(name: str, settings: dict, test_config: dict | None = Non
         "securitySchemes": {"internalToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}}})
     register_error_handlers(app)
 
+    install_metrics(app, name)
+
     @app.get("/healthz")
     def healthz():
         return jsonify(status="ok", service=name)
@@ -138,6 +141,26 @@ def create_service_app(name: str, settings: dict, test_config: dict | None = Non
             return None
 
     return app, api
+
+
+def install_metrics(app: Flask, name: str) -> None:
+    """`/metrics`, and every request's duration by its route's template (never the raw path) and status."""
+    @app.before_request
+    def _start_clock():
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def _observe(response):
+        started = g.pop("request_started", None)
+        if started is not None:
+            route = g.pop("metrics_route", None) or (request.url_rule.rule if request.url_rule else "unmatched")
+            metrics.observe_request(name, request.method, route, response.status_code, time.perf_counter() - started)
+        return response
+
+    @app.get("/metrics", endpoint="metrics")
+    def metrics_text():
+        body, content_type = metrics.exposition()
+        return Response(body, content_type=content_type)
 
 
 def build_service(name: str, settings: dict, test_config: dict | None = None, *, title: str,

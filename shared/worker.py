@@ -11,7 +11,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from shared.config import outbox_poll_seconds
+from shared import metrics
+from shared.config import outbox_poll_seconds, worker_metrics_port
 from shared.consumer import EventConsumer
 from shared.outbox import OutboxRelay
 
@@ -83,7 +84,7 @@ class ServiceWorker:
             thread.join(timeout)
 
     def run_forever(self) -> None:
-        """Run until SIGTERM or SIGINT."""
+        """Run until SIGTERM or SIGINT, with `/metrics` on `<NAME>_WORKER_METRICS_PORT` if set."""
         def _graceful(signum, _frame):
             log.info("worker stopping", extra={"worker": self.name, "signal": signum, "pid": os.getpid()})
             self.stop_event.set()
@@ -93,6 +94,8 @@ class ServiceWorker:
         signal.signal(signal.SIGTERM, _graceful)
         signal.signal(signal.SIGINT, _graceful)
         self.start()
+        if port := worker_metrics_port(self.name):
+            metrics.serve(port)
         log.info("worker started", extra={"worker": self.name, "pid": os.getpid()})
         while not self.stop_event.wait(0.5):
             pass

@@ -10,6 +10,7 @@ from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from shared import metrics
 from shared.errors import ApiError
 from shared.outbox import Outbox
 
@@ -113,6 +114,7 @@ def _strategy() -> MovingWindowRateLimiter:
 
 
 def _rate_limited(strategy: MovingWindowRateLimiter, item, scope: str, key: str) -> ApiError:
+    metrics.count_refusal(scope)
     reset_at = strategy.get_window_stats(item, scope, key).reset_time
     retry_after = max(1, int(reset_at - time.time() + 0.999))
     return ApiError(429, "rate_limited", "Too many attempts; please wait and try again.",

@@ -10,12 +10,14 @@ Anything else goes on to the Flask app.
 from __future__ import annotations
 
 import json
+import time
 from http import HTTPStatus
 
 from services.gateway import audit, identity
 from services.gateway.models import db
 from services.gateway.proxy import check_access
 from services.gateway.upstream import client, find_route, finished_answer, forwarded_headers, upstream_path
+from shared import metrics
 from shared.errors import ApiError
 
 
@@ -36,6 +38,7 @@ class FastReads:
         target = find_route(path)
         if target is None or target.stream:
             return self.next(environ, start_response)
+        started = time.perf_counter()
         with self.flask_app.app_context():
             try:
                 who = identity.identity_for_bearer(authorization[7:].strip())
@@ -56,4 +59,5 @@ class FastReads:
         headers = [*(h for h in headers if h[0].lower() not in self.own_names), ("Content-Length", str(len(body))),
                    *self.own_headers]
         start_response(f"{status} {HTTPStatus(status).phrase}", headers)
+        metrics.observe_request("gateway", "GET", target.pattern.pattern, status, time.perf_counter() - started)
         return [body]

@@ -1,7 +1,7 @@
 """Every public path that a service owns: authenticate, check the role, forward."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app, g, request
 from werkzeug.routing import Map, Rule
 
 from services.gateway import audit, identity, mfa
@@ -69,6 +69,7 @@ def proxy(rest: str):
     target = find_route(request.path)
     if target is None:
         raise not_routed(request.path)
+    g.metrics_route = target.pattern.pattern  # the route's template in the request metrics, not the path
     who = identity.resolve_identity()
     caller = who.caller
     check_access(target, caller, who.session)

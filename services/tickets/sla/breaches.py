@@ -15,7 +15,7 @@ import peewee
 from services.tickets.core.models import Ticket
 from services.tickets.core.workflow import event_data
 from services.tickets.sla.models import SlaBreach, SlaClock, TicketSla
-from shared import clock
+from shared import clock, metrics
 from shared.db import for_update
 from shared.events import EventType
 
@@ -47,11 +47,15 @@ def publish_due_breaches(outbox, database, limit: int = 200) -> int:
              .order_by(SlaClock.due_at)
              .limit(limit))
     published = 0
+    metric_names: list[str] = []
     with database.connection_context():
         with database.atomic():
             for sla in for_update(query, database):
                 if _publish(outbox, sla):
                     published += 1
+                    metric_names.append(sla.metric)
+    for name in metric_names:  # counted once committed
+        metrics.count_breach(name)
     if published:
         log.info("sla breaches published", extra={"count": published})
     return published
