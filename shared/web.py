@@ -159,6 +159,9 @@ def install_metrics(app: Flask, name: str) -> None:
 
     @app.get("/metrics", endpoint="metrics")
     def metrics_text():
+        # Scrapers reach the pod itself; a request through a proxy (the ingress, to the gateway) is an outsider's.
+        if "X-Forwarded-For" in request.headers or "Forwarded" in request.headers:
+            raise ApiError(404, "not_found", "No such endpoint.")
         body, content_type = metrics.exposition()
         return Response(body, content_type=content_type)
 

@@ -5,6 +5,8 @@ taken from KEDA's CRDs (keda.sh/v1alpha1, v2.x) and kustomize's types.
 """
 from __future__ import annotations
 
+from tests.deploy.monitoring_schemas import BY_KIND as MONITORING_BY_KIND
+
 _NAME = {"type": "string", "pattern": r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63}
 _METADATA = {
     "type": "object",
@@ -149,4 +151,5 @@ COMPONENT = {
 BY_KIND = {
     ("keda.sh/v1alpha1", "ScaledObject"): SCALED_OBJECT,
     ("keda.sh/v1alpha1", "TriggerAuthentication"): TRIGGER_AUTHENTICATION,
+    **MONITORING_BY_KIND,
 }

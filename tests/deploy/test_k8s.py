@@ -241,9 +241,10 @@ def test_every_configured_name_is_read_by_the_code(manifests, compose):
             names |= set(spec["environment"])
     unread = sorted(name for name in names if f'"{name}"' not in code
                     and not re.search(rf"\b{name}\b", code))
-    # <SERVICE>_URL and <SERVICE>_DATABASE_URL are read by a formatted name (shared/config.py).
+    # <SERVICE>_URL, <SERVICE>_DATABASE_URL and <SERVICE>_WORKER_METRICS_PORT are read by a formatted name
+    # (shared/config.py).
     unread = [n for n in unread if not re.fullmatch(r"(GATEWAY|TICKETS|NOTIFICATIONS|VIDEO|REFERRALS)_"
-                                                      r"(URL|DATABASE_URL)", n)]
+                                                      r"(URL|DATABASE_URL|WORKER_METRICS_PORT)", n)]
     assert not unread, f"set in the deploy files but read nowhere: {unread}"
 
 
