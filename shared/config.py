@@ -144,6 +144,8 @@ def common_settings(service: str, *, token_issuer: str) -> dict:
         "EVENT_EXCHANGE": event_exchange_name(),
         "QUEUE_PREFIX": queue_prefix(),
         "RUN_MIGRATIONS": env_bool("RUN_MIGRATIONS", True),
+        # Traces go to this OTLP/HTTP collector; none are made without it (shared/tracing.py).
+        "OTEL_EXPORTER_OTLP_ENDPOINT": otlp_endpoint(),
     }
 
 
@@ -155,3 +157,8 @@ def metrics_multiproc_dir() -> str | None:
 def worker_metrics_port(worker: str) -> int:
     """`<WORKER>_WORKER_METRICS_PORT`: the port of a worker's own `/metrics`; 0 (the default) serves none."""
     return env_int(f"{worker.upper()}_WORKER_METRICS_PORT", 0)
+
+
+def otlp_endpoint() -> str | None:
+    """OpenTelemetry's standard variable: the collector the spans go to (OTLP over HTTP)."""
+    return env_str("OTEL_EXPORTER_OTLP_ENDPOINT")

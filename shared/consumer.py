@@ -19,7 +19,7 @@ import peewee
 from kombu import Connection, Exchange, Queue, binding
 from kombu.mixins import ConsumerMixin
 
-from shared import clock, metrics
+from shared import clock, metrics, tracing
 from shared.bus import is_memory
 from shared.db import shared_table
 from shared.events import Envelope, InvalidEvent
@@ -122,7 +122,9 @@ class EventConsumer(ConsumerMixin):
             self._park(message, reason=str(exc)[:300])
             return
         try:
-            first_time = self.handle(envelope)
+            with tracing.continued(envelope.traceparent, f"consume {envelope.type}",
+                                   attributes={"messaging.destination.name": self.topology.name}):
+                first_time = self.handle(envelope)
         except Exception as exc:  # noqa: BLE001 - any handler failure is retried, then parked
             self._retry_or_park(message, envelope, exc)
             metrics.consumer_handling_seconds.labels(self.topology.name).observe(time.perf_counter() - started)

@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import enum
 import json
+import re
 import uuid
 
 import marshmallow as ma
@@ -123,11 +124,13 @@ class Envelope:
     producer: str
     correlation_id: str | None
     data: dict
+    # The W3C trace context of the request that caused the event (shared/tracing.py); optional.
+    traceparent: str | None = None
 
     @classmethod
     def new(cls, event_type: str, data: dict, producer: str, *,
             correlation_id: str | None = None, occurred_at: dt.datetime | None = None,
-            event_id: str | None = None) -> Envelope:
+            event_id: str | None = None, traceparent: str | None = None) -> Envelope:
         return cls(
             id=event_id or str(uuid.uuid4()),
             type=str(event_type),
@@ -135,10 +138,14 @@ class Envelope:
             producer=producer,
             correlation_id=correlation_id,
             data=validate_data(event_type, data),
+            traceparent=traceparent,
         )
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        raw = dataclasses.asdict(self)
+        if raw["traceparent"] is None:
+            del raw["traceparent"]  # absent rather than null: the envelope of an untraced event is as before
+        return raw
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), separators=(",", ":"))
@@ -153,6 +160,7 @@ class Envelope:
                 producer=str(raw.get("producer") or "unknown"),
                 correlation_id=raw.get("correlation_id"),
                 data=dict(raw.get("data") or {}),
+                traceparent=valid_traceparent(raw.get("traceparent")),
             )
             clock.parse_iso(envelope.occurred_at)
         except (KeyError, TypeError, ValueError) as exc:
@@ -162,3 +170,11 @@ class Envelope:
     @property
     def occurred(self) -> dt.datetime:
         return clock.parse_iso(self.occurred_at)
+
+
+TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
+
+
+def valid_traceparent(value) -> str | None:
+    """A W3C traceparent, or None: a malformed one is dropped, the event is not refused for it."""
+    return value if isinstance(value, str) and TRACEPARENT.match(value) else None

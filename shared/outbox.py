@@ -20,7 +20,7 @@ from contextlib import nullcontext
 import peewee
 import psycopg2
 
-from shared import clock, metrics
+from shared import clock, metrics, tracing
 from shared.bus import EventPublisher, connect
 from shared.db import for_update, is_postgres, shared_table
 from shared.events import Envelope, is_secret
@@ -58,7 +58,8 @@ class Outbox:
     def add(self, event_type: str, data: dict, *, correlation_id: str | None = None,
             occurred_at: dt.datetime | None = None, event_id: str | None = None) -> Envelope:
         envelope = Envelope.new(event_type, data, self.producer, correlation_id=correlation_id,
-                                occurred_at=occurred_at, event_id=event_id)
+                                occurred_at=occurred_at, event_id=event_id,
+                                traceparent=tracing.current_traceparent())
         self.model.create(event_id=envelope.id, event_type=envelope.type, payload=envelope.to_json())
         database = _database(self.model)
         if is_postgres(database):
@@ -172,8 +173,9 @@ class OutboxRelay:
             for row in rows:
                 # Checked against the catalogue when it was added (`Envelope.new`): published as it was written.
                 envelope = Envelope(**json.loads(row.payload))
-                if not self.publisher.publish(envelope):
-                    self.unroutable += 1
+                with tracing.continued(envelope.traceparent, f"publish {envelope.type}", tracing.SpanKind.PRODUCER):
+                    if not self.publisher.publish(envelope):
+                        self.unroutable += 1
                 published.append(row.id)
                 if is_secret(row.event_type):
                     secrets.append(row.id)

@@ -13,7 +13,7 @@ from flask import Request as FlaskRequest
 from flask_smorest import Api
 from webargs.flaskparser import FlaskParser, is_json_request
 
-from shared import metrics, safe_input
+from shared import metrics, safe_input, tracing
 from shared.bus import broker_reachable, is_memory
 from shared.db import bind_to_app, readiness_check
 from shared.errors import ApiError, ErrorSchema, error_response, from_http_exception, register_error_handlers
@@ -100,6 +100,7 @@ def create_service_app(name: str, settings: dict, test_config: dict | None = Non
     register_error_handlers(app)
 
     install_metrics(app, name)
+    install_tracing(app, name, trust_incoming=guard)
 
     @app.get("/healthz")
     def healthz():
@@ -164,6 +165,31 @@ def install_metrics(app: Flask, name: str) -> None:
             raise ApiError(404, "not_found", "No such endpoint.")
         body, content_type = metrics.exposition()
         return Response(body, content_type=content_type)
+
+
+def install_tracing(app: Flask, name: str, *, trust_incoming: bool) -> None:
+    """A span per request: continuing the caller's `traceparent` where callers are the product's own
+    (`trust_incoming`), a new trace at the gateway. No-op unless tracing is on (shared.tracing)."""
+    tracing.configure(app.config.get("OTEL_EXPORTER_OTLP_ENDPOINT"), name)
+    spans = tracing.ServerSpans(name, trust_incoming)
+
+    @app.before_request
+    def _start_span():
+        g.server_span = spans.start(request.method, request.url_rule.rule if request.url_rule else "unmatched",
+                                    request.headers)
+
+    @app.after_request
+    def _name_span(response):
+        started = g.get("server_span")
+        if started is not None:
+            started[0].set_attribute("http.response.status_code", response.status_code)
+            if route := g.get("metrics_route"):
+                started[0].update_name(f"{request.method} {route}")
+        return response
+
+    @app.teardown_request
+    def _end_span(_exc):
+        spans.finish(g.pop("server_span", None))
 
 
 def build_service(name: str, settings: dict, test_config: dict | None = None, *, title: str,

@@ -11,8 +11,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from shared import metrics
-from shared.config import outbox_poll_seconds, worker_metrics_port
+from shared import metrics, tracing
+from shared.config import otlp_endpoint, outbox_poll_seconds, worker_metrics_port
 from shared.consumer import EventConsumer
 from shared.outbox import OutboxRelay
 
@@ -93,6 +93,7 @@ class ServiceWorker:
 
         signal.signal(signal.SIGTERM, _graceful)
         signal.signal(signal.SIGINT, _graceful)
+        tracing.configure(otlp_endpoint(), self.name)
         self.start()
         if port := worker_metrics_port(self.name):
             metrics.serve(port)

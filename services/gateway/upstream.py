@@ -14,7 +14,7 @@ import urllib3
 from flask import Response, current_app, request, stream_with_context
 
 from services.gateway.identity import GRANT_KEY, apply_guest_grant
-from shared import clock
+from shared import clock, tracing
 from shared.errors import ApiError
 from shared.internal_auth import Caller, sign_internal_token
 
@@ -138,6 +138,7 @@ class UpstreamClient:
             raise ApiError(404, "not_found", "No such endpoint.")
         outgoing = dict(headers or {})
         outgoing["Authorization"] = "Bearer " + self.internal_token(caller or Caller(kind="anonymous"), service)
+        tracing.inject(outgoing)  # the service's span continues this request's trace
         try:
             return pool.urlopen(method, path + (f"?{query}" if query else ""), body=body, headers=outgoing,
                                 timeout=self.stream_timeout if stream else self.timeout,

@@ -19,6 +19,7 @@ from collections.abc import Callable
 import peewee
 
 from services.notifications.envelopes import parse_envelope
+from shared import tracing
 from shared.bus import is_memory
 from shared.consumer import EventConsumer
 from shared.events import Envelope, InvalidEvent
@@ -152,7 +153,8 @@ def each(deliver: Callable[[Envelope], int]) -> Callable[[list[Envelope]], list]
         outcomes = []
         for envelope in envelopes:
             try:
-                outcomes.append(deliver(envelope))
+                with tracing.continued(envelope.traceparent, f"deliver {envelope.type}", tracing.SpanKind.CLIENT):
+                    outcomes.append(deliver(envelope))
             except Exception as exc:  # noqa: BLE001 - this event is retried; the others go on
                 outcomes.append(exc)
         return outcomes

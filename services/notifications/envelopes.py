@@ -7,7 +7,7 @@ import uuid
 import marshmallow as ma
 
 from shared import clock
-from shared.events import Envelope, InvalidEvent
+from shared.events import Envelope, InvalidEvent, valid_traceparent
 from shared.fastload import load_data
 
 
@@ -24,4 +24,5 @@ def parse_envelope(body) -> Envelope:
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise InvalidEvent(f"malformed envelope: {exc}") from exc
     return Envelope(id=event_id, type=event_type, occurred_at=occurred_at,
-                    producer=str(raw.get("producer") or "unknown"), correlation_id=raw.get("correlation_id"), data=data)
+                    producer=str(raw.get("producer") or "unknown"), correlation_id=raw.get("correlation_id"), data=data,
+                    traceparent=valid_traceparent(raw.get("traceparent")))
