@@ -162,3 +162,16 @@ def worker_metrics_port(worker: str) -> int:
 def otlp_endpoint() -> str | None:
     """OpenTelemetry's standard variable: the collector the spans go to (OTLP over HTTP)."""
     return env_str("OTEL_EXPORTER_OTLP_ENDPOINT")
+
+
+def queue_type() -> str:
+    """`QUEUE_TYPE`: classic (the default) or quorum, for every service's event queue."""
+    value = (env_str("QUEUE_TYPE", "classic") or "classic").strip().lower()
+    if value not in ("classic", "quorum"):
+        raise ConfigError(f"QUEUE_TYPE must be classic or quorum, got {value!r}")
+    return value
+
+
+def queue_delivery_limit() -> int:
+    """With quorum queues: deliveries without an ack before a message is dead-lettered."""
+    return env_int("QUEUE_DELIVERY_LIMIT", 20)

@@ -19,7 +19,7 @@ import peewee
 from kombu import Connection, Exchange, Queue, binding
 from kombu.mixins import ConsumerMixin
 
-from shared import clock, metrics, tracing
+from shared import clock, config, metrics, tracing
 from shared.bus import is_memory
 from shared.db import shared_table
 from shared.events import Envelope, InvalidEvent
@@ -49,7 +49,8 @@ def make_processed_event_model(database) -> type[peewee.Model]:
 class QueueTopology:
     """A consumer's queue, its retry (delay) queue and its dead-letter queue."""
 
-    def __init__(self, name: str, exchange: Exchange, event_types: Iterable[str]) -> None:
+    def __init__(self, name: str, exchange: Exchange, event_types: Iterable[str],
+                 queue_type: str | None = None) -> None:
         self.name = name
         self.exchange = exchange
         self.event_types = sorted(set(event_types))
@@ -59,6 +60,7 @@ class QueueTopology:
             exchange=exchange if self.event_types else None,
             bindings=[binding(exchange, routing_key=t) for t in self.event_types],
             durable=True,
+            queue_arguments=main_queue_arguments(name, queue_type or config.queue_type()),
         )
         self.retry_queue = Queue(
             f"{name}.retry",
@@ -74,6 +76,16 @@ class QueueTopology:
         self.exchange(channel).declare()
         for queue in (self.queue, self.retry_queue, self.dead_letter_queue):
             queue(channel).declare()
+
+
+def main_queue_arguments(name: str, queue_type: str) -> dict | None:
+    """`QUEUE_TYPE=quorum`: a replicated queue; a message delivered `QUEUE_DELIVERY_LIMIT` times without an
+    ack (a consumer that crashes on it each time) is dead-lettered to the queue's `.dlq`, not redelivered for
+    ever. A queue's type is fixed when it is first declared: switching needs new queues (docs/deploy.md)."""
+    if queue_type != "quorum":
+        return None
+    return {"x-queue-type": "quorum", "x-delivery-limit": config.queue_delivery_limit(),
+            "x-dead-letter-exchange": "", "x-dead-letter-routing-key": f"{name}.dlq"}
 
 
 def backoff_seconds(attempt: int, base: float = 1.0, cap: float = 60.0) -> float:

@@ -9,7 +9,15 @@ from prometheus_client.parser import text_string_to_metric_families
 from shared import clock, metrics
 from shared.events import Envelope, EventType
 from shared.outbox import OutboxRelay
-from tests.shared.test_messaging import Env, delete_queues, make_consumer, publish_raw, run_consumer, stop_consumer, wait
+from tests.shared.test_messaging import (
+    Env,
+    delete_queues,
+    make_consumer,
+    publish_raw,
+    run_consumer,
+    stop_consumer,
+    wait,
+)
 from tests.support import AMQP_URL, SECRET, customer, token
 
 
