@@ -8,7 +8,7 @@ from flask import Response, current_app, request
 from flask.views import MethodView
 
 from services.notifications import extensions, preferences, schemas
-from services.notifications.models import Notification, PushSubscription, db
+from services.notifications.models import AGENT_KINDS, Notification, PushSubscription, db
 from services.notifications.push import check_keys
 from services.notifications.push_safety import EndpointRefused, allowed_hosts, check_endpoint
 from services.notifications.stream import hub, present, sse
@@ -85,21 +85,27 @@ def mark_all_read():
     return {"updated": updated, "unread_count": 0}
 
 
+def caller_kinds() -> tuple[str, ...]:
+    """The kinds of notification the caller gets: an agent's, or a customer's."""
+    return preferences.kinds_for(current_caller().role)
+
+
 @blp.route("/notification-preferences")
 class Preferences(MethodView):
     @blp.response(200, schemas.PreferencesOut)
     def get(self):
         """Which kinds arrive by push (inbox, live, Web Push) and by email. Security emails always do."""
-        return preferences.preferences_of(account_id())
+        return preferences.preferences_of(account_id(), caller_kinds())
 
     @blp.doc(requestBody={"content": {"application/json": {"schema": schemas.PreferencesIn}}})
     @blp.response(200, schemas.PreferencesOut)
     def put(self):
-        """Change any subset of the preferences; returns them all."""
-        user_id = account_id()
-        changes, _ = load_body(schemas.PreferencesIn(), allow_multipart=False)
+        """Change any subset of the preferences; returns them all. Agents send their kinds (AgentPreferencesIn)."""
+        user_id, kinds = account_id(), caller_kinds()
+        schema = schemas.AgentPreferencesIn() if kinds == AGENT_KINDS else schemas.PreferencesIn()
+        changes, _ = load_body(schema, allow_multipart=False)
         with db.atomic():
-            return preferences.update_preferences(user_id, changes)
+            return preferences.update_preferences(user_id, changes, kinds)
 
 
 @blp.route("/push/vapid-public-key")

@@ -10,7 +10,8 @@ from services.notifications.config import mail_from
 from services.notifications.handover import AlreadyDelivered, DeliveryRecorder
 from services.notifications.mail import build_message, message_id
 from services.notifications.models import Contact, Delivery, Preference
-from services.notifications.notices import SECURITY, Notice, choose_locale, compose
+from services.notifications.notices import SECURITY, Notice, choose_locale
+from services.notifications.recipients import notices_for
 from shared import clock
 from shared.events import Envelope
 from shared.guest_links import ticket_link
@@ -31,7 +32,8 @@ def address_and_choice(user_id: int, kind: str) -> tuple[str, str, bool, str | N
     row = (Contact.select(*columns, choice)
            .join(Preference, peewee.JOIN.LEFT_OUTER, on=(Preference.user_id == Contact.user_id))
            .where(Contact.user_id == user_id).tuples().first())
-    return None if row is None else (row[0], row[1], row[3] is None or bool(row[3]), row[2])
+    allowed = preferences.default("email", kind) if row is None or row[3] is None else bool(row[3])
+    return None if row is None else (row[0], row[1], allowed, row[2])
 
 
 class EmailChannel:
@@ -69,10 +71,20 @@ class EmailChannel:
         return self.public_url + notice.page
 
     def deliver(self, envelope: Envelope) -> int:
-        """Send the event's email unless it went already; returns how many were sent (0 or 1)."""
-        notice = compose(envelope)
-        if notice is None:
-            return 0
+        """Send the event's emails that did not go yet, one per person it tells something; returns how many
+        were sent. A recipient that failed fails the event (retried: the others are not sent twice)."""
+        sent, failures = 0, []
+        for notice in notices_for(envelope):
+            try:
+                sent += self.deliver_notice(envelope, notice)
+            except Exception as exc:  # noqa: BLE001 - the others still go; the event is retried for this one
+                failures.append(exc)
+        if failures:
+            raise failures[0]
+        return sent
+
+    def deliver_notice(self, envelope: Envelope, notice: Notice) -> int:
+        """Send one notice's email unless it went already; returns how many were sent (0 or 1)."""
         target = self.recipient(notice)
         if target is None:
             return 0

@@ -10,14 +10,16 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from services.notifications import preferences, texts
+from services.notifications.agents import record_agents
 from services.notifications.anti_phishing import record_anti_phishing_codes
 from services.notifications.bulk import insert_rows, select_in
-from services.notifications.models import KINDS, Contact, Notification, Preference
-from services.notifications.notices import ADDRESS_BOOK_TYPES, INBOX_TYPES, choose_locale, compose
+from services.notifications.models import ALL_KINDS, Contact, Notification, Preference
+from services.notifications.notices import ADDRESS_BOOK_TYPES, INBOX_TYPES, choose_locale
+from services.notifications.recipients import notices_for
 from shared import clock
 from shared.events import Envelope, EventType
 
-PUSH_COLUMNS = tuple(f"push_{kind}" for kind in KINDS)
+PUSH_COLUMNS = tuple(f"push_{kind}" for kind in ALL_KINDS)
 
 
 def record_contacts(envelopes: list[Envelope]) -> list:
@@ -42,8 +44,7 @@ def make_add_inbox_items(public_url: str):
     def add_inbox_items(envelopes: list[Envelope]) -> list[SimpleNamespace]:
         """One item per event that tells an account something it wants by push; a few statements per batch.
         Returns the items as the live stream announces them."""
-        notices = [(envelope, notice) for envelope in envelopes
-                   if (notice := compose(envelope)) is not None and notice.for_inbox]
+        notices = [(envelope, notice) for envelope in envelopes for notice in notices_for(envelope) if notice.for_inbox]
         if not notices:
             return []
         user_ids = {notice.audience.user_id for _, notice in notices}
@@ -60,8 +61,9 @@ def make_add_inbox_items(public_url: str):
             rows.append({"user_id": user_id, "event_id": envelope.id, "kind": notice.kind, "topic": notice.topic,
                          "title": words.title[:200], "body": words.body, "link": public_url + notice.page,
                          "created_at": now})
-        created = dict((event_id, item_id) for item_id, event_id in insert_rows(Notification, rows, ("id", "event_id")))
-        return [SimpleNamespace(id=created[row["event_id"]], read_at=None, **row) for row in rows]
+        created = {(event_id, user_id): item_id for item_id, event_id, user_id
+                   in insert_rows(Notification, rows, ("id", "event_id", "user_id"))}
+        return [SimpleNamespace(id=created[row["event_id"], row["user_id"]], read_at=None, **row) for row in rows]
 
     return add_inbox_items
 
@@ -73,6 +75,7 @@ def inbox_handlers(public_url: str) -> dict[str, list]:
     """
     add_inbox_items = make_add_inbox_items(public_url.rstrip("/"))
     handlers: dict[str, list] = {str(EventType.USER_REGISTERED): [record_contacts],
-                                 str(EventType.USER_ANTI_PHISHING_CODE_CHANGED): [record_anti_phishing_codes]}
+                                 str(EventType.USER_ANTI_PHISHING_CODE_CHANGED): [record_anti_phishing_codes],
+                                 str(EventType.AGENT_PROFILE_CHANGED): [record_agents]}
     handlers.update({str(t): [add_inbox_items] for t in INBOX_TYPES if t not in ADDRESS_BOOK_TYPES})
     return handlers

@@ -9,6 +9,10 @@ from shared.consumer import make_processed_event_model
 db = peewee.DatabaseProxy()
 
 KINDS = ("ticket_updates", "video_calls", "rewards")
+# An agent's kinds: the tickets they hold (customers' replies, escalations, assignments), their ratings, and
+# service-level breaches (their tickets', or, for a supervisor, the unassigned ones'). Email is off by default.
+AGENT_KINDS = ("assigned_tickets", "satisfaction", "sla_breaches")
+ALL_KINDS = KINDS + AGENT_KINDS
 
 
 class BaseModel(peewee.Model):
@@ -37,7 +41,7 @@ class Notification(BaseModel):
 
     user_id = peewee.IntegerField()
     event_id = peewee.CharField(max_length=36)
-    kind = peewee.CharField(max_length=20)  # ticket_updates | video_calls | rewards
+    kind = peewee.CharField(max_length=20)  # one of ALL_KINDS
     topic = peewee.CharField(max_length=40)  # what happened, e.g. ticket_reply
     title = peewee.CharField(max_length=200)
     body = peewee.TextField()
@@ -64,7 +68,26 @@ class Preference(BaseModel):
     email_ticket_updates = peewee.BooleanField(default=True)
     email_video_calls = peewee.BooleanField(default=True)
     email_rewards = peewee.BooleanField(default=True)
+    push_assigned_tickets = peewee.BooleanField(default=True)
+    push_satisfaction = peewee.BooleanField(default=True)
+    push_sla_breaches = peewee.BooleanField(default=True)
+    email_assigned_tickets = peewee.BooleanField(default=False)
+    email_satisfaction = peewee.BooleanField(default=False)
+    email_sla_breaches = peewee.BooleanField(default=False)
     updated_at = peewee.DateTimeField(default=clock.now)
+
+
+class Agent(BaseModel):
+    """The agents the service notifies, as `agent.profile_changed.v1` describes them (their address and
+    language are in the address book, `Contact`)."""
+
+    user_id = peewee.IntegerField(primary_key=True)
+    name = peewee.CharField(max_length=200)
+    department = peewee.CharField(max_length=64, null=True)
+    supervisor = peewee.BooleanField(default=False)
+    active = peewee.BooleanField(default=True)
+    # The change in force (its event's occurred_at): an older one arriving late is ignored.
+    changed_at = peewee.DateTimeField()
 
 
 class PushSubscription(BaseModel):
@@ -95,4 +118,4 @@ class Delivery(BaseModel):
 
 ProcessedEvent = make_processed_event_model(db)
 
-MODELS = [Contact, Notification, Preference, PushSubscription, Delivery, ProcessedEvent]
+MODELS = [Contact, Notification, Preference, Agent, PushSubscription, Delivery, ProcessedEvent]

@@ -31,8 +31,9 @@ from services.notifications.bulk import select_in
 from services.notifications.config import vapid_subject
 from services.notifications.handlers import contact_of
 from services.notifications.models import Delivery, Notification, PushSubscription, db
-from services.notifications.notices import choose_locale, compose
+from services.notifications.notices import Notice, choose_locale
 from services.notifications.push_safety import EndpointRefused, allowed_hosts, check_endpoint, checked_session
+from services.notifications.recipients import notices_for
 from shared import clock
 from shared.bus import close_quietly, is_memory
 from shared.events import Envelope
@@ -151,27 +152,37 @@ class PushChannel:
             raise PushFailed(f"the push service is unreachable: {type(exc).__name__}") from exc
 
     def deliver_many(self, envelopes: list[Envelope]) -> list:
-        """`deliver` for each event whose user still has a subscribed browser: one query finds them for the batch."""
-        notices = [compose(envelope) for envelope in envelopes]
-        users = {notice.audience.user_id for notice in notices if notice is not None and notice.for_inbox}
+        """`deliver` for each event whose users still have a subscribed browser: one query finds them for the batch."""
+        notices = [[notice for notice in notices_for(envelope) if notice.for_inbox] for envelope in envelopes]
+        users = {notice.audience.user_id for told in notices for notice in told}
         subscribed = {row.user_id for row in PushSubscription.select(PushSubscription.user_id).distinct()
                       .where(PushSubscription.user_id.in_(users))} if users else set()
         outcomes: list = []
-        for envelope, notice in zip(envelopes, notices, strict=True):
-            if notice is None or notice.audience.user_id not in subscribed:
-                outcomes.append(0)
-                continue
+        for envelope, told in zip(envelopes, notices, strict=True):
             try:
-                outcomes.append(self.deliver(envelope))
+                outcomes.append(self._deliver_all(envelope, [n for n in told if n.audience.user_id in subscribed]))
             except Exception as exc:  # noqa: BLE001 - this event is retried; the others go on
                 outcomes.append(exc)
         return outcomes
 
     def deliver(self, envelope: Envelope) -> int:
-        """Push the event's notice to every subscribed browser that has not had it; returns how many got it."""
-        notice = compose(envelope)
-        if notice is None or not notice.for_inbox:
-            return 0
+        """Push the event's notices to every subscribed browser that has not had them; returns how many got one."""
+        return self._deliver_all(envelope, [notice for notice in notices_for(envelope) if notice.for_inbox])
+
+    def _deliver_all(self, envelope: Envelope, notices: list[Notice]) -> int:
+        """Every notice's pushes; one that failed fails the event after the others went (they are not sent twice)."""
+        sent, failures = 0, []
+        for notice in notices:
+            try:
+                sent += self.deliver_notice(envelope, notice)
+            except Exception as exc:  # noqa: BLE001 - retried for this one
+                failures.append(exc)
+        if failures:
+            raise failures[0]
+        return sent
+
+    def deliver_notice(self, envelope: Envelope, notice: Notice) -> int:
+        """Push the notice to every browser of its user that has not had it; returns how many got it."""
         user_id = notice.audience.user_id
         subscriptions = list(PushSubscription.select().where(PushSubscription.user_id == user_id)
                              .order_by(PushSubscription.id))

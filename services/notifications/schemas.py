@@ -4,7 +4,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from services.notifications.models import KINDS
+from services.notifications.models import AGENT_KINDS, ALL_KINDS, KINDS
 from shared.pagination import cursor_field, limit_field
 
 
@@ -42,7 +42,7 @@ class NotificationListQuery(QuerySchema):
 
 class NotificationOut(ma.Schema):
     id = fields.Integer()
-    kind = fields.String(metadata={"enum": list(KINDS)})
+    kind = fields.String(metadata={"enum": list(ALL_KINDS)})
     title = fields.String()
     body = fields.String()
     link = fields.String()
@@ -66,22 +66,34 @@ class ReadAllOut(ma.Schema):
     unread_count = fields.Integer()
 
 
-def _kinds_schema(name: str, *, required: bool) -> type[ma.Schema]:
-    return type(name, (StrictSchema,), {kind: strict_boolean(required=required) for kind in KINDS})
+def _kinds_schema(name: str, kinds: tuple[str, ...], *, required: bool) -> type[ma.Schema]:
+    return type(name, (StrictSchema,), {kind: strict_boolean(required=required) for kind in kinds})
 
 
-KindsIn = _kinds_schema("KindsIn", required=False)
-KindsOut = _kinds_schema("KindsOut", required=True)
+KindsIn = _kinds_schema("KindsIn", KINDS, required=False)
+AgentKindsIn = _kinds_schema("AgentKindsIn", AGENT_KINDS, required=False)
+# A customer's kinds, or an agent's (assigned_tickets, satisfaction, sla_breaches).
+KindsOut = _kinds_schema("KindsOut", ALL_KINDS, required=False)
 
 
 class PreferencesIn(StrictSchema):
-    """Any subset: what is left out stays as it was."""
+    """Any subset: what is left out stays as it was. A customer's kinds: ticket_updates, video_calls, rewards."""
 
     push = fields.Nested(KindsIn, load_default=dict)
     email = fields.Nested(KindsIn, load_default=dict)
 
 
+class AgentPreferencesIn(StrictSchema):
+    """An agent's kinds: assigned_tickets (customers' replies, escalations, tickets given to them), satisfaction
+    (ratings), sla_breaches. Email is off until turned on."""
+
+    push = fields.Nested(AgentKindsIn, load_default=dict)
+    email = fields.Nested(AgentKindsIn, load_default=dict)
+
+
 class PreferencesOut(ma.Schema):
+    """The caller's kinds: a customer's, or an agent's."""
+
     push = fields.Nested(KindsOut)
     email = fields.Nested(KindsOut)
 
