@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from services.notifications.models import Agent, Contact
 from services.notifications.notices import choose_locale
+from services.notifications.profiles import unless_chosen
 from shared import clock
 from shared.events import Envelope
 
@@ -22,11 +23,11 @@ def record_agents(envelopes: list[Envelope]) -> list:
         (Agent.insert(user_id=data["user_id"], **values)
          .on_conflict(conflict_target=[Agent.user_id], update=values, where=(Agent.changed_at <= changed_at))
          .execute())
-        contact = {"email": data["email"].lower(), "updated_at": clock.now()}
-        if data.get("locale"):  # a language the agent chose later (user.profile_changed.v1) is not undone
-            contact["locale"] = choose_locale(data["locale"])
-        (Contact.insert(user_id=data["user_id"], **{"locale": "en", **contact})
-         .on_conflict(conflict_target=[Contact.user_id], update=contact).execute())
+        contact, locale = {"email": data["email"].lower(), "updated_at": clock.now()}, choose_locale(data.get("locale"))
+        # A language the agent chose (user.profile_changed.v1) is not undone.
+        (Contact.insert(user_id=data["user_id"], locale=locale, **contact)
+         .on_conflict(conflict_target=[Contact.user_id], update={**contact, "locale": unless_chosen(locale)})
+         .execute())
     return []
 
 

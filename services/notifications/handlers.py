@@ -15,6 +15,7 @@ from services.notifications.anti_phishing import record_anti_phishing_codes
 from services.notifications.bulk import insert_rows, select_in
 from services.notifications.models import ALL_KINDS, Contact, Notification, Preference
 from services.notifications.notices import ADDRESS_BOOK_TYPES, INBOX_TYPES, choose_locale
+from services.notifications.profiles import record_profiles, unless_chosen
 from services.notifications.recipients import notices_for
 from shared import clock
 from shared.events import Envelope, EventType
@@ -24,13 +25,15 @@ PUSH_COLUMNS = tuple(f"push_{kind}" for kind in ALL_KINDS)
 
 def record_contacts(envelopes: list[Envelope]) -> list:
     """The address book: an account's email and language, learnt from `user.registered.v1` (an entry
-    made earlier by its anti-phishing code gets them now, and keeps the code)."""
+    made earlier by its anti-phishing code or its language gets them now, and keeps the code and the
+    language chosen)."""
     for envelope in envelopes:
         data = envelope.data
-        values = {"email": data["email"].lower(), "locale": choose_locale(data.get("locale")),
-                  "updated_at": clock.now()}
-        (Contact.insert(user_id=data["user_id"], **values)
-         .on_conflict(conflict_target=[Contact.user_id], update=values).execute())
+        values = {"email": data["email"].lower(), "updated_at": clock.now()}
+        locale = choose_locale(data.get("locale"))
+        (Contact.insert(user_id=data["user_id"], locale=locale, **values)
+         .on_conflict(conflict_target=[Contact.user_id], update={**values, "locale": unless_chosen(locale)})
+         .execute())
     return []
 
 
@@ -76,6 +79,7 @@ def inbox_handlers(public_url: str) -> dict[str, list]:
     add_inbox_items = make_add_inbox_items(public_url.rstrip("/"))
     handlers: dict[str, list] = {str(EventType.USER_REGISTERED): [record_contacts],
                                  str(EventType.USER_ANTI_PHISHING_CODE_CHANGED): [record_anti_phishing_codes],
-                                 str(EventType.AGENT_PROFILE_CHANGED): [record_agents]}
+                                 str(EventType.AGENT_PROFILE_CHANGED): [record_agents],
+                                 str(EventType.USER_PROFILE_CHANGED): [record_profiles]}
     handlers.update({str(t): [add_inbox_items] for t in INBOX_TYPES if t not in ADDRESS_BOOK_TYPES})
     return handlers

@@ -34,6 +34,8 @@ class Contact(BaseModel):
     anti_phishing_code = peewee.CharField(max_length=20, null=True)
     # When the code in force was set (its event's occurred_at): an older change arriving late is ignored.
     anti_phishing_code_at = peewee.DateTimeField(null=True)
+    # When the account chose its language (user.profile_changed.v1): the registration's is not taken after it.
+    locale_changed_at = peewee.DateTimeField(null=True)
 
 
 class Notification(BaseModel):

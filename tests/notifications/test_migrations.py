@@ -1,4 +1,4 @@
-"""Migrations 0002 to 0004 upgrade a notifications database that already holds contacts and
+"""Migrations 0002 to 0005 upgrade a notifications database that already holds contacts and
 push subscriptions, on both databases."""
 import shutil
 
@@ -30,11 +30,12 @@ def test_later_migrations_keep_contacts_and_subscriptions(database_url, tmp_path
                                  (1, "https://push.example/old", "p", "a", now))
         assert run_migrations(database, MIGRATIONS) == ["0002_push_subscription_failures",
                                                         "0003_contact_anti_phishing_code",
-                                                        "0004_agent_notices"]
+                                                        "0004_agent_notices",
+                                                        "0005_contact_locale_changed_at"]
         with database.connection_context():
             old = Contact.get_by_id(1)
-            assert (old.email, old.locale, old.anti_phishing_code, old.anti_phishing_code_at) == (
-                "old@example.com", "es", None, None)
+            assert (old.email, old.locale, old.anti_phishing_code, old.anti_phishing_code_at,
+                    old.locale_changed_at) == ("old@example.com", "es", None, None, None)
             assert PushSubscription.get().failures == 0
             kept = Preference.get_by_id(1)  # a customer's choices kept; the agents' kinds at their defaults
             assert (kept.push_rewards, kept.email_ticket_updates, kept.push_assigned_tickets,
