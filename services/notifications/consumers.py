@@ -12,13 +12,13 @@ Both candidates for `shared/consumer.py` once another service needs them.
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Callable
 
 import peewee
 
-from services.notifications.envelopes import parse_envelope
 from shared.bus import is_memory
 from shared.consumer import EventConsumer
 from shared.events import Envelope, InvalidEvent
@@ -44,8 +44,8 @@ class BatchingConsumer(EventConsumer):
 
     def on_message(self, body, message) -> None:
         try:
-            envelope = parse_envelope(body)
-        except InvalidEvent as exc:
+            envelope = Envelope.from_dict(json.loads(body) if isinstance(body, (str, bytes, bytearray)) else body)
+        except (InvalidEvent, ValueError, TypeError) as exc:
             log.error("malformed event parked", extra={"queue": self.topology.name, "error": str(exc)[:300]})
             self._park(message, reason=str(exc)[:300])
             return
