@@ -9,9 +9,9 @@ from flask.views import MethodView
 
 from services.notifications import extensions, preferences, schemas
 from services.notifications.models import AGENT_KINDS, Notification, PushSubscription, db
-from services.notifications.push import check_keys
 from services.notifications.push_safety import EndpointRefused, allowed_hosts, check_endpoint
 from services.notifications.stream import hub, present, sse
+from services.notifications.webpush import check_keys
 from shared import clock
 from shared.errors import ApiError, not_found
 from shared.pagination import keyset_page

@@ -46,6 +46,8 @@ def mail_settings() -> dict:
     """How email leaves: a real SMTP server when SMTP_HOST is set; otherwise `.eml` files in MAIL_DIR.
     Also read on its own by the embedded default, to start its catcher before the app exists."""
     values = dict(
+        # smtp | folder | console | null (senders.py); unset: smtp when SMTP_HOST is set, else folder (MAIL_DIR).
+        EMAIL_BACKEND=env_str("EMAIL_BACKEND"),
         SMTP_HOST=env_str("SMTP_HOST"),
         SMTP_PORT=env_int("SMTP_PORT", 25),
         SMTP_TLS=(env_str("SMTP_TLS", "") or "").lower(),  # "", "starttls" or "ssl"
@@ -75,6 +77,7 @@ def settings() -> dict:
         VAPID_PRIVATE_KEY=secret("VAPID_PRIVATE_KEY"),  # raw 32-byte P-256 scalar, base64url
         VAPID_PUBLIC_KEY=env_str("VAPID_PUBLIC_KEY"),
         VAPID_SUBJECT=env_str("VAPID_SUBJECT"),  # see vapid_subject()
+        PUSH_BACKEND=env_str("PUSH_BACKEND", "webpush"),  # webpush | null (senders.py)
         PUSH_TTL_SECONDS=env_int("PUSH_TTL_SECONDS", 24 * 3600),
         PUSH_TIMEOUT=env_float("PUSH_TIMEOUT", 10.0),
         # Push services are public HTTPS hosts (push_safety.py). `host:port` (or `host`) entries exempt from

@@ -35,10 +35,10 @@ from services.notifications.consumers import ChannelConsumer, each
 from services.notifications.email_channel import EmailChannel
 from services.notifications.handlers import inbox_handlers
 from services.notifications.inbox_consumer import BatchingEventConsumer
-from services.notifications.mail import make_transport
 from services.notifications.models import ProcessedEvent, db
 from services.notifications.notices import ADDRESS_BOOK_TYPES, INBOX_TYPES, NOTIFYING_TYPES
 from services.notifications.push import PushChannel, PushJobs
+from services.notifications.senders import make_email_sender
 from services.notifications.stream import LivePublisher
 from shared.bus import connect, event_exchange, is_memory, resolve_broker_url
 from shared.consumer import EventConsumer, QueueTopology
@@ -223,7 +223,7 @@ def create_worker(settings: dict | None = None, outbox: Outbox | None = None, *,
     if "email" in channels:
         # Several senders, each with its own SMTP connection: an SMTP server's round trips are mostly waiting.
         for _ in range(settings["EMAIL_SENDERS"]):
-            email = EmailChannel(settings, make_transport(settings))
+            email = EmailChannel(settings, make_email_sender(settings))
             consumers.append(ChannelConsumer(consumer_connection(broker_url), topology(settings, exchange, "email"),
                                              {}, database,
                                              ProcessedEvent, prefetch=settings["DELIVERY_PREFETCH"],

@@ -8,8 +8,8 @@ import pytest
 from services.notifications import preferences, texts
 from services.notifications.app import create_app
 from services.notifications.email_channel import EmailChannel
-from services.notifications.mail import make_transport
 from services.notifications.models import AGENT_KINDS, Contact, db
+from services.notifications.senders import make_email_sender
 from services.notifications.worker import create_worker
 from shared import clock
 from shared.events import Envelope
@@ -170,7 +170,7 @@ def every_kind(who: dict, guest: dict, user_id: int) -> dict[str, Envelope]:
 @pytest.mark.parametrize("locale", ["en", "es", "zh-Hant"])
 def test_every_email_kind_says_what_support_never_asks_for(tmp_path, smtp, locale):
     app = create_app(app_settings(f"sqlite:///{tmp_path}/n.db", **smtp.settings()))
-    channel = EmailChannel(dict(app.config), make_transport(app.config))
+    channel = EmailChannel(dict(app.config), make_email_sender(app.config))
     try:
         with db.connection_context():
             Contact.create(user_id=1, email="kim@example.com", locale=locale, anti_phishing_code="Kim12345")

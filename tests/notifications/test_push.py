@@ -5,7 +5,8 @@ from services.notifications import preferences
 from services.notifications.app import create_app
 from services.notifications.handlers import inbox_handlers
 from services.notifications.models import Contact, Delivery, Notification, PushSubscription, db
-from services.notifications.push import PushChannel, PushFailed
+from services.notifications.push import PushChannel
+from services.notifications.webpush import PushFailed
 from services.notifications.worker import create_worker
 from tests.conftest import close_database
 from tests.notifications.conftest import PUBLIC_URL, As, app_settings, customer
