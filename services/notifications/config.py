@@ -3,14 +3,12 @@ service that reads the environment (`create_app` and `create_worker` read it onc
 `settings()`)."""
 from __future__ import annotations
 
-import os
 from urllib.parse import urlparse
 
 from services.registry import BY_NAME, GATEWAY
 from shared.config import (
     common_settings,
     data_dir,
-    env_bool,
     env_float,
     env_int,
     env_list,
@@ -86,12 +84,8 @@ def settings() -> dict:
         # Sends to one browser that fail in a row (unreachable, refused, 5xx) before it is unsubscribed.
         PUSH_MAX_FAILURES=env_int("PUSH_MAX_FAILURES", 5),
         MAX_PUSH_SUBSCRIPTIONS=env_int("MAX_PUSH_SUBSCRIPTIONS", 20),
-        # The worker: which channels this process consumes, and how.
+        # The worker: which channels this process consumes (a deployment per channel scales each on its queue).
         WORKER_CHANNELS=env_list("NOTIFICATIONS_CHANNELS", CHANNELS),
-        # On RabbitMQ: the inbox in the worker's process, each other channel in a child process of its own,
-        # at this much lower priority (nice), so email never slows the inbox and its live stream.
-        PROCESS_PER_CHANNEL=env_bool("NOTIFICATIONS_PROCESS_PER_CHANNEL", True),
-        CHILD_NICE=env_int("NOTIFICATIONS_CHILD_NICE", 19),
         INBOX_PREFETCH=env_int("NOTIFICATIONS_PREFETCH", 1000),  # four batches: written, waiting, read, arriving
         INBOX_BATCH_SIZE=env_int("NOTIFICATIONS_BATCH_SIZE", 250),
         DELIVERY_PREFETCH=env_int("NOTIFICATIONS_DELIVERY_PREFETCH", 20),
@@ -105,23 +99,5 @@ def settings() -> dict:
         STREAM_HEARTBEAT_SECONDS=env_float("STREAM_HEARTBEAT_SECONDS", 15.0),
         STREAM_MAX_SECONDS=env_float("STREAM_MAX_SECONDS", 900.0),
         PAGE_SIZE=env_int("NOTIFICATIONS_PAGE_SIZE", 20),
-        **channel_process_settings(),
     )
     return values
-
-
-# A channel process (worker.py) learns from its parent, through the last three variables here, who the
-# parent is, how nice to be and where to say that it is ready. Ops never set them.
-def channel_process_settings() -> dict:
-    """WORKER_PID: the parent's (None in a worker ops started); NICE; READY_FD (None: nobody waits)."""
-    ready_fd = env_int("NOTIFICATIONS_READY_FD", -1)
-    return {"WORKER_PID": env_int("NOTIFICATIONS_WORKER_PID", 0) or None, "NICE": env_int("NOTIFICATIONS_NICE", 0),
-            "READY_FD": ready_fd if ready_fd >= 0 else None}
-
-
-def channel_process_environment(channel: str, *, nice: int, ready_fd: int) -> dict:
-    """The environment of a worker's child process for `channel`: the worker's own (which its settings came
-    from), consuming that channel alone, naming this process as its parent."""
-    return {**os.environ, "NOTIFICATIONS_CHANNELS": channel, "NOTIFICATIONS_PROCESS_PER_CHANNEL": "false",
-            "NOTIFICATIONS_WORKER_PID": str(os.getpid()), "NOTIFICATIONS_NICE": str(nice),
-            "NOTIFICATIONS_READY_FD": str(ready_fd), "RUN_MIGRATIONS": "false"}  # the parent migrated

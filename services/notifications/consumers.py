@@ -35,11 +35,9 @@ class BatchingConsumer(EventConsumer):
 
     channel = "inbox"
 
-    def __init__(self, *args, batch_size: int = 100, worker_pid: int | None = None, **kwargs) -> None:
+    def __init__(self, *args, batch_size: int = 100, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.batch_size = batch_size
-        # The worker as ops started it: a channel's process names its parent (see worker.py).
-        self.worker_pid = worker_pid or os.getpid()
         self.pending: list[tuple[Envelope, object]] = []
 
     def on_message(self, body, message) -> None:
@@ -108,7 +106,7 @@ class BatchingConsumer(EventConsumer):
             log.info("events handled", extra={
                 "count": len(envelopes), "event_ids": [envelope.id for envelope in envelopes],
                 "event_types": sorted({envelope.type for envelope in envelopes}), "pid": os.getpid(),
-                "worker_pid": self.worker_pid, "channel": self.channel, "queue": self.topology.name, **extra})
+                "channel": self.channel, "queue": self.topology.name, **extra})
 
 
 class ChannelConsumer(BatchingConsumer):

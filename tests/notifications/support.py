@@ -324,12 +324,7 @@ class WorkerProcess:
     def handled(self, channel: str = "inbox") -> int:
         return sum(line["count"] for line in self.log_lines()
                    if line.get("message") == "events handled" and line.get("channel") == channel
-                   and line.get("worker_pid") == self.process.pid)
-
-    def channel_pids(self) -> dict[str, int]:
-        """The child process of each channel besides the inbox (worker.py), by channel."""
-        return {line["channels"]: line["pid"] for line in self.log_lines()
-                if line.get("message") == "channel process ready" and line.get("worker_pid") == self.process.pid}
+                   and line.get("pid") == self.process.pid)
 
     def kill(self) -> None:
         self.process.send_signal(signal.SIGKILL)
