@@ -16,9 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
-
-from kombu import Connection
 
 from services.notifications import preferences, texts
 from services.notifications.bulk import select_in
@@ -29,46 +26,29 @@ from services.notifications.recipients import notices_for
 from services.notifications.senders import PushSender, make_push_sender
 from services.notifications.webpush import PushFailed, SubscriptionGone, VapidKeys, load_vapid
 from shared import clock
-from shared.bus import close_quietly, is_memory
+from shared.bus import PooledPublisher
 from shared.events import Envelope
 
 log = logging.getLogger(__name__)
 
 
 class PushJobs:
-    """The inbox consumer's side: `enqueue(items, bodies)` is its `before_commit`."""
+    """The inbox consumer's side: `enqueue(items, bodies)` is its `before_commit`, publishing through the shared
+    pooled publisher with confirms (a failure rolls the batch back and the events come again)."""
 
     def __init__(self, broker_url: str, queue_name: str) -> None:
-        self.broker_url = broker_url
         self.queue_name = queue_name
-        self._connection: Connection | None = None
-        self._lock = threading.Lock()  # the writer thread and the consumer's (failed batches) share it
+        self.publisher = PooledPublisher(broker_url, confirm=True)
 
     def enqueue(self, items: list, bodies: dict) -> None:
         users = {item.user_id for item in items}
         subscribed = {row[0] for row in select_in(PushSubscription, ("user_id",), "user_id", users)}
         event_ids = list(dict.fromkeys(item.event_id for item in items if item.user_id in subscribed))
-        if not event_ids:
-            return
-        with self._lock:
-            try:
-                producer = self._producer()
-                for event_id in event_ids:
-                    producer.publish(bodies[event_id], exchange="", routing_key=self.queue_name, retry=False,
-                                     content_type="application/json", content_encoding="utf-8", delivery_mode=2)
-            except Exception:
-                self.close()  # the transaction rolls back and the events come again
-                raise
-
-    def _producer(self):
-        if self._connection is None:
-            options = {} if is_memory(self.broker_url) else {"confirm_publish": True}
-            self._connection = Connection(self.broker_url, transport_options=options, heartbeat=0, connect_timeout=5)
-        return self._connection.Producer()
+        if event_ids:
+            self.publisher.publish_many((bodies[event_id], self.queue_name) for event_id in event_ids)
 
     def close(self) -> None:
-        close_quietly(self._connection)
-        self._connection = None
+        self.publisher.close()
 
 
 class PushChannel:
