@@ -109,8 +109,13 @@ class ServiceWorker:
 def build_worker(name: str, *, database, outbox, broker_url: str, exchange_name: str,
                  handlers: dict | None = None, processed_model=None, jobs: list[PeriodicJob] | None = None,
                  queue_prefix: str = "", queue_name: str | None = None, prefetch: int = 32, max_retries: int = 8,
-                 backoff_base: float = 1.0) -> ServiceWorker:
-    """A service's worker: relay its outbox, consume its queue (if it handles events), run its jobs."""
+                 backoff_base: float = 1.0, batch_size: int | None = None) -> ServiceWorker:
+    """A service's worker: relay its outbox, consume its queue (if it handles events), run its jobs.
+
+    `batch_size` is the consumer's batching mode (shared/batch_consumer.py): the events at hand, up to that many,
+    in one transaction, each handler taking the list of its events; without it, an event per transaction and
+    each handler taking one event."""
+    from shared.batch_consumer import BatchingEventConsumer
     from shared.bus import connect, event_exchange
     from shared.consumer import EventConsumer, QueueTopology
 
@@ -120,6 +125,9 @@ def build_worker(name: str, *, database, outbox, broker_url: str, exchange_name:
     consumer = None
     if handlers:
         topology = QueueTopology(queue_prefix + (queue_name or f"{name}.events"), exchange, handlers.keys())
-        consumer = EventConsumer(connect(broker_url), topology, handlers, database, processed_model,
-                                 prefetch=prefetch, max_retries=max_retries, backoff_base=backoff_base)
+        options = {"prefetch": prefetch, "max_retries": max_retries, "backoff_base": backoff_base}
+        consumer = (EventConsumer(connect(broker_url), topology, handlers, database, processed_model, **options)
+                    if batch_size is None else
+                    BatchingEventConsumer(connect(broker_url), topology, handlers, database, processed_model,
+                                          batch_size=batch_size, **options))
     return ServiceWorker(name, relay=relay, consumer=consumer, jobs=list(jobs or []))

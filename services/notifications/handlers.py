@@ -12,12 +12,12 @@ from types import SimpleNamespace
 from services.notifications import preferences, texts
 from services.notifications.agents import record_agents
 from services.notifications.anti_phishing import record_anti_phishing_codes
-from services.notifications.bulk import insert_rows, select_in
 from services.notifications.models import ALL_KINDS, Contact, Notification, Preference
 from services.notifications.notices import ADDRESS_BOOK_TYPES, INBOX_TYPES, choose_locale
 from services.notifications.profiles import record_profiles, unless_chosen
 from services.notifications.recipients import notices_for
 from shared import clock
+from shared.bulk import insert_rows, select_in
 from shared.events import Envelope, EventType
 
 PUSH_COLUMNS = tuple(f"push_{kind}" for kind in ALL_KINDS)

@@ -18,7 +18,6 @@ import json
 import logging
 
 from services.notifications import preferences, texts
-from services.notifications.bulk import select_in
 from services.notifications.handlers import contact_of
 from services.notifications.models import Delivery, Notification, PushSubscription, db
 from services.notifications.notices import Notice, choose_locale
@@ -26,6 +25,7 @@ from services.notifications.recipients import notices_for
 from services.notifications.senders import PushSender, make_push_sender
 from services.notifications.webpush import PushFailed, SubscriptionGone, VapidKeys, load_vapid
 from shared import clock
+from shared.bulk import select_in
 from shared.bus import PooledPublisher
 from shared.events import Envelope
 

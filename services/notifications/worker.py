@@ -20,15 +20,15 @@ from kombu import Connection
 
 from services.notifications import config
 from services.notifications.app import init_database
-from services.notifications.consumers import ChannelConsumer, each
 from services.notifications.email_channel import EmailChannel
 from services.notifications.handlers import inbox_handlers
-from services.notifications.inbox_consumer import BatchingEventConsumer
 from services.notifications.models import ProcessedEvent, db
 from services.notifications.notices import ADDRESS_BOOK_TYPES, INBOX_TYPES, NOTIFYING_TYPES
 from services.notifications.push import PushChannel, PushJobs
 from services.notifications.senders import make_email_sender
 from services.notifications.stream import LivePublisher
+from shared.batch_consumer import BatchingEventConsumer
+from shared.batching import ChannelConsumer, each
 from shared.bus import connect, event_exchange, is_memory, resolve_broker_url
 from shared.consumer import EventConsumer, QueueTopology
 from shared.logs import configure_logging
@@ -84,7 +84,7 @@ def create_worker(settings: dict | None = None, outbox: Outbox | None = None) ->
         consumers.append(BatchingEventConsumer(
             consumer_connection(broker_url), topology(settings, exchange, "inbox"), handlers, database, ProcessedEvent,
             prefetch=settings["INBOX_PREFETCH"], batch_size=settings["INBOX_BATCH_SIZE"],
-            before_commit=push_jobs.enqueue, after_commit=live.publish, **common))
+            before_commit=push_jobs.enqueue, after_commit=live.publish, channel="inbox", **common))
     if "email" in channels:
         # Several senders, each with its own SMTP connection: an SMTP server's round trips are mostly waiting.
         for _ in range(settings["EMAIL_SENDERS"]):

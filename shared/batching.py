@@ -1,14 +1,14 @@
-"""The worker's consumers, built on the shared idempotent `EventConsumer`.
+"""The batching mode of the shared idempotent `EventConsumer` (shared/consumer.py): the same queue
+topology, envelope parser, retries and dead letters, for a queue busy enough that handling events
+one by one costs more than the handling itself.
 
 - `BatchingConsumer`: kombu's loop, holding the events that arrive together and
-  handling them as a batch. The inbox's (`inbox_consumer.BatchingEventConsumer`)
-  handles a batch in one transaction.
-- `ChannelConsumer` (email, Web Push): the effect leaves the service, so it runs
-  outside any transaction; the channel records each delivery itself (unique per
-  event, channel and recipient) the moment it is handed over, and an event whose
-  delivery failed takes the shared retry and dead-letter path alone.
-
-Both candidates for `shared/consumer.py` once another service needs them.
+  handling them as a batch. `batch_consumer.BatchingEventConsumer` handles a batch in
+  one transaction with its processed-event rows (`build_worker(batch_size=...)`).
+- `ChannelConsumer` (a delivery that leaves the service: email, Web Push): it runs
+  outside any transaction; the caller records each delivery itself (unique per event,
+  channel and recipient) the moment it is handed over, and an event whose delivery
+  failed takes the shared retry and dead-letter path alone.
 """
 from __future__ import annotations
 
@@ -33,11 +33,10 @@ class BatchingConsumer(EventConsumer):
     """kombu's consumer loop, holding the events that arrive together and handling them as a batch
     when no more come within LINGER_SECONDS (or the batch is full)."""
 
-    channel = "inbox"
-
-    def __init__(self, *args, batch_size: int = 100, **kwargs) -> None:
+    def __init__(self, *args, batch_size: int = 100, channel: str = "events", **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.batch_size = batch_size
+        self.channel = channel  # what the log lines name the consumer's work
         self.pending: list[tuple[Envelope, object]] = []
 
     def on_message(self, body, message) -> None:
@@ -113,10 +112,9 @@ class ChannelConsumer(BatchingConsumer):
     """`deliver_many(events)` sends and records, outside any transaction, and answers for each event
     how many messages left (an int) or why it failed (an exception: that event is retried alone)."""
 
-    def __init__(self, *args, deliver_many: Callable[[list[Envelope]], list], channel: str, **kwargs) -> None:
+    def __init__(self, *args, deliver_many: Callable[[list[Envelope]], list], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.deliver_many = deliver_many
-        self.channel = channel
 
     def handle_batch(self, batch) -> None:
         # One connection per consumer thread, kept across batches: opening one costs more than the queries.
