@@ -18,10 +18,9 @@ import sys
 
 from kombu import Connection
 
-from services.notifications import config
+from services.notifications import config, handlers
 from services.notifications.app import init_database
 from services.notifications.email_channel import EmailChannel
-from services.notifications.handlers import inbox_handlers
 from services.notifications.models import ProcessedEvent, db
 from services.notifications.notices import ADDRESS_BOOK_TYPES, INBOX_TYPES, NOTIFYING_TYPES
 from services.notifications.push import PushChannel, PushJobs
@@ -78,11 +77,12 @@ def create_worker(settings: dict | None = None, outbox: Outbox | None = None) ->
     common = {"max_retries": settings["MAX_RETRIES"], "backoff_base": settings["BACKOFF_BASE"]}
     consumers: list[EventConsumer] = []
     if "inbox" in channels:
-        handlers = inbox_handlers(settings["PUBLIC_URL"])
+        handlers.configure(settings["PUBLIC_URL"])
         live = LivePublisher(broker_url, config.live_exchange_name(settings))
         push_jobs = PushJobs(broker_url, topology(settings, exchange, "push").name)
         consumers.append(BatchingEventConsumer(
-            consumer_connection(broker_url), topology(settings, exchange, "inbox"), handlers, database, ProcessedEvent,
+            consumer_connection(broker_url), topology(settings, exchange, "inbox"), handlers.HANDLERS, database,
+            ProcessedEvent,
             prefetch=settings["INBOX_PREFETCH"], batch_size=settings["INBOX_BATCH_SIZE"],
             before_commit=push_jobs.enqueue, after_commit=live.publish, channel="inbox", **common))
     if "email" in channels:

@@ -6,7 +6,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from services.notifications.handlers import inbox_handlers
+from services.notifications.handlers import HANDLERS, configure
 from services.notifications.models import Notification, PushSubscription, db
 from tests.notifications.conftest import PUBLIC_URL, As, customer
 from tests.notifications.support import box_granted, message_added, registered, requester, status_changed
@@ -15,10 +15,10 @@ from tests.support import token
 
 def handle(*envelopes):
     """Run the inbox handlers the way the worker does, in one transaction."""
-    handlers = inbox_handlers(PUBLIC_URL)
+    configure(PUBLIC_URL)
     with db.atomic():
         for envelope in envelopes:
-            for handler in handlers.get(envelope.type, []):
+            for handler in HANDLERS.get(envelope.type, []):
                 handler([envelope])
 
 
