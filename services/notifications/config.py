@@ -95,6 +95,8 @@ def settings() -> dict:
         MAX_RETRIES=env_int("NOTIFICATIONS_MAX_RETRIES", 8),
         # 1, 2, 4 ... 60 s: eight tries span about three minutes of an SMTP outage.
         BACKOFF_BASE=env_float("NOTIFICATIONS_BACKOFF_BASE", 1.0),
+        # How often the email and push workers deliver what quiet hours held, once they are over.
+        RELEASE_SECONDS=env_float("NOTIFICATIONS_RELEASE_SECONDS", 30.0),
         # The live stream.
         STREAM_HEARTBEAT_SECONDS=env_float("STREAM_HEARTBEAT_SECONDS", 15.0),
         STREAM_MAX_SECONDS=env_float("STREAM_MAX_SECONDS", 900.0),

@@ -11,6 +11,7 @@ from services.notifications.handover import AlreadyDelivered, DeliveryRecorder
 from services.notifications.mail import build_message, message_id
 from services.notifications.models import Contact, Delivery, Preference
 from services.notifications.notices import SECURITY, Notice, choose_locale
+from services.notifications.quiet_hours import hold_if_quiet
 from services.notifications.recipients import notices_for
 from shared import clock
 from shared.events import Envelope
@@ -83,8 +84,11 @@ class EmailChannel:
             raise failures[0]
         return sent
 
-    def deliver_notice(self, envelope: Envelope, notice: Notice) -> int:
-        """Send one notice's email unless it went already; returns how many were sent (0 or 1)."""
+    def deliver_notice(self, envelope: Envelope, notice: Notice, *, released: bool = False) -> int:
+        """Send one notice's email unless it went already, or hold it for the person's quiet hours (`released`:
+        they are over); returns how many were sent (0 or 1)."""
+        if not released and hold_if_quiet(envelope, notice, "email"):
+            return 0
         target = self.recipient(notice)
         if target is None:
             return 0

@@ -76,6 +76,10 @@ class Preference(BaseModel):
     email_assigned_tickets = peewee.BooleanField(default=False)
     email_satisfaction = peewee.BooleanField(default=False)
     email_sla_breaches = peewee.BooleanField(default=False)
+    # Quiet hours (quiet_hours.py): "HH:MM" to "HH:MM" in an IANA time zone; all three or none.
+    quiet_start = peewee.CharField(max_length=5, null=True)
+    quiet_end = peewee.CharField(max_length=5, null=True)
+    quiet_timezone = peewee.CharField(max_length=64, null=True)
     updated_at = peewee.DateTimeField(default=clock.now)
 
 
@@ -118,6 +122,19 @@ class Delivery(BaseModel):
         indexes = ((("event_id", "channel", "recipient"), True),)
 
 
+class Held(BaseModel):
+    """A notice a channel holds for its person's quiet hours, the event as it came, until `release_at`."""
+
+    event_id = peewee.CharField(max_length=36)
+    channel = peewee.CharField(max_length=10)  # email | push
+    user_id = peewee.IntegerField()
+    body = peewee.TextField()
+    release_at = peewee.DateTimeField(index=True)
+
+    class Meta:
+        indexes = ((("event_id", "channel", "user_id"), True),)
+
+
 ProcessedEvent = make_processed_event_model(db)
 
-MODELS = [Contact, Notification, Preference, Agent, PushSubscription, Delivery, ProcessedEvent]
+MODELS = [Contact, Notification, Preference, Agent, Held, PushSubscription, Delivery, ProcessedEvent]

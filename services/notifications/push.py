@@ -21,6 +21,7 @@ from services.notifications import preferences, texts
 from services.notifications.handlers import contact_of
 from services.notifications.models import Delivery, Notification, PushSubscription, db
 from services.notifications.notices import Notice, choose_locale
+from services.notifications.quiet_hours import hold_if_quiet
 from services.notifications.recipients import notices_for
 from services.notifications.senders import PushSender, make_push_sender
 from services.notifications.webpush import PushFailed, SubscriptionGone, VapidKeys, load_vapid
@@ -90,12 +91,15 @@ class PushChannel:
             raise failures[0]
         return sent
 
-    def deliver_notice(self, envelope: Envelope, notice: Notice) -> int:
-        """Push the notice to every browser of its user that has not had it; returns how many got it."""
+    def deliver_notice(self, envelope: Envelope, notice: Notice, *, released: bool = False) -> int:
+        """Push the notice to every browser of its user that has not had it, or hold it for the person's quiet
+        hours (`released`: they are over); returns how many got it."""
         user_id = notice.audience.user_id
         subscriptions = list(PushSubscription.select().where(PushSubscription.user_id == user_id)
                              .order_by(PushSubscription.id))
         if not subscriptions or not preferences.allows(user_id, "push", notice.kind):
+            return 0
+        if not released and hold_if_quiet(envelope, notice, "push"):
             return 0
         done = {row.recipient for row in Delivery.select(Delivery.recipient).where(
             (Delivery.event_id == envelope.id) & (Delivery.channel == "push"))}

@@ -1,11 +1,15 @@
 """Request and response schemas of the notifications API."""
 from __future__ import annotations
 
+import zoneinfo
+
 import marshmallow as ma
 from marshmallow import fields, validate
 
 from services.notifications.models import AGENT_KINDS, ALL_KINDS, KINDS
 from shared.pagination import cursor_field, limit_field
+
+HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 
 
 class StrictSchema(ma.Schema):
@@ -76,11 +80,33 @@ AgentKindsIn = _kinds_schema("AgentKindsIn", AGENT_KINDS, required=False)
 KindsOut = _kinds_schema("KindsOut", ALL_KINDS, required=False)
 
 
+class QuietHours(StrictSchema):
+    """A daily window without push and without email, in the person's time zone (security emails still go)."""
+
+    start = fields.String(required=True, validate=validate.Regexp(HHMM, error="Use HH:MM, e.g. 22:00."),
+                          metadata={"example": "22:00"})
+    end = fields.String(required=True, validate=validate.Regexp(HHMM, error="Use HH:MM, e.g. 07:00."),
+                        metadata={"example": "07:00"})
+    timezone = fields.String(required=True, validate=validate.OneOf(sorted(zoneinfo.available_timezones()),
+                                                                    error="Use an IANA time zone, e.g. Europe/Madrid."),
+                             metadata={"example": "Europe/Madrid"})
+
+    @ma.validates_schema
+    def _not_empty(self, data, **_):
+        if data.get("start") == data.get("end"):
+            raise ma.ValidationError("The quiet hours must end at another time than they start.", "end")
+
+
+def quiet_hours_field() -> fields.Nested:
+    return fields.Nested(QuietHours, allow_none=True, metadata={"description": "null: none"})
+
+
 class PreferencesIn(StrictSchema):
     """Any subset: what is left out stays as it was. A customer's kinds: ticket_updates, video_calls, rewards."""
 
     push = fields.Nested(KindsIn, load_default=dict)
     email = fields.Nested(KindsIn, load_default=dict)
+    quiet_hours = quiet_hours_field()
 
 
 class AgentPreferencesIn(StrictSchema):
@@ -89,6 +115,7 @@ class AgentPreferencesIn(StrictSchema):
 
     push = fields.Nested(AgentKindsIn, load_default=dict)
     email = fields.Nested(AgentKindsIn, load_default=dict)
+    quiet_hours = quiet_hours_field()
 
 
 class PreferencesOut(ma.Schema):
@@ -96,6 +123,7 @@ class PreferencesOut(ma.Schema):
 
     push = fields.Nested(KindsOut)
     email = fields.Nested(KindsOut)
+    quiet_hours = fields.Nested(QuietHours, allow_none=True)
 
 
 class VapidKeyOut(ma.Schema):

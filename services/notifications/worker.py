@@ -24,6 +24,7 @@ from services.notifications.email_channel import EmailChannel
 from services.notifications.models import ProcessedEvent, db
 from services.notifications.notices import ADDRESS_BOOK_TYPES, INBOX_TYPES, NOTIFYING_TYPES
 from services.notifications.push import PushChannel, PushJobs
+from services.notifications.quiet_hours import release_due
 from services.notifications.senders import make_email_sender
 from services.notifications.stream import LivePublisher
 from shared.batch_consumer import BatchingEventConsumer
@@ -32,7 +33,7 @@ from shared.bus import connect, event_exchange, is_memory, resolve_broker_url
 from shared.consumer import EventConsumer, QueueTopology
 from shared.logs import configure_logging
 from shared.outbox import Outbox
-from shared.worker import ServiceWorker
+from shared.worker import PeriodicJob, ServiceWorker
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,7 @@ def create_worker(settings: dict | None = None, outbox: Outbox | None = None) ->
     channels = set(settings["WORKER_CHANNELS"])
     common = {"max_retries": settings["MAX_RETRIES"], "backoff_base": settings["BACKOFF_BASE"]}
     consumers: list[EventConsumer] = []
+    jobs: list[PeriodicJob] = []
     if "inbox" in channels:
         handlers.configure(settings["PUBLIC_URL"])
         live = LivePublisher(broker_url, config.live_exchange_name(settings))
@@ -93,17 +95,30 @@ def create_worker(settings: dict | None = None, outbox: Outbox | None = None) ->
                                              {}, database, ProcessedEvent, prefetch=settings["DELIVERY_PREFETCH"],
                                              batch_size=settings["EMAIL_BATCH_SIZE"],
                                              deliver_many=each(email.deliver), channel="email", **common))
+        jobs.append(release_job(database, "email", email.deliver_notice, settings["RELEASE_SECONDS"]))
     if "push" in channels:
         push = PushChannel(settings)
         consumers.append(ChannelConsumer(consumer_connection(broker_url), topology(settings, exchange, "push"), {},
                                          database, ProcessedEvent,
                                          prefetch=settings["INBOX_PREFETCH"], batch_size=settings["INBOX_BATCH_SIZE"],
                                          deliver_many=push.deliver_many, channel="push", **common))
+        jobs.append(release_job(database, "push", push.deliver_notice, settings["RELEASE_SECONDS"]))
     # Every channel's queue, whichever this worker serves (the others' deployments may not run yet): what is
     # published once this returns waits for them.
     declare_queues(broker_url, [topology(settings, exchange, channel) for channel in config.CHANNELS])
     log.info("notifications worker channels", extra={"channels": sorted(channels)})
-    return ServiceWorker(config.SERVICE, consumer=consumers[0] if consumers else None, more_consumers=consumers[1:])
+    return ServiceWorker(config.SERVICE, consumer=consumers[0] if consumers else None, more_consumers=consumers[1:],
+                         jobs=jobs)
+
+
+def release_job(database, channel: str, deliver, interval: float) -> PeriodicJob:
+    """The channel's periodic delivery of what quiet hours held (quiet_hours.py)."""
+
+    def release() -> int:
+        with database.connection_context():
+            return release_due(channel, deliver)
+
+    return PeriodicJob(f"release-held-{channel}", interval, release)
 
 
 def main() -> None:

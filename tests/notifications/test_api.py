@@ -102,14 +102,15 @@ def test_callers_must_be_accounts(client):
 
 def test_preferences_default_on_partial_update_and_validation(alice, bob):
     everything_on = {"push": {"ticket_updates": True, "video_calls": True, "rewards": True},
-                     "email": {"ticket_updates": True, "video_calls": True, "rewards": True}}
+                     "email": {"ticket_updates": True, "video_calls": True, "rewards": True}, "quiet_hours": None}
     assert alice.get("/api/v1/notification-preferences").json == everything_on
     changed = alice.put("/api/v1/notification-preferences", json={"push": {"ticket_updates": False}})
     assert changed.status_code == 200
     assert changed.json["push"] == {"ticket_updates": False, "video_calls": True, "rewards": True}
     changed = alice.put("/api/v1/notification-preferences", json={"email": {"rewards": False}})
     assert changed.json == {"push": {"ticket_updates": False, "video_calls": True, "rewards": True},
-                            "email": {"ticket_updates": True, "video_calls": True, "rewards": False}}
+                            "email": {"ticket_updates": True, "video_calls": True, "rewards": False},
+                            "quiet_hours": None}
     for bad in ({"push": {"ticket_updates": "no"}}, {"push": {"marketing": False}}, {"sms": {}},
                 {"push": {"rewards": 0}}, {"email": ["rewards"]}):
         response = alice.put("/api/v1/notification-preferences", json=bad)

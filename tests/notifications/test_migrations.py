@@ -3,7 +3,7 @@ push subscriptions, on both databases."""
 import shutil
 
 from services.notifications.app import MIGRATIONS
-from services.notifications.models import Agent, Contact, Preference, PushSubscription, db
+from services.notifications.models import Agent, Contact, Held, Preference, PushSubscription, db
 from shared import clock
 from shared.db import make_database, run_migrations
 from tests.conftest import close_database
@@ -31,7 +31,7 @@ def test_later_migrations_keep_contacts_and_subscriptions(database_url, tmp_path
         assert run_migrations(database, MIGRATIONS) == ["0002_push_subscription_failures",
                                                         "0003_contact_anti_phishing_code",
                                                         "0004_agent_notices",
-                                                        "0005_contact_locale_changed_at"]
+                                                        "0005_locale_and_quiet_hours"]
         with database.connection_context():
             old = Contact.get_by_id(1)
             assert (old.email, old.locale, old.anti_phishing_code, old.anti_phishing_code_at,
@@ -42,6 +42,8 @@ def test_later_migrations_keep_contacts_and_subscriptions(database_url, tmp_path
                     kept.email_assigned_tickets, kept.email_sla_breaches) == (False, False, True, False, False)
             Agent.create(user_id=2, name="Ana", supervisor=True, changed_at=now)
             assert Agent.get_by_id(2).active
+            assert (kept.quiet_start, kept.quiet_end, kept.quiet_timezone) == (None, None, None)
+            assert Held.select().count() == 0
             Contact.update(anti_phishing_code="ABCD1234", anti_phishing_code_at=now).execute()
             assert Contact.get_by_id(1).anti_phishing_code == "ABCD1234"
         assert run_migrations(database, MIGRATIONS) == []
