@@ -8,6 +8,7 @@ from flask import Response, current_app, request
 from flask.views import MethodView
 
 from services.notifications import extensions, preferences, schemas
+from services.notifications.attention import mark_present
 from services.notifications.models import AGENT_KINDS, Notification, PushSubscription, db
 from services.notifications.push_safety import EndpointRefused, allowed_hosts, check_endpoint
 from services.notifications.stream import hub, present, sse
@@ -191,6 +192,7 @@ def notification_stream():
     inbox = hub.subscribe(user_id)
     try:
         backlog = _missed(user_id, request.headers.get("Last-Event-ID", ""))
+        mark_present(user_id)  # its emails wait to be read here (attention.py)
     except Exception:
         hub.unsubscribe(user_id, inbox)
         raise
@@ -199,11 +201,14 @@ def notification_stream():
     def events():
         sent = {item["id"] for item in backlog}
         ends = time.monotonic() + lifetime
+        marked = time.monotonic()
         try:
             yield "retry: 3000\n: connected\n\n"
             for item in backlog:
                 yield sse(item)
             while time.monotonic() < ends:
+                if time.monotonic() - marked >= heartbeat:
+                    marked = _still_present(user_id)
                 try:
                     item = inbox.get(timeout=heartbeat)
                 except queue.Empty:
@@ -216,6 +221,16 @@ def notification_stream():
 
     return Response(events(), mimetype="text/event-stream",
                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+def _still_present(user_id: int) -> float:
+    """Say again that the stream is open (best effort: a failure only lets an email go without waiting)."""
+    try:
+        with db.connection_context():
+            mark_present(user_id)
+    except Exception:  # noqa: BLE001 - the stream goes on
+        pass
+    return time.monotonic()
 
 
 def _missed(user_id: int, last_event_id: str) -> list[dict]:

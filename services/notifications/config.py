@@ -97,6 +97,10 @@ def settings() -> dict:
         BACKOFF_BASE=env_float("NOTIFICATIONS_BACKOFF_BASE", 1.0),
         # How often the email and push workers deliver what quiet hours held, once they are over.
         RELEASE_SECONDS=env_float("NOTIFICATIONS_RELEASE_SECONDS", 30.0),
+        # attention.py: how long the email of an inbox item waits while a page of the person is open, and the
+        # email digest's window (shorter in tests).
+        READ_WAIT_SECONDS=env_float("NOTIFICATIONS_READ_WAIT_SECONDS", 120.0),
+        DIGEST_SECONDS=env_float("NOTIFICATIONS_DIGEST_SECONDS", 300.0),
         # The live stream.
         STREAM_HEARTBEAT_SECONDS=env_float("STREAM_HEARTBEAT_SECONDS", 15.0),
         STREAM_MAX_SECONDS=env_float("STREAM_MAX_SECONDS", 900.0),

@@ -80,6 +80,8 @@ class Preference(BaseModel):
     quiet_start = peewee.CharField(max_length=5, null=True)
     quiet_end = peewee.CharField(max_length=5, null=True)
     quiet_timezone = peewee.CharField(max_length=64, null=True)
+    # Several ticket updates within the digest window (NOTIFICATIONS_DIGEST_SECONDS) as one email.
+    email_digest = peewee.BooleanField(default=False)
     updated_at = peewee.DateTimeField(default=clock.now)
 
 
@@ -130,11 +132,20 @@ class Held(BaseModel):
     user_id = peewee.IntegerField()
     body = peewee.TextField()
     release_at = peewee.DateTimeField(index=True)
+    unless_read = peewee.BooleanField(default=False)  # dropped if its inbox item was read by then
 
     class Meta:
         indexes = ((("event_id", "channel", "user_id"), True),)
 
 
+class StreamPresence(BaseModel):
+    """When a live stream of the person last said it was open (at connecting and at each heartbeat)."""
+
+    user_id = peewee.IntegerField(primary_key=True)
+    seen_at = peewee.DateTimeField()
+
+
 ProcessedEvent = make_processed_event_model(db)
 
-MODELS = [Contact, Notification, Preference, Agent, Held, PushSubscription, Delivery, ProcessedEvent]
+MODELS = [Contact, Notification, Preference, Agent, Held, StreamPresence, PushSubscription, Delivery,
+          ProcessedEvent]

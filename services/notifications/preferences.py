@@ -25,12 +25,12 @@ def kinds_for(role: str | None) -> tuple[str, ...]:
 
 
 def preferences_of(user_id: int, kinds: tuple[str, ...] = KINDS) -> dict:
-    """`{push: {kind: bool}, email: {...}, quiet_hours: {start, end, timezone} | None}` for `kinds`."""
+    """`{push: {kind: bool}, email: {...}, quiet_hours: {start, end, timezone} | None, email_digest}`."""
     row = Preference.get_or_none(Preference.user_id == user_id)
     quiet = ({"start": row.quiet_start, "end": row.quiet_end, "timezone": row.quiet_timezone}
              if row is not None and row.quiet_start else None)
     return {**{channel: {kind: row_allows(row, channel, kind) for kind in kinds} for channel in CHANNELS},
-            "quiet_hours": quiet}
+            "quiet_hours": quiet, "email_digest": bool(row.email_digest) if row is not None else False}
 
 
 def row_allows(row: Preference | None, channel: str, kind: str) -> bool:
@@ -52,6 +52,8 @@ def allows(user_id: int, channel: str, kind: str) -> bool:
 def update_preferences(user_id: int, changes: dict, kinds: tuple[str, ...] = KINDS) -> dict:
     """Apply `{push: {kind: bool}, email: {...}}` (any subset) and return the whole set of `kinds`."""
     values = {_column(channel, kind): value for channel in CHANNELS for kind, value in changes.get(channel, {}).items()}
+    if "email_digest" in changes:
+        values["email_digest"] = changes["email_digest"]
     if "quiet_hours" in changes:
         quiet = changes["quiet_hours"] or {}
         values.update(quiet_start=quiet.get("start"), quiet_end=quiet.get("end"), quiet_timezone=quiet.get("timezone"))

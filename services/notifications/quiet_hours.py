@@ -1,4 +1,5 @@
-"""Quiet hours: a person's daily window, in their time zone, without push and without email.
+"""Quiet hours: a person's daily window, in their time zone, without push and without email; and the release
+of every held notice (an email waiting to be read in an open page too: attention.py).
 
 What would have gone inside it waits (a `Held` row per event, channel and person) and goes once when
 the window ends: the worker of each channel releases what is due (`release_due`, a periodic job).
@@ -15,7 +16,7 @@ import logging
 import zoneinfo
 from collections.abc import Callable
 
-from services.notifications.models import Held, Preference
+from services.notifications.models import Held, Notification, Preference
 from services.notifications.notices import SECURITY, Notice
 from services.notifications.recipients import notices_for
 from shared import clock
@@ -74,7 +75,10 @@ def release_due(channel: str, deliver: Callable[..., int], limit: int = 100) -> 
         if not claimed:
             continue  # another worker took it
         envelope = Envelope.from_dict(json.loads(held.body))
-        for notice in notices_for(envelope):
+        read = held.unless_read and Notification.select().where(
+            (Notification.event_id == envelope.id) & (Notification.user_id == held.user_id)
+            & Notification.read_at.is_null(False)).exists()
+        for notice in ([] if read else notices_for(envelope)):  # read in the open page meanwhile: no email
             if notice.audience.user_id == held.user_id:
                 sent += deliver(envelope, notice, released=True)
         Held.delete().where(Held.id == held.id).execute()

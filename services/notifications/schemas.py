@@ -107,6 +107,7 @@ class PreferencesIn(StrictSchema):
     push = fields.Nested(KindsIn, load_default=dict)
     email = fields.Nested(KindsIn, load_default=dict)
     quiet_hours = quiet_hours_field()
+    email_digest = strict_boolean(metadata={"description": "several ticket updates within 5 minutes as one email"})
 
 
 class AgentPreferencesIn(StrictSchema):
@@ -116,6 +117,7 @@ class AgentPreferencesIn(StrictSchema):
     push = fields.Nested(AgentKindsIn, load_default=dict)
     email = fields.Nested(AgentKindsIn, load_default=dict)
     quiet_hours = quiet_hours_field()
+    email_digest = strict_boolean(metadata={"description": "several ticket updates within 5 minutes as one email"})
 
 
 class PreferencesOut(ma.Schema):
@@ -124,6 +126,7 @@ class PreferencesOut(ma.Schema):
     push = fields.Nested(KindsOut)
     email = fields.Nested(KindsOut)
     quiet_hours = fields.Nested(QuietHours, allow_none=True)
+    email_digest = fields.Boolean()
 
 
 class VapidKeyOut(ma.Schema):

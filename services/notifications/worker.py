@@ -20,6 +20,7 @@ from kombu import Connection
 
 from services.notifications import config, handlers
 from services.notifications.app import init_database
+from services.notifications.attention import release_digests
 from services.notifications.email_channel import EmailChannel
 from services.notifications.models import ProcessedEvent, db
 from services.notifications.notices import ADDRESS_BOOK_TYPES, INBOX_TYPES, NOTIFYING_TYPES
@@ -96,6 +97,8 @@ def create_worker(settings: dict | None = None, outbox: Outbox | None = None) ->
                                              batch_size=settings["EMAIL_BATCH_SIZE"],
                                              deliver_many=each(email.deliver), channel="email", **common))
         jobs.append(release_job(database, "email", email.deliver_notice, settings["RELEASE_SECONDS"]))
+        jobs.append(PeriodicJob("release-digests", settings["RELEASE_SECONDS"], lambda channel=email: _in(
+            database, release_digests, channel.send_digest, channel.deliver_notice)))
     if "push" in channels:
         push = PushChannel(settings)
         consumers.append(ChannelConsumer(consumer_connection(broker_url), topology(settings, exchange, "push"), {},
@@ -114,11 +117,12 @@ def create_worker(settings: dict | None = None, outbox: Outbox | None = None) ->
 def release_job(database, channel: str, deliver, interval: float) -> PeriodicJob:
     """The channel's periodic delivery of what quiet hours held (quiet_hours.py)."""
 
-    def release() -> int:
-        with database.connection_context():
-            return release_due(channel, deliver)
+    return PeriodicJob(f"release-held-{channel}", interval, lambda: _in(database, release_due, channel, deliver))
 
-    return PeriodicJob(f"release-held-{channel}", interval, release)
+
+def _in(database, job, *args) -> int:
+    with database.connection_context():
+        return job(*args)
 
 
 def main() -> None:

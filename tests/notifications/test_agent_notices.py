@@ -73,7 +73,8 @@ def test_agents_have_their_own_kinds_with_email_off(client, alice):
     ana = As(client, agent(50))
     assert ana.get("/api/v1/notification-preferences").get_json() == {
         "push": {"assigned_tickets": True, "satisfaction": True, "sla_breaches": True},
-        "email": {"assigned_tickets": False, "satisfaction": False, "sla_breaches": False}, "quiet_hours": None}
+        "email": {"assigned_tickets": False, "satisfaction": False, "sla_breaches": False}, "quiet_hours": None,
+        "email_digest": False}
     changed = ana.put("/api/v1/notification-preferences", json={"email": {"assigned_tickets": True}})
     assert changed.status_code == 200 and changed.get_json()["email"]["assigned_tickets"] is True
     refused = ana.put("/api/v1/notification-preferences", json={"email": {"rewards": True}})

@@ -102,7 +102,7 @@ def test_callers_must_be_accounts(client):
 
 def test_preferences_default_on_partial_update_and_validation(alice, bob):
     everything_on = {"push": {"ticket_updates": True, "video_calls": True, "rewards": True},
-                     "email": {"ticket_updates": True, "video_calls": True, "rewards": True}, "quiet_hours": None}
+                     "email": {"ticket_updates": True, "video_calls": True, "rewards": True}, "quiet_hours": None, "email_digest": False}
     assert alice.get("/api/v1/notification-preferences").json == everything_on
     changed = alice.put("/api/v1/notification-preferences", json={"push": {"ticket_updates": False}})
     assert changed.status_code == 200
@@ -110,7 +110,7 @@ def test_preferences_default_on_partial_update_and_validation(alice, bob):
     changed = alice.put("/api/v1/notification-preferences", json={"email": {"rewards": False}})
     assert changed.json == {"push": {"ticket_updates": False, "video_calls": True, "rewards": True},
                             "email": {"ticket_updates": True, "video_calls": True, "rewards": False},
-                            "quiet_hours": None}
+                            "quiet_hours": None, "email_digest": False}
     for bad in ({"push": {"ticket_updates": "no"}}, {"push": {"marketing": False}}, {"sms": {}},
                 {"push": {"rewards": 0}}, {"email": ["rewards"]}):
         response = alice.put("/api/v1/notification-preferences", json=bad)

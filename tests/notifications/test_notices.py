@@ -82,7 +82,8 @@ def test_locale_choice_falls_back_in_order():
 
 def test_every_topic_has_every_text_in_every_language():
     params = {"number": "12345678", "code": "123456", "slot": "2025-03-01 14:00 UTC", "previous_slot": "",
-              "asset": "BTC", "amount": "0.0001", "milestone": "app_installed", "into_number": "23456789"}
+              "asset": "BTC", "amount": "0.0001", "milestone": "app_installed", "into_number": "23456789",
+              "count": 2, "numbers": "12345678, 23456789"}
     for locale in LOCALES:
         catalogue = texts.catalogue(locale)
         assert set(catalogue["topics"]) == texts.topics(), locale

@@ -1,5 +1,6 @@
 # When the account chose its language (user.profile_changed.v1): a registration or an older change arriving
-# later does not undo it. Quiet hours in the preferences, and what they hold until they end.
+# later does not undo it. Quiet hours and the email digest in the preferences, what they (and an open live
+# stream) hold, and which people have a live stream open.
 # Written by hand; frozen.
 from peewee import *
 
@@ -10,6 +11,7 @@ def up(migrator, db):
         migrator.add_column('preference', 'quiet_start', CharField(max_length=5, null=True)),
         migrator.add_column('preference', 'quiet_end', CharField(max_length=5, null=True)),
         migrator.add_column('preference', 'quiet_timezone', CharField(max_length=64, null=True)),
+        migrator.add_column('preference', 'email_digest', BooleanField(default=False)),
     )
 
     class Held(Model):
@@ -18,16 +20,27 @@ def up(migrator, db):
         user_id = IntegerField()
         body = TextField()
         release_at = DateTimeField(index=True)
+        unless_read = BooleanField(default=False)
         class Meta:
             database = db
             table_name = 'held'
             indexes = ((('event_id', 'channel', 'user_id'), True),)
     db.create_tables([Held])
 
+    class StreamPresence(Model):
+        user_id = IntegerField(primary_key=True)
+        seen_at = DateTimeField()
+        class Meta:
+            database = db
+            table_name = 'streampresence'
+    db.create_tables([StreamPresence])
+
 
 def down(migrator, db):
+    db.execute_sql('DROP TABLE streampresence')
     db.execute_sql('DROP TABLE held')
     migrator.migrate(
+        migrator.drop_column('preference', 'email_digest'),
         migrator.drop_column('preference', 'quiet_timezone'),
         migrator.drop_column('preference', 'quiet_end'),
         migrator.drop_column('preference', 'quiet_start'),
