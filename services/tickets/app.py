@@ -11,6 +11,7 @@ from services.tickets.chat.agent_api import agent_blp as agent_chat_blp
 from services.tickets.chat.api import blp as chat_blp
 from services.tickets.core.agent_api import blp as agent_blp
 from services.tickets.core.api import blp as customer_blp
+from services.tickets.core.collab_api import blp as agent_collab_blp
 from services.tickets.guest.api import blp as guest_blp
 from services.tickets.help_center.api import blp as help_blp
 from services.tickets.help_center.editor_api import blp as help_editor_blp
@@ -34,8 +35,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app, _api, database = build_service(
         config.SERVICE, config.settings(), test_config, title="Tickets service", database=db,
         init_database=init_database, init_extensions=extensions.init_app,
-        blueprints=[customer_blp, agent_blp, guest_blp, help_blp, help_editor_blp, help_notices_blp, chat_blp, agent_chat_blp,
-                    agent_directory_blp, agent_macros_blp])
+        blueprints=[customer_blp, agent_blp, agent_collab_blp, guest_blp, help_blp, help_editor_blp, help_notices_blp,
+                    chat_blp, agent_chat_blp, agent_directory_blp, agent_macros_blp])
     # An agent's claims keep its row of the agent directory current (the event may come later).
     app.before_request(remember_caller)
     if app.config["HELP_SEED_ARTICLES"]:

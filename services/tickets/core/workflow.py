@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 
 from services.tickets.core.attachments import AttachmentStore, CheckedFile
+from services.tickets.core.merge_links import merged_target
 from services.tickets.core.models import ACTIVE_STATUSES, Attachment, Escalation, Message, Ticket
 from services.tickets.workspace import assignment
 from shared import clock
@@ -59,7 +60,8 @@ def requester_filter(requester: Requester):
 
 
 def find_duplicate(requester: Requester, txid: str | None, order_id: str | None) -> Ticket | None:
-    """An open ticket of the same requester about the same transaction or order."""
+    """An open ticket of the same requester about the same transaction or order; a merged
+    ticket about it stands for the open ticket it was merged into."""
     keys = []
     if txid:
         keys.append(Ticket.txid == txid)
@@ -68,8 +70,14 @@ def find_duplicate(requester: Requester, txid: str | None, order_id: str | None)
     if not keys:
         return None
     match = keys[0] if len(keys) == 1 else (keys[0] | keys[1])
-    return (Ticket.select().where(requester_filter(requester) & Ticket.status.in_(ACTIVE_STATUSES) & match)
-            .order_by(Ticket.id).first())
+    candidates = (Ticket.select().where(requester_filter(requester) & match
+                                        & (Ticket.status.in_(ACTIVE_STATUSES) | Ticket.merged_into.is_null(False)))
+                  .order_by(Ticket.id))
+    for candidate in candidates:
+        target = merged_target(candidate)
+        if target.status in ACTIVE_STATUSES:
+            return target
+    return None
 
 
 def similar_open_tickets(requester: Requester, category: str) -> list[Ticket]:
@@ -89,6 +97,8 @@ def event_data(ticket: Ticket, **extra) -> dict:
         "assignee_id": ticket.assignee_id,
         "tier": ticket.tier,
         "department": ticket.department,
+        # A merged ticket's closing names where it continues (`ticket.merged.v1` tells the requester).
+        **({"merged_into": ticket.merged_into} if ticket.merged_into else {}),
         **extra,
     }
 
@@ -148,6 +158,10 @@ def is_closed(ticket: Ticket, window_days: int) -> bool:
 
 def ensure_not_closed(ticket: Ticket, window_days: int) -> None:
     """Refuse activity on a closed ticket."""
+    if ticket.merged_into:
+        raise ApiError(409, "ticket_closed",
+                       f"This ticket was merged into ticket {ticket.merged_into}; please continue there.",
+                       {"ticket_number": ticket.number, "merged_into": ticket.merged_into})
     if is_closed(ticket, window_days):
         raise ApiError(409, "ticket_closed",
                        "This ticket is closed and can no longer be answered. Please open a new ticket.",
