@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from services.tickets.core.attachments import AttachmentStore, CheckedFile
 from services.tickets.core.merge_links import merged_target
 from services.tickets.core.models import ACTIVE_STATUSES, Attachment, Escalation, Message, Ticket
-from services.tickets.workspace import assignment
+from services.tickets.core.ticket_events import event_data
+from services.tickets.workspace.assignment import assign, auto_assign
 from shared import clock
 from shared.errors import ApiError
 from shared.events import EventType
@@ -84,23 +85,6 @@ def similar_open_tickets(requester: Requester, category: str) -> list[Ticket]:
     return list(Ticket.select().where(requester_filter(requester) & Ticket.status.in_(ACTIVE_STATUSES)
                                       & (Ticket.category == category))
                 .order_by(Ticket.updated_at.desc()).limit(5))
-
-
-def event_data(ticket: Ticket, **extra) -> dict:
-    return {
-        "number": ticket.number,
-        "subject": ticket.subject,
-        "category": ticket.category,
-        "status": ticket.status,
-        "requester": {"kind": ticket.requester_kind, "user_id": ticket.requester_user_id,
-                      "email": ticket.requester_email, "locale": ticket.locale},
-        "assignee_id": ticket.assignee_id,
-        "tier": ticket.tier,
-        "department": ticket.department,
-        # A merged ticket's closing names where it continues (`ticket.merged.v1` tells the requester).
-        **({"merged_into": ticket.merged_into} if ticket.merged_into else {}),
-        **extra,
-    }
 
 
 def create_ticket(outbox, store: AttachmentStore, requester: Requester, fields: dict,
@@ -270,28 +254,6 @@ def accept_escalation(outbox, ticket: Ticket, agent: Caller) -> Escalation:
                event_data(ticket, escalation_id=escalation.id, tier=escalation.tier,
                           department=escalation.department))
     return escalation
-
-
-def assign(outbox, ticket: Ticket, agent_id: int | None, assigned_by: str = "agent") -> None:
-    """Give the ticket to an agent (None: back to the queue), with `ticket.assigned.v1`."""
-    previous = ticket.assignee_id
-    if previous == agent_id:
-        return
-    ticket.assignee_id = agent_id
-    ticket.save()
-    if agent_id is not None:
-        assignment.note_assignment(agent_id)
-    outbox.add(EventType.TICKET_ASSIGNED,
-               event_data(ticket, previous_assignee_id=previous, assigned_by=assigned_by))
-
-
-def auto_assign(outbox, ticket: Ticket) -> None:
-    """Round robin within the ticket's group (workspace/assignment.py), unless its assignee is of
-    that group already; an assignee of another group (after an escalation) gives it up."""
-    if ticket.assignee_id is not None and assignment.belongs(ticket.assignee_id, ticket):
-        return
-    chosen = assignment.choose(ticket)
-    assign(outbox, ticket, chosen.user_id if chosen else None, "auto")
 
 
 def close_quiet_resolved(outbox, window_days: int, limit: int = 500) -> int:
