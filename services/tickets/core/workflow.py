@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from services.tickets.core.attachments import AttachmentStore, CheckedFile
 from services.tickets.core.merge_links import merged_target
-from services.tickets.core.models import ACTIVE_STATUSES, Attachment, Escalation, Message, Ticket
-from services.tickets.core.ticket_events import event_data
-from services.tickets.workspace.assignment import assign, auto_assign
+from services.tickets.core.models import ACTIVE_STATUSES, Attachment, Message, Ticket
+from services.tickets.sla import clocks as sla_clocks
+from services.tickets.workspace import assignment
 from shared import clock
 from shared.errors import ApiError
 from shared.events import EventType
@@ -87,6 +87,23 @@ def similar_open_tickets(requester: Requester, category: str) -> list[Ticket]:
                 .order_by(Ticket.updated_at.desc()).limit(5))
 
 
+def event_data(ticket: Ticket, **extra) -> dict:
+    return {
+        "number": ticket.number,
+        "subject": ticket.subject,
+        "category": ticket.category,
+        "status": ticket.status,
+        "requester": {"kind": ticket.requester_kind, "user_id": ticket.requester_user_id,
+                      "email": ticket.requester_email, "locale": ticket.locale},
+        "assignee_id": ticket.assignee_id,
+        "tier": ticket.tier,
+        "department": ticket.department,
+        # A merged ticket's closing names where it continues (`ticket.merged.v1` tells the requester).
+        **({"merged_into": ticket.merged_into} if ticket.merged_into else {}),
+        **extra,
+    }
+
+
 def create_ticket(outbox, store: AttachmentStore, requester: Requester, fields: dict,
                   files: list[CheckedFile], channel: str = "web") -> tuple[Ticket, list[Ticket]]:
     duplicate = find_duplicate(requester, fields.get("txid"), fields.get("order_id"))
@@ -116,6 +133,7 @@ def create_ticket(outbox, store: AttachmentStore, requester: Requester, fields: 
                            author_name=author.name, kind="reply", body=fields["description"], created_at=now)
     _attach(store, ticket, first, files)
     auto_assign(outbox, ticket)
+    sla_clocks.ticket_created(ticket)
     outbox.add(EventType.TICKET_CREATED, event_data(ticket, channel=channel))
     return ticket, similar
 
@@ -166,6 +184,7 @@ def set_status(outbox, ticket: Ticket, new_status: str, note: str | None = None)
     if new_status in ACTIVE_STATUSES:
         ticket.resolved_at = None
     ticket.save()
+    sla_clocks.status_changed(ticket, old_status, new_status, now)
     add_system_message(ticket, note or f"Status changed from {old_status} to {new_status}.")
     outbox.add(EventType.TICKET_STATUS_CHANGED, event_data(ticket, old_status=old_status, new_status=new_status))
 
@@ -198,6 +217,7 @@ def add_message(outbox, store: AttachmentStore, ticket: Ticket, author: Author, 
                    else "The customer sent the details; waiting for support.")
     elif kind == "info_request" and ticket.status == "open":
         set_status(outbox, ticket, "awaiting_user", "Support asked for more details.")
+    sla_clocks.message_added(ticket, author.role, kind, now)
     return message
 
 
@@ -206,54 +226,26 @@ def resolve(outbox, ticket: Ticket, window_days: int) -> None:
     set_status(outbox, ticket, "resolved", "Support marked the problem as solved.")
 
 
-def pending_escalation(ticket: Ticket) -> Escalation | None:
-    return ticket.escalations.where(Escalation.status == "pending").first()
-
-
-def latest_escalation(ticket: Ticket) -> Escalation | None:
-    return ticket.escalations.order_by(Escalation.requested_at.desc(), Escalation.id.desc()).first()
-
-
-def escalate(outbox, ticket: Ticket, reason: str, department: str | None, window_days: int) -> Escalation:
-    ensure_not_closed(ticket, window_days)
-    if pending_escalation(ticket) is not None:
-        raise ApiError(409, "escalation_pending", "An escalation of this ticket is already pending.",
-                       {"ticket_number": ticket.number})
-    tier = None if department else "senior"
-    escalation = Escalation.create(ticket=ticket, reason=reason.strip(), tier=tier, department=department,
-                                   requested_at=clock.now())
-    if department:
-        ticket.department = department
-    else:
-        ticket.tier = "senior"
-    ticket.updated_at = clock.now()
+def assign(outbox, ticket: Ticket, agent_id: int | None, assigned_by: str = "agent") -> None:
+    """Give the ticket to an agent (None: back to the queue), with `ticket.assigned.v1`."""
+    previous = ticket.assignee_id
+    if previous == agent_id:
+        return
+    ticket.assignee_id = agent_id
     ticket.save()
-    auto_assign(outbox, ticket)
-    target = f"the {department} department" if department else "the senior support tier"
-    add_system_message(ticket, f"The customer asked to escalate this ticket to {target}: {reason.strip()}")
-    outbox.add(EventType.TICKET_ESCALATED,
-               event_data(ticket, escalation_id=escalation.id, tier=tier, department=department))
-    if ticket.status == "resolved":
-        set_status(outbox, ticket, "open", "The escalation reopened the ticket.")
-    return escalation
+    if agent_id is not None:
+        assignment.note_assignment(agent_id)
+    outbox.add(EventType.TICKET_ASSIGNED,
+               event_data(ticket, previous_assignee_id=previous, assigned_by=assigned_by))
 
 
-def accept_escalation(outbox, ticket: Ticket, agent: Caller) -> Escalation:
-    escalation = pending_escalation(ticket)
-    if escalation is None:
-        raise ApiError(409, "no_pending_escalation", "This ticket has no pending escalation.")
-    escalation.status = "accepted"
-    escalation.accepted_at = clock.now()
-    escalation.accepted_by = agent.user_id
-    escalation.save()
-    ticket.updated_at = clock.now()
-    assign(outbox, ticket, agent.user_id)
-    ticket.save()
-    add_system_message(ticket, "A specialist accepted the escalation and is now handling this ticket.")
-    outbox.add(EventType.TICKET_ESCALATION_ACCEPTED,
-               event_data(ticket, escalation_id=escalation.id, tier=escalation.tier,
-                          department=escalation.department))
-    return escalation
+def auto_assign(outbox, ticket: Ticket) -> None:
+    """Round robin within the ticket's group (workspace/assignment.py), unless its assignee is of
+    that group already; an assignee of another group (after an escalation) gives it up."""
+    if ticket.assignee_id is not None and assignment.belongs(ticket.assignee_id, ticket):
+        return
+    chosen = assignment.choose(ticket)
+    assign(outbox, ticket, chosen.user_id if chosen else None, "auto")
 
 
 def close_quiet_resolved(outbox, window_days: int, limit: int = 500) -> int:

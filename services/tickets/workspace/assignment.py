@@ -14,9 +14,6 @@ Several replicas of the service: on PostgreSQL a transaction-level advisory lock
 taken before the choice and held until the caller's transaction commits, so the next replica's
 choice (a new statement, a new snapshot) sees this assignment: nobody passes the cap and the
 rotation stays fair. On SQLite every write transaction begins IMMEDIATE, which serialises the same.
-
-`assign` and `auto_assign` (the workflow's, run in its transactions) record every change of assignee
-with `ticket.assigned.v1`, before the ticket's own event, which then carries the new assignee.
 """
 from __future__ import annotations
 
@@ -26,13 +23,11 @@ import peewee
 from flask import current_app, has_app_context
 
 from services.tickets.core.models import Ticket
-from services.tickets.core.ticket_events import event_data
 from services.tickets.models import db
 from services.tickets.workspace.agents import open_counts
 from services.tickets.workspace.models import Agent
 from shared import clock
 from shared.db import is_postgres
-from shared.events import EventType
 
 DEFAULT_MAX_OPEN = 20
 
@@ -85,25 +80,3 @@ def note_assignment(agent_id: int) -> None:
     """The agent got a ticket: it goes to the end of the rotation."""
     last = Agent.select(peewee.fn.MAX(Agent.assign_seq)).scalar() or 0
     Agent.update(assign_seq=last + 1, last_assigned_at=clock.now()).where(Agent.user_id == agent_id).execute()
-
-
-def assign(outbox, ticket: Ticket, agent_id: int | None, assigned_by: str = "agent") -> None:
-    """Give the ticket to an agent (None: back to the queue), with `ticket.assigned.v1`."""
-    previous = ticket.assignee_id
-    if previous == agent_id:
-        return
-    ticket.assignee_id = agent_id
-    ticket.save()
-    if agent_id is not None:
-        note_assignment(agent_id)
-    outbox.add(EventType.TICKET_ASSIGNED,
-               event_data(ticket, previous_assignee_id=previous, assigned_by=assigned_by))
-
-
-def auto_assign(outbox, ticket: Ticket) -> None:
-    """Round robin within the ticket's group, unless its assignee is of that group already; an
-    assignee of another group (after an escalation) gives it up."""
-    if ticket.assignee_id is not None and belongs(ticket.assignee_id, ticket):
-        return
-    chosen = choose(ticket)
-    assign(outbox, ticket, chosen.user_id if chosen else None, "auto")
