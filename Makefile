@@ -69,6 +69,7 @@ bench: $(VENV)/.installed
 	$(PY) bench/ticket_list_pages.py
 	$(PY) bench/notifications_throughput.py
 	$(PY) bench/presence_heartbeats.py
+	$(PY) bench/sla_reports.py
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -19,10 +19,10 @@ from services.tickets.help_center.editor_api import blp as help_editor_blp
 from services.tickets.help_center.notices_api import blp as help_notices_blp
 from services.tickets.help_center.seed import seed_missing_articles
 from services.tickets.models import db
+from services.tickets.search.api import blp as agent_search_blp
 from services.tickets.sla.api import admin_blp as sla_admin_blp
 from services.tickets.sla.api import rating_blp
 from services.tickets.sla.api import reports_blp as sla_reports_blp
-from services.tickets.search.api import blp as agent_search_blp
 from services.tickets.workspace.agents import remember_caller
 from services.tickets.workspace.agents_api import blp as agent_directory_blp
 from services.tickets.workspace.macros_api import blp as agent_macros_blp

@@ -15,8 +15,8 @@ from services.tickets.core.secret_guard import refuse_wallet_secrets
 from services.tickets.core.stale_guard import check_not_changed
 from services.tickets.extensions import attachment_rules, attachment_store, outbox, window_days
 from services.tickets.models import db
-from services.tickets.sla import queue as sla_queue
 from services.tickets.search.tags import tagged
+from services.tickets.sla import queue as sla_queue
 from shared import clock
 from shared.errors import ApiError
 from shared.pagination import keyset_page

@@ -7,9 +7,9 @@ from services.tickets.core.merge_links import merged_sources
 from services.tickets.core.models import Attachment, Escalation, Message, Ticket
 from services.tickets.core.workflow import is_closed
 from services.tickets.extensions import window_days
+from services.tickets.search.tags import tags_of
 from services.tickets.sla.clocks import due_keys, sla_dict
 from services.tickets.sla.satisfaction import satisfaction_dict
-from services.tickets.search.tags import tags_of
 from services.tickets.workspace.agents import names as agent_names
 from shared import clock
 

@@ -12,10 +12,10 @@ satisfaction), for a period [from, to), a department and a tier.
 from __future__ import annotations
 
 import csv
-import functools
-import operator
 import datetime as dt
+import functools
 import io
+import operator
 from collections.abc import Iterator
 
 import peewee
