@@ -95,9 +95,9 @@ class AgentQueueQuery(TicketListQuery):
     assignee = fields.String(load_default=None, validate=validate.Regexp(r"^(me|none|\d{1,12})$"))
     min_age_hours = fields.Integer(load_default=None, validate=validate.Range(min=0, max=24 * 365))
     escalated = fields.Boolean(load_default=None)
+    tag = fields.String(load_default=None, validate=validate.Length(min=1, max=40))
     sort = fields.String(load_default=None, validate=validate.OneOf(["sla"]),
                          metadata={"description": "`sla`: the earliest SLA due time first (then those without one)"})
-    tag = fields.String(load_default=None, validate=validate.Length(min=1, max=40))
 
 
 class AttachmentOut(ma.Schema):
@@ -179,12 +179,12 @@ class AgentTicketOut(TicketOut):
     assignee = fields.Nested(AssigneeOut, allow_none=True)
     requester = fields.Dict()
     age_seconds = fields.Integer()
-    sla = fields.Dict(metadata={"description": "first_response, next_response, resolution: "
-                                              "{due_at, achieved_at, breached, paused}"})
-    sla_due_at = fields.String(allow_none=True, metadata={"description": "in the queue: the earliest due time"})
     tags = fields.List(fields.String())
     viewers = fields.List(fields.Nested("ViewerOut"), metadata={
         "description": "The other agents viewing or typing on this ticket now"})
+    sla = fields.Dict(metadata={"description": "first_response, next_response, resolution: "
+                                              "{due_at, achieved_at, breached, paused}"})
+    sla_due_at = fields.String(allow_none=True, metadata={"description": "in the queue: the earliest due time"})
 
 
 class TicketSummaryOut(ma.Schema):
