@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import marshmallow as ma
+import peewee
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
@@ -113,6 +114,14 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         return error_response(from_http_exception(exc))
+
+    @app.errorhandler(peewee.OperationalError)
+    @app.errorhandler(peewee.InterfaceError)
+    def _database_unavailable(exc: Exception):
+        # The database is down, restarting or unreachable: the transaction rolled back, nothing half-written.
+        log.exception("database unavailable", extra={"error_type": type(exc).__name__})
+        return error_response(ApiError(503, "service_unavailable", "The service is briefly unavailable; "
+                                       "please try again.", headers={"Retry-After": "5"}))
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
