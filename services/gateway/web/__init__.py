@@ -1,5 +1,6 @@
 """The web front end served by the gateway: customers, guests and agents, in English,
 Spanish and Traditional Chinese. `blp` is registered by the gateway's app."""
+from services.gateway.web import agent_pages  # noqa: F401  (its routes join `blp`)
 from services.gateway.web.pages import blp
 
 __all__ = ["blp"]

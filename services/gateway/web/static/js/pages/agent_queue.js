@@ -14,6 +14,7 @@ const VIEWS = {
 function assigneeText(ticket) {
   if (ticket.assignee_id === null || ticket.assignee_id === undefined) return t("agent.unassigned");
   if (ticket.assignee_id === page.user.id) return t("agent.assignee_me");
+  if (ticket.assignee && ticket.assignee.name) return ticket.assignee.name;
   return t("agent.agent_number", { id: ticket.assignee_id });
 }
 
@@ -68,4 +69,5 @@ function choose(view) {
 document.querySelectorAll(".tab").forEach((tab) => tab.addEventListener("click", () => choose(tab.dataset.view)));
 form.addEventListener("submit", (event) => { event.preventDefault(); load(); });
 $("#load-more").addEventListener("click", () => load(true));
+if (page.tag) $("#f-tag").value = page.tag;  // a tag's link on a ticket: the queue of that tag
 choose("queue");

@@ -1,9 +1,14 @@
 // An agent's ticket: the history with internal notes set apart; reply, ask for details,
 // note, resolve, assign, accept an escalation, redact a message; propose video slots,
-// record outcomes.
+// record outcomes. The workspace around it: who else is here (agent/presence.js), macros
+// (agent/macros.js), tags, merging, reassigning by name and the requester's context
+// (agent/workspace.js); a reply is refused, until confirmed, when newer messages arrived.
 import { $, api, errorText, formatAge, formatDateTime, formatTime, h, hide, page, show, t, tEnum } from "../core.js";
 import { attachmentPicker } from "../attachments.js";
 import { renderHistory } from "../history.js";
+import { showViewers, startPresence } from "../agent/presence.js";
+import { mountMacros } from "../agent/macros.js";
+import { assigneeName, fillAgents, loadContext, mountMerge, mountTags, renderWorkspace } from "../agent/workspace.js";
 
 const number = page.number;
 const base = "/api/v1/agent/tickets/" + encodeURIComponent(number);
@@ -35,8 +40,7 @@ function render() {
   $("#fact-category").textContent = tEnum("category", ticket.category);
   $("#fact-tier").textContent = tEnum("tier", ticket.tier);
   $("#fact-department").textContent = ticket.department || "\u2014";
-  $("#fact-assignee").textContent = ticket.assignee_id == null ? t("agent.unassigned")
-    : ticket.assignee_id === me.id ? t("agent.assignee_me") : t("agent.agent_number", { id: ticket.assignee_id });
+  $("#fact-assignee").textContent = assigneeName(ticket);
   $("#fact-age").textContent = formatAge(ticket.age_seconds);
   $("#fact-txid").textContent = ticket.txid || "\u2014";
   $("#fact-order").textContent = ticket.order_id || "\u2014";
@@ -55,18 +59,36 @@ function render() {
     box.hidden = true;
   }
   renderHistory($("#history"), ticket.messages, { agentView: true, actions: redactButton });
+  renderWorkspace(ticket);
+  macros.refresh();
   const closed = ticket.status === "closed";
   $("#resolve").disabled = closed || ticket.status === "resolved";
   $("#agent-send").disabled = closed;
 }
 
+/** The newest public message (not a note) the page shows: what a reply answers. */
+function newestSeen() {
+  if (!ticket) return null;
+  const ids = ticket.messages.filter((message) => message.kind !== "note").map((message) => message.id);
+  return ids.length ? Math.max(...ids) : null;
+}
+
+let loading = null;
+
 async function load() {
-  try {
-    ticket = await api("GET", base);
-    render();
-  } catch (failure) {
-    failed(failure);
-  }
+  if (loading) return loading;  // one fetch at a time; a poll and a notice together ask once
+  loading = (async () => {
+    try {
+      ticket = await api("GET", base);
+      render();
+      if (ticket.viewers) showViewers(ticket.viewers);
+    } catch (failure) {
+      failed(failure);
+    } finally {
+      loading = null;
+    }
+  })();
+  return loading;
 }
 
 async function act(button, work, message) {
@@ -85,32 +107,60 @@ async function act(button, work, message) {
   }
 }
 
-$("#agent-message-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
+async function sendMessage(force) {
   const error = $("#compose-error");
   hide(error);
+  hide($("#stale-box"));
   const kind = document.querySelector("input[name=kind]:checked").value;
   const text = $("#agent-body").value.trim();
   if (!text && !picker.files().length) { show(error, t("ticket.reply_empty")); $("#agent-body").focus(); return; }
-  const body = new FormData();
-  body.append("body", text);
-  body.append("kind", kind);
-  picker.appendTo(body);
+  // `seen_message_id`: the reply answers what the page shows; `force` once the agent confirmed.
+  const fields = { body: text, kind, seen_message_id: newestSeen() ?? undefined, force: force || undefined };
+  let sending = { json: fields };
+  if (picker.files().length) {  // files go as a form, the same fields beside them
+    const form = new FormData();
+    for (const [name, value] of Object.entries(fields)) if (value !== undefined) form.append(name, String(value));
+    picker.appendTo(form);
+    sending = { form };
+  }
   const button = $("#agent-send");
   button.disabled = true;
   try {
-    await api("POST", base + "/messages", { form: body });
+    await api("POST", base + "/messages", sending);
     $("#agent-body").value = "";
     picker.clear();
+    if ($("#resolve-after").checked && kind !== "note") {
+      await api("POST", base + "/resolve");
+    }
+    $("#resolve-after").checked = false;
     await load();
     done("agent.sent_" + kind);
   } catch (failure) {
-    show(error, errorText(failure));
-    if (failure.code === "secret_detected") $("#agent-body").focus();  // nothing was sent; take it out
+    if (failure.code === "ticket_changed") {
+      staleWarning(failure.details.new_messages || []);
+    } else {
+      show(error, errorText(failure));
+      if (failure.code === "secret_detected") $("#agent-body").focus();  // nothing was sent; take it out
+    }
   } finally {
     button.disabled = ticket && ticket.status === "closed";
   }
+}
+
+// Newer public messages arrived since the page loaded: show them, and send only when confirmed.
+function staleWarning(messages) {
+  renderHistory($("#stale-messages"), messages, { agentView: true });
+  show($("#stale-box"));
+  $("#stale-confirm").focus();
+  load();
+}
+
+$("#agent-message-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  sendMessage(false);
 });
+$("#stale-confirm").addEventListener("click", () => sendMessage(true));
+$("#stale-cancel").addEventListener("click", () => { hide($("#stale-box")); $("#agent-body").focus(); });
 
 // -- redaction: the text reads [redacted] for everyone, the files are deleted ----------------------
 
@@ -169,7 +219,7 @@ function assign(agentId) {
 
 $("#assign-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  const value = $("#assign-to").value.trim();
+  const value = $("#assign-to").value;
   if (!/^\d+$/.test(value)) { show($("#page-error"), t("agent.assign_hint")); $("#assign-to").focus(); return; }
   assign(Number(value));
 });
@@ -321,6 +371,32 @@ $("#propose-form").addEventListener("submit", async (event) => {
   }
 });
 
+// -- the workspace ---------------------------------------------------------------------------------
+
+const macros = mountMacros(base, {
+  ticket: () => ticket,
+  filled: () => presence.typed(),
+  sent: async (kind) => { await load(); done("agent.sent_" + kind); },
+});
+mountTags(base, (saved) => { ticket = saved && saved.messages ? saved : ticket; load(); done("tags.saved"); });
+mountMerge(base, number);
+const presence = startPresence(base, { textarea: $("#agent-body"), newestSeen, changed: load });
+
+// A customer's reply on this ticket (a notice on the live stream) shows without a reload.
+window.addEventListener("app:notification", (event) => {
+  const link = event.detail && event.detail.link;
+  if (!link) return;
+  const path = new URL(link, location.origin).pathname;
+  if (path.endsWith("/tickets/" + number)) load();
+});
+
+const mergedFrom = new URLSearchParams(location.search).get("merged");
+if (mergedFrom && /^\d+$/.test(mergedFrom)) {
+  show($("#action-done"), t("merge.done", { number: mergedFrom }));
+  history.replaceState(null, "", location.pathname);
+}
 addSlotRow();
+fillAgents().then(() => { if (ticket) renderWorkspace(ticket); });
 load();
 loadCalls();
+loadContext(base, number);
