@@ -66,10 +66,13 @@ function render() {
   $("#agent-send").disabled = closed;
 }
 
-/** The newest public message (not a note) the page shows: what a reply answers. */
+// What the customer sees as the conversation (not notes, not system events).
+const PUBLIC_KINDS = new Set(["reply", "info_request"]);
+
+/** The newest public message the page shows: what a reply answers. */
 function newestSeen() {
   if (!ticket) return null;
-  const ids = ticket.messages.filter((message) => message.kind !== "note").map((message) => message.id);
+  const ids = ticket.messages.filter((message) => PUBLIC_KINDS.has(message.kind)).map((message) => message.id);
   return ids.length ? Math.max(...ids) : null;
 }
 
