@@ -93,9 +93,12 @@ def person(chat: Chat) -> workflow.Author:
     return workflow.Author(role, chat.requester_name or chat.requester_email.split("@")[0], chat.requester_user_id)
 
 
-def add_chat_message(chat: Chat, author: workflow.Author, body: str, articles: list | None = None) -> ChatMessage:
+def add_chat_message(chat: Chat, author: workflow.Author, body: str, articles: list | None = None, *,
+                     answer: str | None = None, quick_replies: list | None = None) -> ChatMessage:
     return ChatMessage.create(chat=chat, author_role=author.role, author_name=author.name, body=body,
-                              articles=json.dumps(articles or [], ensure_ascii=False), created_at=clock.now())
+                              articles=json.dumps(articles or [], ensure_ascii=False), answer=answer,
+                              quick_replies=json.dumps(quick_replies or [], ensure_ascii=False),
+                              created_at=clock.now())
 
 
 def helper(locale: str) -> workflow.Author:
@@ -121,7 +124,8 @@ def converse(outbox, store, chat: Chat, body: str, window_days: int) -> None:
         if chat.misses >= MISSES_BEFORE_HANDOVER:
             handover(outbox, store, chat, locale, after_misses=True)
             return
-    add_chat_message(chat, helper(locale), reply.body, reply.articles)
+    add_chat_message(chat, helper(locale), reply.body, reply.articles, answer=reply.passage,
+                     quick_replies=reply.quick_replies)
     touch(chat)
 
 

@@ -40,6 +40,8 @@ class ChatMessage(BaseModel):
     author_name = peewee.CharField(max_length=120)
     body = peewee.TextField()
     articles = peewee.TextField(default="[]")  # JSON [{slug, title}] on the helper's answers
+    answer = peewee.TextField(null=True)  # the passage of the article the helper quotes
+    quick_replies = peewee.TextField(default="[]")  # JSON [{label, message, kind, slug?}]
     created_at = peewee.DateTimeField(default=clock.now)
 
     class Meta:

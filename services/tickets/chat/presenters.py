@@ -53,13 +53,17 @@ def messages_of(chat: Chat, after: tuple[str, int] | None = None) -> list[dict]:
         if rows:
             for attachment in Attachment.select().where(Attachment.message.in_([m.id for m in rows])):
                 files.setdefault(attachment.message_id, []).append(attachment)
-        items += [dict(presenters.message_dict(m, files.get(m.id, [])), id=f"t{m.id}", articles=[]) for m in rows]
+        items += [dict(presenters.message_dict(m, files.get(m.id, [])), id=f"t{m.id}", articles=[],
+                       answer=None, article=None, quick_replies=[]) for m in rows]
     return items
 
 
 def chat_message_dict(message: ChatMessage) -> dict:
+    articles = json.loads(message.articles)
     return {"id": f"c{message.id}", "author": {"role": message.author_role, "name": message.author_name},
-            "kind": "reply", "body": message.body, "attachments": [], "articles": json.loads(message.articles),
+            "kind": "reply", "body": message.body, "attachments": [], "articles": articles,
+            "answer": message.answer, "article": articles[0] if message.answer and articles else None,
+            "quick_replies": json.loads(message.quick_replies or "[]"),
             "created_at": clock.isoformat(message.created_at)}
 
 

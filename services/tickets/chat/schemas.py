@@ -35,9 +35,22 @@ class ArticleLinkOut(ma.Schema):
     title = fields.String()
 
 
+class QuickReplyOut(ma.Schema):
+    label = fields.String()
+    message = fields.String(metadata={"description": "What to send as the person's next message"})
+    kind = fields.String(metadata={"description": "agent (hands the chat over) or article"})
+    slug = fields.String(metadata={"description": "The article's, for `kind` article"})
+
+
 class ChatMessageOut(MessageOut):
     id = fields.String(metadata={"description": "`c<n>` before the handover, `t<n>` for the ticket's messages"})
-    articles = fields.List(fields.Nested(ArticleLinkOut))
+    articles = fields.List(fields.Nested(ArticleLinkOut), metadata={
+        "description": "The article the helper quotes, or the two a clarifying question offers"})
+    answer = fields.String(allow_none=True, metadata={
+        "description": "The passage of the best article that answers the question, quoted by the helper"})
+    article = fields.Nested(ArticleLinkOut, allow_none=True, metadata={"description": "The article `answer` quotes"})
+    quick_replies = fields.List(fields.Nested(QuickReplyOut), metadata={
+        "description": "Replies the person may send with one tap: talk to an agent, other articles"})
 
 
 class ChatOut(ma.Schema):

@@ -20,6 +20,10 @@ BODY_TAGS = {"p", "br", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "b",
 BODY_ATTRIBUTES = {"a": {"href", "title"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 SUMMARY_CHARS = 200
+# A search answers with the articles that answer the question, not every one sharing a word:
+# the best, then those scoring at least this share of it and matching a third of the question.
+RELEVANCE_FLOOR = 0.5
+RELEVANT_COVERAGE = 0.34
 
 
 @dataclass(frozen=True)
@@ -117,7 +121,18 @@ def search(text: str, locale: str, category: str | None = None) -> list[Found]:
         seen = {f.article.id for f in found}
         english = _ranked(help_text.analyze(text, DEFAULT_LOCALE), category, missing_locale=locale)
         found += [f for f in english if f.article.id not in seen]
-    return found
+    return [f for f in found if f is found[0] or (f.score >= RELEVANCE_FLOOR * found[0].score
+                                                  and f.coverage >= RELEVANT_COVERAGE)]
+
+
+def titled(text: str, locale: str) -> Found | None:
+    """The published article whose title in `locale` (or English) is exactly `text`: a quick reply."""
+    title = " ".join(text.split())
+    row = (HelpTranslation.select(HelpTranslation, HelpArticle).join(HelpArticle)
+           .where((HelpTranslation.title == title) & (HelpArticle.status == "published")
+                  & HelpTranslation.locale.in_([locale, DEFAULT_LOCALE]))
+           .order_by(HelpTranslation.locale != locale).first())
+    return None if row is None else Found(row.article, row, 0.0, 1.0)
 
 
 def _ranked(query: help_text.Query, category: str | None, missing_locale: str | None = None) -> list[Found]:
@@ -133,7 +148,12 @@ def _ranked(query: help_text.Query, category: str | None, missing_locale: str | 
     if missing_locale:
         written = HelpTranslation.select(HelpTranslation.article).where(HelpTranslation.locale == missing_locale)
         rows = rows.where(HelpArticle.id.not_in(written))
-    found = [Found(row.article, row, hits[row.id].score, query.coverage(hits[row.id].matched)) for row in rows]
+    found = []
+    for row in rows:
+        coverage = query.coverage(hits[row.id].matched)
+        # Matching more of the question beats matching one of its words often ("USDT" in every
+        # referral article must not outrank the deposit article for "my USDT deposit").
+        found.append(Found(row.article, row, hits[row.id].score * coverage ** 2, coverage))
     found.sort(key=lambda f: (-f.score, f.translation.title))
     return found
 

@@ -31,16 +31,40 @@ function authorLabel(message) {
   return t("author.system");
 }
 
+function articleLink(article, label) {
+  return h("a", { href: "/help/articles/" + encodeURIComponent(article.slug) }, label || article.title);
+}
+
+// The helper's links: the article it quotes (once), or, on answers from before quick replies, the list.
+function links(message) {
+  if (message.article) return h("p", { class: "chat-source" }, articleLink(message.article, t("chat.read_article", { title: message.article.title })));
+  const offered = (message.quick_replies || []).some((reply) => reply.kind === "article");
+  if (offered || !(message.articles && message.articles.length)) return null;
+  return h("ul", { class: "chat-articles" }, message.articles.map((article) => h("li", {}, articleLink(article))));
+}
+
+function quickReplies(message) {
+  if (chat.status !== "bot" || !(message.quick_replies && message.quick_replies.length)) return null;
+  return h("div", { class: "chat-quick", role: "group", "aria-label": t("chat.quick_replies") },
+    message.quick_replies.map((reply) => {
+      const button = h("button", { type: "button", class: "secondary" }, reply.label);
+      button.addEventListener("click", () => (reply.kind === "agent" ? handover() : post(reply.message)));
+      return button;
+    }));
+}
+
 function render() {
   const log = $("#chat-log");
+  const last = chat.messages[chat.messages.length - 1];
   log.replaceChildren(...chat.messages.map((message) => h("li", { class: "chat-message " + (message.author ? message.author.role : "system") },
     h("strong", {}, authorLabel(message)),
     h("p", {}, message.body || ""),
-    (message.articles && message.articles.length)
-      ? h("ul", { class: "chat-articles" }, message.articles.map((article) =>
-        h("li", {}, h("a", { href: "/help/articles/" + encodeURIComponent(article.slug) }, article.title))))
-      : null)));
+    links(message),
+    message === last ? quickReplies(message) : null)));
   log.scrollTop = log.scrollHeight;
+  // A chat that has ended takes no more input: the person may start a new one.
+  $("#chat-form").hidden = chat.status === "closed";
+  $("#chat-restart").hidden = chat.status !== "closed";
   const state = $("#chat-state");
   const handover = $("#chat-handover");
   handover.hidden = chat.status !== "bot";
@@ -84,6 +108,12 @@ async function restore() {
   }
 }
 
+function typing(on) {
+  $("#chat-typing").hidden = !on;
+  $("#chat-send").disabled = on;
+  if (on) $("#chat-log").scrollTop = $("#chat-log").scrollHeight;
+}
+
 async function send(event) {
   event.preventDefault();
   const input = $("#chat-input");
@@ -91,14 +121,21 @@ async function send(event) {
   const error = $("#chat-error");
   hide(error);
   if (!text) { show(error, t("chat.empty")); input.focus(); return; }
-  const button = $("#chat-send");
-  button.disabled = true;
+  if (await post(text)) input.value = "";
+}
+
+// The person's message (typed, or a quick reply); true once the chat has it.
+async function post(text) {
+  const input = $("#chat-input");
+  const error = $("#chat-error");
+  hide(error);
+  typing(true);
   try {
-    if (!chat || chat.status === "closed") {
+    if (!chat) {
       const body = { message: text, locale: lang };
       const email = $("#chat-email");
       if (email) {
-        if (!email.value.trim()) { show(error, t("chat.email_needed")); email.focus(); return; }
+        if (!email.value.trim()) { show(error, t("chat.email_needed")); email.focus(); return false; }
         body.email = email.value.trim();
       }
       const created = await api("POST", "/api/v1/chats", { json: body });
@@ -108,8 +145,8 @@ async function send(event) {
     } else {
       chat = (await api("POST", `/api/v1/chats/${encodeURIComponent(chat.id)}/messages`, { json: { body: text }, token })).chat;
     }
-    input.value = "";
     render();
+    return true;
   } catch (failure) {
     if (failure instanceof ApiError && failure.code === "validation_error" && $("#chat-email")) {
       show(error, t("chat.email_needed"));
@@ -117,9 +154,21 @@ async function send(event) {
       show(error, errorText(failure));
       if (failure.code === "secret_detected") input.focus();  // nothing was sent; take it out
     }
+    return false;
   } finally {
-    button.disabled = false;
+    typing(false);
   }
+}
+
+function restart() {
+  forget();
+  $("#chat-log").replaceChildren();
+  $("#chat-state").textContent = "";
+  $("#chat-restart").hidden = true;
+  $("#chat-form").hidden = false;
+  const email = $("#chat-email-field");
+  if (email) email.hidden = false;
+  $("#chat-input").focus();
 }
 
 async function handover() {
@@ -160,4 +209,5 @@ export function mountChat() {
   $("#chat-panel").addEventListener("keydown", (event) => { if (event.key === "Escape") close(); });
   $("#chat-form").addEventListener("submit", send);
   $("#chat-handover").addEventListener("click", handover);
+  $("#chat-restart").addEventListener("click", restart);
 }
