@@ -50,7 +50,7 @@ export async function fillAgents() {
   const select = $("#assign-to");
   try {
     const agents = await directory();
-    const sorted = [...agents].sort((a, b) => (a.name || a.email).localeCompare(b.name || b.email, lang));
+    const sorted = agents.filter((agent) => agent.active !== false).sort((a, b) => (a.name || a.email).localeCompare(b.name || b.email, lang));
     select.replaceChildren(h("option", { value: "" }, t("agent.choose_agent")), ...sorted.map(agentOption));
   } catch (failure) {
     show($("#page-error"), errorText(failure));

@@ -80,10 +80,11 @@ form.addEventListener("submit", async (event) => {
   hide(error);
   hide($("#macros-done"));
   const title = $("#macro-title").value.trim();
-  const missing = [$("#macro-title"), ...bodies].find((field) => !field.value.trim());
+  // A title and the English text are needed; a language left empty falls back to English.
+  const missing = [$("#macro-title"), $("#macro-body-en")].find((field) => !field.value.trim());
   if (missing) { show(error, t("macros.incomplete")); missing.focus(); return; }
   const macro = { title, kind: $("#macro-kind").value, resolve: $("#macro-resolve").checked,
-    bodies: Object.fromEntries(bodies.map((field) => [field.dataset.lang, field.value.trim()])) };
+    bodies: Object.fromEntries(bodies.map((field) => [field.dataset.lang, field.value.trim() || null])) };
   const button = $("#macro-save");
   button.disabled = true;
   try {
