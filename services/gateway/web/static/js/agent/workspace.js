@@ -112,11 +112,24 @@ export function mountMerge(base, number) {
 
 // -- the requester's context --------------------------------------------------------------------
 
-function amount(value) {
-  if (value == null) return "\u2014";
-  if (typeof value !== "object") return String(value);
-  if (Array.isArray(value)) return String(value.length);
-  return Object.entries(value).filter(([, v]) => typeof v !== "object").map(([k, v]) => `${k}: ${v}`).join(", ") || "\u2014";
+function callsText(calls) {
+  if (!calls || !calls.total) return t("context.calls_none");
+  const last = calls.last;
+  if (!last) return String(calls.total);
+  return t("context.calls_summary", { total: calls.total, status: tEnum("call_status", last.status),
+    time: formatDateTime(last.slot_start || last.at) });
+}
+
+function referralText(referral) {
+  if (!referral || referral.eligible == null) return t("context.referral_unknown");
+  if (referral.eligible) return t("context.referral_eligible", { invitees: referral.invitees ?? 0 });
+  const why = { sub_account: t("context.reason_sub_account"), restricted_region: t("context.reason_restricted_region") }[referral.reason];
+  return t("context.referral_not_eligible", { invitees: referral.invitees ?? 0 }) + (why ? " \u2014 " + why : "");
+}
+
+function accountText(isSub) {
+  if (isSub == null) return "\u2014";
+  return t(isSub ? "context.sub_account" : "context.main_account");
 }
 
 function fact(term, value, id) {
@@ -143,21 +156,20 @@ export async function loadContext(base, number) {
     if (data.guest || !data.requester) {
       tickets = data.tickets;
       rows = [fact(t("context.kind"), t("requester_kind.guest"), "ctx-kind"), fact(t("context.email"), data.email || "", "ctx-email"),
-        fact(t("context.tickets"), ticketCounts(tickets), "ctx-tickets")];
+        fact(t("context.tickets"), ticketCounts(tickets), "ctx-tickets"),
+        fact(t("context.video_calls"), callsText(data.video_calls), "ctx-calls")];
     } else {
       const who = data.requester;
       tickets = who.tickets;
-      const referral = who.referral || {};
       rows = [
         fact(t("context.email"), who.email || "", "ctx-email"),
         fact(t("context.since"), who.registered_at ? formatDateTime(who.registered_at) : "\u2014", "ctx-since"),
         fact(t("context.region"), who.region || "\u2014", "ctx-region"),
         fact(t("context.language"), who.locale ? (tEnumSafe("lang", who.locale)) : "\u2014", "ctx-locale"),
-        fact(t("context.account"), t(who.is_sub_account ? "context.sub_account" : "context.main_account"), "ctx-account"),
+        fact(t("context.account"), accountText(who.is_sub_account), "ctx-account"),
         fact(t("context.tickets"), ticketCounts(tickets), "ctx-tickets"),
-        fact(t("context.video_calls"), amount(who.video_calls), "ctx-calls"),
-        fact(t("context.referral"), t(referral.eligible ? "context.referral_eligible" : "context.referral_not_eligible",
-          { invitees: amount(referral.invitees) }), "ctx-referral"),
+        fact(t("context.video_calls"), callsText(who.video_calls), "ctx-calls"),
+        fact(t("context.referral"), referralText(who.referral), "ctx-referral"),
       ];
     }
     $("#context-facts").replaceChildren(...rows.flat());
