@@ -21,6 +21,18 @@ pytestmark = pytest.mark.e2e
 AGENT_PASSWORD = "agent password 1"
 
 
+NAMED: list = []
+
+
+@pytest.fixture(autouse=True)
+def _named_agents_go_away():
+    """The agents a test made leave for `away` after it, so they take no later test's tickets
+    by auto-assignment."""
+    yield
+    while NAMED:
+        NAMED.pop().put("/api/v1/agent/me/status", json={"status": "away"})
+
+
 def named_agent(product, name: str, *, editor: bool = False):
     """An agent with a display name (the directory and presence show it), 2FA enrolled."""
     email = f"{name.split()[0].lower()}-{uuid.uuid4().hex[:6]}@support.example"
@@ -29,7 +41,9 @@ def named_agent(product, name: str, *, editor: bool = False):
     if editor:
         args.append("--editor")
     subprocess.run(args, cwd=ROOT, env=product.env, check=True, capture_output=True, timeout=60)
-    return with_2fa(login(product, email, AGENT_PASSWORD))
+    agent = with_2fa(login(product, email, AGENT_PASSWORD))
+    NAMED.append(agent)
+    return agent
 
 
 def in_directory(agent) -> dict:
