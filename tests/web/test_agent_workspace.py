@@ -315,3 +315,23 @@ def test_the_agents_own_status(browser, product):
     browser.wait().until(lambda d: browser.find("#my-status").get_attribute("data-status") == "away"
                          and browser.find("#my-status").is_enabled())
     assert in_directory(gus)["status"] == "away"
+
+
+@pytest.mark.parametrize("lang", ("en", "es", "zh-Hant"))
+def test_the_workspace_pages_in_every_language_on_a_phone(browser, product, lang):
+    """The search results and the macros page (the console and the ticket page are in
+    test_languages): translated, every field labelled, nothing wider than a phone."""
+    from tests.web.browser import PHONE_WIDTH
+    from tests.web.test_languages import check_page
+
+    editor = named_agent(product, "Hal Phone", editor=True)
+    customer = data.customer(product)
+    number = data.ticket(customer, subject="Phone-sized search", txid="0xphone" + uuid.uuid4().hex)["number"]
+    assert editor.post("/api/v1/agent/macros", json={"title": "Phone check", "kind": "reply", "resolve": False,
+                                                     "bodies": {"en": "Hello {{customer_name}}"}}).status_code == 201
+    browser.driver.set_window_size(PHONE_WIDTH, 812)
+    browser.driver.add_cookie({"name": "lang", "value": lang, "path": "/"})
+    browser.log_in_as(editor.email, AGENT_PASSWORD)
+    check_page(browser, "/agent/search?q=" + number, [f"#result-{number}"], lang)
+    check_page(browser, "/agent/macros", ["#macro-rows tr"], lang)
+    check_page(browser, f"/agent/tickets/{number}", ["#history li", "#context-facts dd", "#macro-select:enabled"], lang)
