@@ -87,6 +87,7 @@ class TicketRef(_Data):
     assignee_id = fields.Integer(allow_none=True)  # the agent who holds the ticket, if any
     tier = fields.String(allow_none=True)
     department = fields.String(allow_none=True)
+    merged_into = fields.String(allow_none=True)  # set on a merged ticket's events (its closing): where it continues
 
 
 class TicketCreated(TicketRef):

@@ -63,6 +63,17 @@ def create_account(outbox, *, email: str, password: str, locale: str = "en", reg
     return account
 
 
+def publish_agent_profile(outbox, account: Account) -> None:
+    """`agent.profile_changed.v1`: the directory the other services keep of the agents (who they are,
+    their tier, department and roles). Sent whenever an agent account is made or changed."""
+    outbox.add(EventType.AGENT_PROFILE_CHANGED, {
+        "user_id": account.id, "email": account.email, "name": account.display_name or account.email.split("@")[0],
+        "tier": account.tier or "standard", "department": account.department,
+        "roles": [role for role in (account.roles or "").split(",") if role], "locale": account.locale,
+        "active": account.role == "agent",
+    })
+
+
 def authenticate(email: str, password: str) -> Account:
     account = Account.get_or_none(Account.email == normalize_email(email))
     try:

@@ -42,6 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from services.gateway.proxy import blp as proxy_blp
     from services.gateway.public_docs import blp as docs_blp
     from services.gateway.web import blp as web_blp
+    from services.gateway.web import install_error_pages
 
     def init_extensions(app: Flask) -> None:
         accounts.configure_hasher(app.config["PASSWORD_HASH_MEMORY_KIB"], app.config["PASSWORD_HASH_TIME_COST"])
@@ -59,6 +60,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         blueprints=[accounts_blp, integrations_blp, audit_blp, guest_tickets_blp, chats_blp, guest_pages_blp,
                     docs_blp, web_blp, proxy_blp])
     app.extensions["smorest_spec"] = lambda: api.spec.to_dict()
+    install_error_pages(app)
 
     security_headers = dict(SECURITY_HEADERS)
     if app.config["HSTS_SECONDS"] > 0:

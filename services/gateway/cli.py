@@ -18,20 +18,20 @@ def create_agent(email: str, password: str, tier: str, department: str | None, n
     settings = config.settings()
     init_database(settings["DATABASE_URL"], settings["RUN_MIGRATIONS"])
     accounts.configure_hasher(settings["PASSWORD_HASH_MEMORY_KIB"], settings["PASSWORD_HASH_TIME_COST"])
+    outbox = Outbox(OutboxMessage, config.SERVICE)
     with db.connection_context(), db.atomic():
-        existing = Account.get_or_none(Account.email == accounts.normalize_email(email))
-        if existing is not None:
-            existing.role, existing.tier, existing.department = "agent", tier, department
-            existing.password_hash = accounts.hasher().hash(password)
-            existing.display_name = name or existing.display_name
-            existing.roles = roles
-            existing.save()
-            return existing
-        account = accounts.create_account(Outbox(OutboxMessage, config.SERVICE), email=email, password=password,
-                                          role="agent", tier=tier, department=department, display_name=name)
-        if roles:
-            account.roles = roles
-            account.save()
+        account = Account.get_or_none(Account.email == accounts.normalize_email(email))
+        if account is not None:
+            account.role, account.tier, account.department = "agent", tier, department
+            account.password_hash = accounts.hasher().hash(password)
+            account.display_name = name or account.display_name
+        else:
+            account = accounts.create_account(outbox, email=email, password=password, role="agent", tier=tier,
+                                              department=department, display_name=name)
+        account.roles = roles
+        account.save()
+        # Made or changed: the services' agent directories learn it (the tickets service's assignment).
+        accounts.publish_agent_profile(outbox, account)
         return account
 
 

@@ -21,6 +21,8 @@ def settings() -> dict:
         HELP_SEED_ARTICLES=env_bool("HELP_SEED_ARTICLES", True),
         # A chat's stream ends after this long and the client reconnects with Last-Event-ID; the heartbeat
         # keeps proxies (the gateway gives up after a quiet minute) from closing it before.
+        # Round-robin assignment gives an agent no more tickets while it holds this many open ones.
+        AGENT_MAX_OPEN=env_int("AGENT_MAX_OPEN", 20),
         CHAT_STREAM_SECONDS=env_int("CHAT_STREAM_SECONDS", 300),
         CHAT_STREAM_POLL_SECONDS=env_float("CHAT_STREAM_POLL_SECONDS", 0.5),
         CHAT_STREAM_HEARTBEAT_SECONDS=env_float("CHAT_STREAM_HEARTBEAT_SECONDS", 15.0),

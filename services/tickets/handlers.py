@@ -11,6 +11,7 @@ import logging
 
 from services.tickets.core.models import Message, Ticket
 from services.tickets.core.workflow import SYSTEM
+from services.tickets.workspace.agents import record_profile_event
 from shared import clock
 from shared.events import Envelope, EventType
 
@@ -87,6 +88,7 @@ def record_video_call_in_history(envelope: Envelope) -> None:
 
 
 HANDLERS: dict[str, list] = {
+    EventType.AGENT_PROFILE_CHANGED: [record_profile_event],
     EventType.VIDEO_CALL_PROPOSED: [record_video_call_in_history],
     EventType.VIDEO_CALL_BOOKED: [record_video_call_in_history],
     EventType.VIDEO_CALL_RESCHEDULED: [record_video_call_in_history],

@@ -179,6 +179,9 @@ class Client:
     def put(self, path, **kw):
         return self.request("PUT", path, **kw)
 
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
 
 def register_and_login(product: RunningProduct, email: str | None = None, password: str = "correct horse 1",
                        **fields) -> Client:
@@ -229,7 +232,7 @@ def enrol_totp(client: Client) -> MfaKeys:
 
 def create_agent(product: RunningProduct, email: str | None = None, password: str = "agent password 1",
                  tier: str = "standard", department: str | None = None, supervisor: bool = False,
-                 enrol_2fa: bool = True) -> Client:
+                 enrol_2fa: bool = True, editor: bool = False, name: str | None = None) -> Client:
     """`make create-agent`'s own command, against the product's data folder; then the agent
     enrols in 2FA (which `AGENT_MFA_REQUIRED` asks before any agent call), unless `enrol_2fa` is
     false: the client's session has passed the second factor, and `login` answers the second
@@ -241,6 +244,10 @@ def create_agent(product: RunningProduct, email: str | None = None, password: st
         args += ["--department", department]
     if supervisor:
         args.append("--supervisor")
+    if editor:
+        args.append("--editor")
+    if name:
+        args += ["--name", name]
     subprocess.run(args, cwd=ROOT, env=product.env, check=True, capture_output=True, timeout=60)
     client = login(product, email, password)
     return with_2fa(client) if enrol_2fa else client

@@ -47,6 +47,8 @@ SEMANTIC_FIELDS = {
     "endpoint",  # a push endpoint must be a public https host
     "slots", "slot_start", "booked_slot",  # slots in the future, in order, not overlapping
     "to",  # a time range: `to` not before `from`
+    "seen_message_id",  # a message of the ticket the reply is for
+    "into",  # a merge's target is another ticket than the one merged
 }
 
 

@@ -163,6 +163,16 @@ def test_create_agent_cli(database_url, monkeypatch, capsys):
     agent = Account.get(Account.email == "agent@support.example")
     assert (agent.role, agent.tier, agent.department) == ("agent", "senior", "compliance")
     assert not [e for e in outbox_events() if e["type"] == "user.registered.v1"]
+    profiles = [e["data"] for e in outbox_events() if e["type"] == "agent.profile_changed.v1"]
+    assert profiles == [{"user_id": agent.id, "email": "agent@support.example", "name": "agent", "tier": "senior",
+                         "department": "compliance", "roles": [], "locale": "en", "active": True}]
+    # Made again with another tier, department and roles: the directory hears of it again.
+    assert cli.main(["create-agent", "--email", "agent@support.example", "--password", "agent password",
+                     "--name", "Ana", "--editor"]) == 0
+    profiles = [e["data"] for e in outbox_events() if e["type"] == "agent.profile_changed.v1"]
+    assert profiles[1:] == [{"user_id": agent.id, "email": "agent@support.example", "name": "Ana",
+                             "tier": "standard", "department": None, "roles": ["editor"], "locale": "en",
+                             "active": True}]
 
 
 def test_login_and_registration_limits_are_counted_apart(gateway_factory):

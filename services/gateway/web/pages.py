@@ -144,11 +144,6 @@ def register():
     return render("register.html", "register", None, referral_code=referral)
 
 
-@blp.get("/help/articles/<slug>")
-def help_article(slug: str):
-    return render("article.html", "article", viewer(), data={"slug": slug[:80]})
-
-
 @blp.get("/support/guest-ticket")
 def guest_ticket():
     """A ticket without an account: the link to follow it arrives by email."""
@@ -176,6 +171,12 @@ def service_worker():
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Content-Security-Policy"] = "default-src 'self'"
     return response
+
+
+@blp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for it whatever the page links: the site's icon."""
+    return send_from_directory(blp.static_folder, "icon.svg", mimetype="image/svg+xml", max_age=86400)
 
 
 # -- customers ----------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 the agents of its tier or department (a ticket one may not see is 404, never 403)."""
 from __future__ import annotations
 
+from services.tickets.core.merge_links import merged_target
 from services.tickets.core.models import Ticket
 from shared.errors import not_found
 from shared.internal_auth import Caller
@@ -18,18 +19,41 @@ def agent_may_see(agent: Caller, ticket: Ticket) -> bool:
 
 
 def customer_ticket(caller: Caller, number: str) -> Ticket:
-    """The ticket if this customer or guest may see it; 404 otherwise, whichever it is."""
+    """The ticket if this customer or guest may see it; 404 otherwise, whichever it is.
+
+    A merged ticket leads to the ticket its conversation continues in: that one is
+    returned (same requester, by the merge's rule), so old links, and a guest session
+    for the merged ticket, read and answer the target.
+    """
     ticket = Ticket.get_or_none(Ticket.number == number)
     if ticket is None:
         raise not_found("ticket")
+    ticket = merged_target(ticket)
     if caller.is_guest:
-        if caller.scope.get("ticket") == number and ticket.requester_kind == "guest" \
+        if _guest_scope_leads_to(caller, number, ticket) and ticket.requester_kind == "guest" \
                 and ticket.requester_email == (caller.email or "").lower():
             return ticket
         raise not_found("ticket")
     if caller.kind == "user" and ticket.requester_kind == "user" and ticket.requester_user_id == caller.user_id:
         return ticket
     raise not_found("ticket")
+
+
+def _guest_scope_leads_to(caller: Caller, number: str, ticket: Ticket) -> bool:
+    """A guest session opens its one ticket, and the ticket that one was merged into."""
+    scoped = caller.scope.get("ticket")
+    if not scoped:
+        return False
+    if scoped in (number, ticket.number):
+        return True
+    scoped_ticket = Ticket.get_or_none(Ticket.number == scoped)
+    return scoped_ticket is not None and merged_target(scoped_ticket).id == ticket.id
+
+
+def agent_may_open(agent: Caller, ticket: Ticket) -> bool:
+    """The ticket, or the one it was merged into (whose history shows it), is the agent's to see."""
+    return agent_may_see(agent, ticket) or (ticket.merged_into is not None
+                                             and agent_may_see(agent, merged_target(ticket)))
 
 
 def agent_ticket(agent: Caller, number: str) -> Ticket:

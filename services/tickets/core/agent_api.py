@@ -7,10 +7,11 @@ import datetime as dt
 import marshmallow as ma
 from flask.views import MethodView
 
-from services.tickets.core import presenters, redaction, schemas, workflow
+from services.tickets.core import presence, presenters, redaction, schemas, workflow
 from services.tickets.core.access import agent_ticket, visible_to
 from services.tickets.core.models import Escalation, Ticket
 from services.tickets.core.secret_guard import refuse_wallet_secrets
+from services.tickets.core.stale_guard import check_not_changed
 from services.tickets.extensions import attachment_rules, attachment_store, outbox, window_days
 from services.tickets.models import db
 from shared import clock
@@ -63,9 +64,11 @@ class Queue(MethodView):
 class AgentTicket(MethodView):
     @blp.response(200, schemas.AgentTicketOut)
     def get(self, number):
-        """The ticket with its whole history, internal notes included."""
-        return presenters.ticket_dict(agent_ticket(current_caller(), number),
-                                      include_notes=True, agent_view=True)
+        """The ticket with its whole history, internal notes included, and the other agents on it now."""
+        agent = current_caller()
+        ticket = agent_ticket(agent, number)
+        return {**presenters.ticket_dict(ticket, include_notes=True, agent_view=True),
+                "viewers": presence.viewers(ticket, agent.user_id)}
 
 
 @blp.route("/tickets/<string:number>/messages")
@@ -75,7 +78,12 @@ class AgentMessages(MethodView):
         "multipart/form-data": {"schema": schemas.AgentMessageCreateSchema}}})
     @blp.response(201, schemas.MessageCreatedOut)
     def post(self, number):
-        """A public reply, a request for details (sets `awaiting_user`), or an internal note."""
+        """A public reply, a request for details (sets `awaiting_user`), or an internal note.
+
+        With `seen_message_id`, a reply or request for details is refused with 409
+        `ticket_changed` (`details.new_messages`) when a newer public message arrived,
+        unless `force` is true.
+        """
         agent = current_caller()
         agent_ticket(agent, number)
         fields, files = load_body(schemas.AgentMessageCreateSchema())
@@ -83,6 +91,7 @@ class AgentMessages(MethodView):
         refuse_wallet_secrets({"body": fields["body"]}, checked)
         with db.atomic():
             ticket = agent_ticket(agent, number)
+            check_not_changed(ticket, fields["kind"], fields["seen_message_id"], fields["force"])
             message = workflow.add_message(outbox(), attachment_store(), ticket, workflow.Author.of(agent),
                                            fields["kind"], fields["body"], checked, window_days=window_days())
         return {"message": presenters.message_dict(message, list(message.attachments))}
@@ -123,10 +132,13 @@ class Assign(MethodView):
     @blp.arguments(schemas.AssignSchema)
     @blp.response(200, schemas.AgentTicketOut)
     def post(self, fields, number):
-        """Give the ticket to an agent (or `null` to put it back in the queue)."""
+        """Give the ticket to an agent (or `null` to put it back in the queue); `ticket.assigned.v1` tells them.
+
+        Any agent id is taken, also one the directory does not list yet (it learns agents from events).
+        """
         with db.atomic():
             ticket = agent_ticket(current_caller(), number)
-            workflow.assign(ticket, fields["agent_id"])
+            workflow.assign(outbox(), ticket, fields["agent_id"], "agent")
         return presenters.ticket_dict(Ticket.get_by_id(ticket.id), include_notes=True, agent_view=True)
 
 

@@ -6,7 +6,7 @@ from flask import send_file
 from flask.views import MethodView
 
 from services.tickets.core import presenters, schemas, workflow
-from services.tickets.core.access import agent_ticket, customer_ticket
+from services.tickets.core.access import agent_may_open, customer_ticket
 from services.tickets.core.attachments import content_disposition, safe_filename
 from services.tickets.core.models import Attachment, Ticket
 from services.tickets.core.secret_guard import refuse_wallet_secrets, ticket_texts
@@ -126,7 +126,8 @@ class AttachmentDownload(MethodView):
         ticket = attachment.ticket
         try:
             if caller.is_agent:
-                agent_ticket(caller, ticket.number)
+                if not agent_may_open(caller, ticket):
+                    raise not_found("attachment")
             else:
                 customer_ticket(caller, ticket.number)
                 if attachment.message.kind == "note":

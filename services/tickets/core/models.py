@@ -34,6 +34,7 @@ class Ticket(BaseModel):
     updated_at = peewee.DateTimeField(default=clock.now)  # the last activity
     resolved_at = peewee.DateTimeField(null=True)
     closed_at = peewee.DateTimeField(null=True)
+    merged_into = peewee.CharField(max_length=12, null=True, index=True)  # the number it continues in
 
     class Meta:
         indexes = (

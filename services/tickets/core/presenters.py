@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from services.tickets.core.attachments import safe_filename
+from services.tickets.core.merge_links import merged_sources
 from services.tickets.core.models import Attachment, Escalation, Message, Ticket
 from services.tickets.core.workflow import is_closed, latest_escalation
 from services.tickets.extensions import window_days
+from services.tickets.workspace.agents import names as agent_names
 from shared import clock
 
 
@@ -14,12 +16,15 @@ def attachment_dict(attachment: Attachment) -> dict:
             "size": attachment.size, "url": f"/api/v1/attachments/{attachment.id}"}
 
 
-def message_dict(message: Message, attachments: list[Attachment], *, agent_view: bool = False) -> dict:
+def message_dict(message: Message, attachments: list[Attachment], *, agent_view: bool = False,
+                 from_ticket: str | None = None) -> dict:
     data = {"id": message.id, "author": {"role": message.author_role, "name": message.author_name},
             "kind": message.kind, "body": message.body,
             "attachments": [attachment_dict(a) for a in attachments],
             "created_at": clock.isoformat(message.created_at),
             "redacted": message.redacted_at is not None}
+    if from_ticket is not None:  # a message of a ticket merged into the one shown
+        data["from_ticket"] = from_ticket
     if agent_view and message.redacted_at is not None:
         # Why is for agents only; the customer sees that it happened.
         data["redaction"] = {"at": clock.isoformat(message.redacted_at), "reason": message.redaction_reason,
@@ -51,17 +56,18 @@ def escalation_dict(ticket: Ticket, escalation=_UNSET) -> dict | None:
 
 
 def ticket_dict(ticket: Ticket, *, with_messages: bool = True, include_notes: bool = False,
-                agent_view: bool = False, escalation=_UNSET) -> dict:
+                agent_view: bool = False, escalation=_UNSET, assignees: dict | None = None) -> dict:
     data = {
         "number": ticket.number, "subject": ticket.subject, "category": ticket.category,
         "status": "closed" if is_closed(ticket, window_days()) else ticket.status, "description": ticket.description, "txid": ticket.txid,
         "order_id": ticket.order_id, "occurred_at": clock.isoformat(ticket.occurred_at),
         "channel": ticket.channel, "locale": ticket.locale,
         "created_at": clock.isoformat(ticket.created_at), "updated_at": clock.isoformat(ticket.updated_at),
-        "escalation": escalation_dict(ticket, escalation),
+        "escalation": escalation_dict(ticket, escalation), "merged_into": ticket.merged_into,
     }
     if with_messages:
-        query = ticket.messages.order_by(Message.created_at, Message.id)
+        sources = merged_sources(ticket)  # merged tickets' messages show here, marked with their number
+        query = Message.select().where(Message.ticket.in_([ticket.id, *sources])).order_by(Message.created_at, Message.id)
         if not include_notes:
             query = query.where(Message.kind != "note")
         messages = list(query)
@@ -71,9 +77,14 @@ def ticket_dict(ticket: Ticket, *, with_messages: bool = True, include_notes: bo
                                .where(Attachment.message.in_([m.id for m in messages]))
                                .order_by(Attachment.created_at)):
                 by_message.setdefault(attachment.message_id, []).append(attachment)
-        data["messages"] = [message_dict(m, by_message.get(m.id, []), agent_view=agent_view) for m in messages]
+        data["messages"] = [message_dict(m, by_message.get(m.id, []), agent_view=agent_view,
+                                         from_ticket=sources.get(m.ticket_id)) for m in messages]
     if agent_view:
-        data.update(tier=ticket.tier, department=ticket.department, assignee_id=ticket.assignee_id,
+        if assignees is None:
+            assignees = agent_names([ticket.assignee_id])
+        assignee = None if ticket.assignee_id is None else {"id": ticket.assignee_id,
+                                                            "name": assignees.get(ticket.assignee_id)}
+        data.update(tier=ticket.tier, department=ticket.department, assignee_id=ticket.assignee_id, assignee=assignee,
                     requester={"kind": ticket.requester_kind, "user_id": ticket.requester_user_id,
                                "email": ticket.requester_email, "name": ticket.requester_name},
                     age_seconds=int((clock.now() - ticket.created_at).total_seconds()))
@@ -82,5 +93,7 @@ def ticket_dict(ticket: Ticket, *, with_messages: bool = True, include_notes: bo
 
 def ticket_list(tickets: list[Ticket], *, agent_view: bool = False) -> list[dict]:
     escalations = latest_escalations(tickets)
-    return [ticket_dict(t, with_messages=False, agent_view=agent_view, escalation=escalations.get(t.id))
+    assignees = agent_names([t.assignee_id for t in tickets]) if agent_view else None
+    return [ticket_dict(t, with_messages=False, agent_view=agent_view, escalation=escalations.get(t.id),
+                        assignees=assignees)
             for t in tickets]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from services.tickets.chat.models import Chat, ChatMessage
 from services.tickets.core import workflow
 from services.tickets.core.attachments import AttachmentStore
+from services.tickets.core.merge_links import history_ticket_ids
 from services.tickets.core.models import Attachment, Message, Ticket
 from shared import clock
 from shared.errors import ApiError, not_found
@@ -18,7 +19,7 @@ MAX_MESSAGE_ID = 2**31 - 1  # the column's range: a larger id is no message, not
 
 
 def redact_message(store: AttachmentStore, ticket: Ticket, message_id: int, agent: Caller, reason: str) -> Message:
-    """Redact one message of `ticket`; 404 if it is not the ticket's, 409 `already_redacted` the second time.
+    """Redact one message of `ticket`'s history; 404 if it is not there, 409 `already_redacted` the second time.
 
     Runs in the caller's transaction. The files are removed last, so a failed commit
     leaves the message unredacted with its files gone: downloads answer 404, and the
@@ -26,7 +27,8 @@ def redact_message(store: AttachmentStore, ticket: Ticket, message_id: int, agen
     """
     message = None
     if 0 < message_id <= MAX_MESSAGE_ID:
-        message = Message.get_or_none((Message.id == message_id) & (Message.ticket == ticket))
+        # A merged ticket's messages show in the target's history: they are redacted from there too.
+        message = Message.get_or_none((Message.id == message_id) & Message.ticket.in_(history_ticket_ids(ticket)))
     if message is None:
         raise not_found("message")
     original = message.body
@@ -41,7 +43,7 @@ def redact_message(store: AttachmentStore, ticket: Ticket, message_id: int, agen
                        {"message_id": message.id, "ticket_number": ticket.number})
     files = list(Attachment.select().where(Attachment.message == message))
     Attachment.delete().where(Attachment.message == message).execute()
-    _redact_copies(ticket, message, original)
+    _redact_copies(message.ticket, message, original)
     event = workflow.add_system_message(ticket, f"{author.name} redacted a message.")
     Message.create(ticket=ticket, author_role=workflow.SYSTEM.role, author_name=workflow.SYSTEM.name, kind="note",
                    body=f"{author.name} redacted message {message.id}. Reason: {reason.strip()}",

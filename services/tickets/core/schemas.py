@@ -40,8 +40,24 @@ class MessageCreateSchema(StrictSchema):
                          metadata={"pattern": NOT_BLANK_PATTERN})
 
 
+class WholeNumber(fields.Integer):
+    """A whole number in JSON, or its digits in a form field: never 1.5, `true` or ` 7`."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18:
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class AgentMessageCreateSchema(MessageCreateSchema):
     kind = fields.String(load_default="reply", validate=validate.OneOf(["reply", "info_request", "note"]))
+    seen_message_id = WholeNumber(
+        load_default=None, allow_none=True, validate=validate.Range(min=1, max=2**31 - 1),
+        metadata={"description": "The newest message the agent has seen: a newer public message refuses a reply "
+                                 "or request for details (409 `ticket_changed`)"})
+    force = fields.Boolean(load_default=False, metadata={"description": "Send even if the ticket changed"})
 
 
 class RedactionCreateSchema(StrictSchema):
@@ -114,6 +130,8 @@ class MessageOut(ma.Schema):
     created_at = fields.String()
     redacted = fields.Boolean()
     redaction = fields.Nested(RedactionOut, metadata={"description": "Agents' view of a redacted message"})
+    from_ticket = fields.String(metadata={"description": "On a message of a ticket merged into this one: that "
+                                                         "ticket's number"})
 
 
 class EscalationOut(ma.Schema):
@@ -139,15 +157,25 @@ class TicketOut(ma.Schema):
     created_at = fields.String()
     updated_at = fields.String()
     escalation = fields.Nested(EscalationOut, allow_none=True)
+    merged_into = fields.String(allow_none=True, metadata={
+        "description": "The number of the ticket this one was merged into (it is then `closed`); null otherwise"})
     messages = fields.List(fields.Nested(MessageOut))
+
+
+class AssigneeOut(ma.Schema):
+    id = fields.Integer()
+    name = fields.String(allow_none=True, metadata={"description": "null while the agent directory does not know it"})
 
 
 class AgentTicketOut(TicketOut):
     tier = fields.String()
     department = fields.String(allow_none=True)
     assignee_id = fields.Integer(allow_none=True)
+    assignee = fields.Nested(AssigneeOut, allow_none=True)
     requester = fields.Dict()
     age_seconds = fields.Integer()
+    viewers = fields.List(fields.Nested("ViewerOut"), metadata={
+        "description": "The other agents viewing or typing on this ticket now"})
 
 
 class TicketSummaryOut(ma.Schema):
@@ -189,3 +217,14 @@ class LimitsOut(ma.Schema):
 class AgentTicketPageOut(ma.Schema):
     items = fields.List(fields.Nested(AgentTicketOut))
     next_cursor = fields.String(allow_none=True)
+
+
+class ViewerAgentOut(ma.Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class ViewerOut(ma.Schema):
+    agent = fields.Nested(ViewerAgentOut)
+    state = fields.String(metadata={"description": "`viewing` or `typing`"})
+    since = fields.String(metadata={"description": "When the agent began this state"})

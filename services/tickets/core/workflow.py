@@ -8,7 +8,9 @@ import secrets
 from dataclasses import dataclass
 
 from services.tickets.core.attachments import AttachmentStore, CheckedFile
+from services.tickets.core.merge_links import merged_target
 from services.tickets.core.models import ACTIVE_STATUSES, Attachment, Escalation, Message, Ticket
+from services.tickets.workspace import assignment
 from shared import clock
 from shared.errors import ApiError
 from shared.events import EventType
@@ -58,7 +60,8 @@ def requester_filter(requester: Requester):
 
 
 def find_duplicate(requester: Requester, txid: str | None, order_id: str | None) -> Ticket | None:
-    """An open ticket of the same requester about the same transaction or order."""
+    """An open ticket of the same requester about the same transaction or order; a merged
+    ticket about it stands for the open ticket it was merged into."""
     keys = []
     if txid:
         keys.append(Ticket.txid == txid)
@@ -67,8 +70,14 @@ def find_duplicate(requester: Requester, txid: str | None, order_id: str | None)
     if not keys:
         return None
     match = keys[0] if len(keys) == 1 else (keys[0] | keys[1])
-    return (Ticket.select().where(requester_filter(requester) & Ticket.status.in_(ACTIVE_STATUSES) & match)
-            .order_by(Ticket.id).first())
+    candidates = (Ticket.select().where(requester_filter(requester) & match
+                                        & (Ticket.status.in_(ACTIVE_STATUSES) | Ticket.merged_into.is_null(False)))
+                  .order_by(Ticket.id))
+    for candidate in candidates:
+        target = merged_target(candidate)
+        if target.status in ACTIVE_STATUSES:
+            return target
+    return None
 
 
 def similar_open_tickets(requester: Requester, category: str) -> list[Ticket]:
@@ -88,6 +97,8 @@ def event_data(ticket: Ticket, **extra) -> dict:
         "assignee_id": ticket.assignee_id,
         "tier": ticket.tier,
         "department": ticket.department,
+        # A merged ticket's closing names where it continues (`ticket.merged.v1` tells the requester).
+        **({"merged_into": ticket.merged_into} if ticket.merged_into else {}),
         **extra,
     }
 
@@ -120,6 +131,7 @@ def create_ticket(outbox, store: AttachmentStore, requester: Requester, fields: 
     first = Message.create(ticket=ticket, author_role=author.role, author_id=author.user_id,
                            author_name=author.name, kind="reply", body=fields["description"], created_at=now)
     _attach(store, ticket, first, files)
+    auto_assign(outbox, ticket)
     outbox.add(EventType.TICKET_CREATED, event_data(ticket, channel=channel))
     return ticket, similar
 
@@ -146,6 +158,10 @@ def is_closed(ticket: Ticket, window_days: int) -> bool:
 
 def ensure_not_closed(ticket: Ticket, window_days: int) -> None:
     """Refuse activity on a closed ticket."""
+    if ticket.merged_into:
+        raise ApiError(409, "ticket_closed",
+                       f"This ticket was merged into ticket {ticket.merged_into}; please continue there.",
+                       {"ticket_number": ticket.number, "merged_into": ticket.merged_into})
     if is_closed(ticket, window_days):
         raise ApiError(409, "ticket_closed",
                        "This ticket is closed and can no longer be answered. Please open a new ticket.",
@@ -188,6 +204,8 @@ def add_message(outbox, store: AttachmentStore, ticket: Ticket, author: Author, 
     if kind != "note":
         ticket.updated_at = now
         ticket.save()
+    if author.role in ("customer", "guest") and ticket.assignee_id is None:
+        auto_assign(outbox, ticket)
     outbox.add(EventType.TICKET_MESSAGE_ADDED,
                event_data(ticket, message_id=message.id, kind=kind, author_role=author.role))
     if author.role in ("customer", "guest") and ticket.status in ("awaiting_user", "resolved"):
@@ -226,6 +244,7 @@ def escalate(outbox, ticket: Ticket, reason: str, department: str | None, window
         ticket.tier = "senior"
     ticket.updated_at = clock.now()
     ticket.save()
+    auto_assign(outbox, ticket)
     target = f"the {department} department" if department else "the senior support tier"
     add_system_message(ticket, f"The customer asked to escalate this ticket to {target}: {reason.strip()}")
     outbox.add(EventType.TICKET_ESCALATED,
@@ -243,8 +262,8 @@ def accept_escalation(outbox, ticket: Ticket, agent: Caller) -> Escalation:
     escalation.accepted_at = clock.now()
     escalation.accepted_by = agent.user_id
     escalation.save()
-    ticket.assignee_id = agent.user_id
     ticket.updated_at = clock.now()
+    assign(outbox, ticket, agent.user_id)
     ticket.save()
     add_system_message(ticket, "A specialist accepted the escalation and is now handling this ticket.")
     outbox.add(EventType.TICKET_ESCALATION_ACCEPTED,
@@ -253,9 +272,26 @@ def accept_escalation(outbox, ticket: Ticket, agent: Caller) -> Escalation:
     return escalation
 
 
-def assign(ticket: Ticket, agent_id: int | None) -> None:
+def assign(outbox, ticket: Ticket, agent_id: int | None, assigned_by: str = "agent") -> None:
+    """Give the ticket to an agent (None: back to the queue), with `ticket.assigned.v1`."""
+    previous = ticket.assignee_id
+    if previous == agent_id:
+        return
     ticket.assignee_id = agent_id
     ticket.save()
+    if agent_id is not None:
+        assignment.note_assignment(agent_id)
+    outbox.add(EventType.TICKET_ASSIGNED,
+               event_data(ticket, previous_assignee_id=previous, assigned_by=assigned_by))
+
+
+def auto_assign(outbox, ticket: Ticket) -> None:
+    """Round robin within the ticket's group (workspace/assignment.py), unless its assignee is of
+    that group already; an assignee of another group (after an escalation) gives it up."""
+    if ticket.assignee_id is not None and assignment.belongs(ticket.assignee_id, ticket):
+        return
+    chosen = assignment.choose(ticket)
+    assign(outbox, ticket, chosen.user_id if chosen else None, "auto")
 
 
 def close_quiet_resolved(outbox, window_days: int, limit: int = 500) -> int:

@@ -6,6 +6,7 @@ import marshmallow as ma
 from flask.views import MethodView
 
 from services.tickets.help_center import articles as help_articles
+from services.tickets.help_center import votes as help_votes
 from services.tickets.help_center.schemas import (
     ArticleOut,
     ArticlePageOut,
@@ -55,7 +56,8 @@ class Articles(MethodView):
         """Published articles: ranked by relevance to `q`, or all of them (of a category) newest first."""
         locale = reader_locale(args["locale"], args["q"])
         if args["q"] is None:
-            pairs, next_cursor = page_of(help_articles.browse(locale, args["category"]), args["limit"], args["cursor"])
+            pairs, next_cursor = page_of(help_articles.browse(locale, args["category"], args["sort"]), args["limit"],
+                                         args["cursor"])
             return {"items": help_articles.articles_dicts(pairs), "next_cursor": next_cursor}
         found, next_cursor = page_of(help_articles.search(args["q"], locale, args["category"]), args["limit"],
                                      args["cursor"])
@@ -99,6 +101,6 @@ class Votes(MethodView):
         """"Was this helpful?": one vote per logged-in person or guest (a new vote replaces theirs)."""
         with db.atomic():
             article = help_articles.published(slug)
-            vote = help_articles.vote(article, current_caller(), fields["helpful"],
+            vote = help_votes.vote(article, current_caller(), fields["helpful"],
                                       reader_locale(fields["locale"]))
         return {"slug": article.slug, "helpful": vote.helpful}

@@ -8,7 +8,8 @@ import nh3
 import peewee
 
 from services.tickets.help_center import text as help_text
-from services.tickets.help_center.models import CATEGORIES, CATEGORY_TITLES, HelpArticle, HelpTranslation, HelpVote
+from services.tickets.help_center import votes as help_votes
+from services.tickets.help_center.models import CATEGORIES, CATEGORY_TITLES, HelpArticle, HelpTranslation
 from services.tickets.help_center.search import index_for
 from services.tickets.models import db
 from shared import clock
@@ -104,7 +105,7 @@ def editor_dict(article: HelpArticle, votes: dict | None = None) -> dict:
     data.update(
         status=article.status, origin=article.origin, created_at=clock.isoformat(article.created_at),
         published_at=clock.isoformat(article.published_at),
-        votes=votes if votes is not None else vote_counts([article.id])[article.id],
+        votes=votes if votes is not None else help_votes.vote_counts([article.id])[article.id],
         translations={t.locale: {"title": t.title, "keywords": t.keywords, "body": sanitize(t.body),
                                  "updated_at": clock.isoformat(t.updated_at)} for t in translations},
     )
@@ -158,9 +159,11 @@ def _ranked(query: help_text.Query, category: str | None, missing_locale: str | 
     return found
 
 
-def browse(locale: str, category: str | None = None) -> list[tuple[HelpArticle, HelpTranslation]]:
+def browse(locale: str, category: str | None = None,
+           sort: str = "newest") -> list[tuple[HelpArticle, HelpTranslation]]:
     """Every published article (of a category), in `locale` where written, newest first (by the
-    `updated_at` readers see, then slug so that equal times keep one order across pages)."""
+    `updated_at` readers see, then slug so that equal times keep one order across pages); or,
+    `popular`, those readers found helpful most often first (then newest)."""
     query = HelpArticle.select().where(HelpArticle.status == "published")
     if category:
         query = query.where(HelpArticle.category == category)
@@ -177,6 +180,9 @@ def browse(locale: str, category: str | None = None) -> list[tuple[HelpArticle, 
             pairs.append((article, chosen))
     pairs.sort(key=lambda pair: pair[0].slug)
     pairs.sort(key=lambda pair: max(pair[0].updated_at, pair[1].updated_at), reverse=True)
+    if sort == "popular":
+        votes = help_votes.vote_counts([article.id for article, _ in pairs])
+        pairs.sort(key=lambda pair: votes[pair[0].id]["helpful"] - votes[pair[0].id]["not_helpful"], reverse=True)
     return pairs
 
 
@@ -188,49 +194,6 @@ def categories(locale: str) -> list[dict]:
                   .group_by(HelpArticle.category).tuples())
     return [{"slug": slug, "title": CATEGORY_TITLES[slug].get(locale) or CATEGORY_TITLES[slug][DEFAULT_LOCALE],
              "article_count": counts.get(slug, 0)} for slug in CATEGORIES]
-
-
-# -- votes -----------------------------------------------------------------------------------------
-
-def voter_key(caller: Caller) -> str | None:
-    """One vote per person we can tell apart; anonymous readers each add one."""
-    if caller.kind == "user" and caller.user_id is not None:
-        return f"user:{caller.user_id}"
-    if caller.kind == "guest" and caller.email:
-        return f"guest:{caller.email.lower()}"
-    return None
-
-
-def vote(article: HelpArticle, caller: Caller, helpful: bool, locale: str) -> HelpVote:
-    """Record (or change) the caller's vote on an article."""
-    key = voter_key(caller)
-    now = clock.now()
-    if key is not None:
-        existing = HelpVote.get_or_none((HelpVote.article == article) & (HelpVote.voter == key))
-        if existing is not None:
-            existing.helpful, existing.locale, existing.updated_at = helpful, locale, now
-            existing.save()
-            return existing
-    try:
-        with db.atomic():
-            return HelpVote.create(article=article, voter=key, helpful=helpful, locale=locale,
-                                   created_at=now, updated_at=now)
-    except peewee.IntegrityError:
-        # The same person's first vote, twice at once: the later one wins.
-        HelpVote.update(helpful=helpful, locale=locale, updated_at=now).where(
-            (HelpVote.article == article) & (HelpVote.voter == key)).execute()
-        return HelpVote.get((HelpVote.article == article) & (HelpVote.voter == key))
-
-
-def vote_counts(article_ids: list[int]) -> dict[int, dict]:
-    counts = {article_id: {"helpful": 0, "not_helpful": 0} for article_id in article_ids}
-    if not article_ids:
-        return counts
-    rows = (HelpVote.select(HelpVote.article, HelpVote.helpful, peewee.fn.COUNT(HelpVote.id).alias("n"))
-            .where(HelpVote.article.in_(article_ids)).group_by(HelpVote.article, HelpVote.helpful).tuples())
-    for article_id, helpful, n in rows:
-        counts[article_id]["helpful" if helpful else "not_helpful"] = n
-    return counts
 
 
 # -- writing ---------------------------------------------------------------------------------------

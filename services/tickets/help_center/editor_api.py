@@ -6,6 +6,7 @@ import marshmallow as ma
 from flask.views import MethodView
 
 from services.tickets.help_center import articles as help_articles
+from services.tickets.help_center import votes as help_votes
 from services.tickets.help_center.models import HelpArticle
 from services.tickets.help_center.schemas import (
     ArticleCreateSchema,
@@ -51,7 +52,7 @@ class EditorArticles(MethodView):
             query = query.where(HelpArticle.category == args["category"])
         rows, next_cursor = keyset_page(query, [HelpArticle.category, HelpArticle.slug], args["limit"], args["cursor"],
                                         descending=False)
-        votes = help_articles.vote_counts([article.id for article in rows])
+        votes = help_votes.vote_counts([article.id for article in rows])
         return {"items": [help_articles.editor_dict(article, votes[article.id]) for article in rows],
                 "next_cursor": next_cursor}
 

@@ -79,6 +79,8 @@ class ArticleSearchQuery(ma.Schema):
     q = SearchText(MAX_QUERY, load_default=None, blank_is_none=True,
                    metadata={"description": "Words to rank by; empty or absent lists the newest first"})
     category = fields.String(load_default=None, validate=validate.OneOf(CATEGORIES))
+    sort = fields.String(load_default="newest", validate=validate.OneOf(["newest", "popular"]), metadata={
+        "description": "Without `q`: `newest` first, or `popular` (most often found helpful) first"})
     locale = Locale(load_default=None)
     limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=50))
     cursor = fields.String(load_default=None, validate=CURSOR)

@@ -1,17 +1,22 @@
-// One help-center article, in the reader's language where it is written.
-import { $, api, errorText, lang, page, show, t } from "../core.js";
+// One help-center article (rendered with the page): "was this helpful?" sends the reader's vote.
+import { $, api, errorText, lang, page, t } from "../core.js";
 
-async function load() {
+async function vote(event) {
+  const button = event.target.closest("button[data-helpful]");
+  if (!button) return;
+  const thanks = $("#vote-thanks");
+  const buttons = [...document.querySelectorAll("#article-vote button")];
+  buttons.forEach((other) => { other.disabled = true; });
   try {
-    const article = await api("GET", `/api/v1/help/articles/${encodeURIComponent(page.slug)}?locale=${encodeURIComponent(lang)}`);
-    $("#article-title").textContent = article.title;
-    document.title = `${article.title} · ${t("app.name")}`;
-    // The help center stores sanitised HTML (the tickets service cleans it with nh3 on save).
-    $("#article-body").innerHTML = article.body;
-    $("#article-language").hidden = article.locale === lang;
+    await api("POST", `/api/v1/help/articles/${encodeURIComponent(page.slug)}/votes`,
+      { json: { helpful: button.dataset.helpful === "true", locale: lang } });
+    buttons.forEach((other) => other.setAttribute("aria-pressed", String(other === button)));
+    thanks.textContent = t(button.dataset.helpful === "true" ? "help.helpful_thanks" : "help.unhelpful_thanks");
   } catch (failure) {
-    show($("#article-error"), errorText(failure));
+    thanks.textContent = errorText(failure);
+  } finally {
+    buttons.forEach((other) => { other.disabled = false; });
   }
 }
 
-load();
+$("#article-vote").addEventListener("click", vote);

@@ -1,30 +1,9 @@
 // The support center: help-center search, active items (video calls, tickets waiting
 // for the customer) and the latest tickets.
-import { $, api, errorText, h, lang, page, show, t } from "../core.js";
+import { $, api, errorText, h, page, show, t } from "../core.js";
 import { mountCalls } from "../video_cards.js";
 import { ticketRow } from "../tickets_list.js";
-
-async function searchHelp(event) {
-  event.preventDefault();
-  const q = $("#help-q").value.trim();
-  const results = $("#help-results");
-  if (!q) { results.replaceChildren(); return; }
-  results.replaceChildren(h("p", { class: "hint" }, t("help.searching")));
-  try {
-    const data = await api("GET", `/api/v1/help/articles?q=${encodeURIComponent(q)}&locale=${encodeURIComponent(lang)}`);
-    if (!data.items.length) {
-      results.replaceChildren(h("p", { class: "hint", id: "help-no-results" }, t("help.no_results")));
-      return;
-    }
-    results.replaceChildren(
-      h("p", { class: "hint" }, t("help.results", { count: data.items.length })),
-      h("ul", { class: "articles", id: "help-result-list" }, data.items.map((article) => h("li", {},
-        h("a", { href: "/help/articles/" + encodeURIComponent(article.slug) }, article.title),
-        article.summary ? h("p", { class: "hint" }, article.summary) : null))));
-  } catch (failure) {
-    results.replaceChildren(h("p", { class: "error", role: "alert" }, errorText(failure)));
-  }
-}
+import { mountHelpSearch } from "../help_search.js";
 
 async function loadTickets() {
   try {
@@ -46,7 +25,7 @@ async function loadTickets() {
   }
 }
 
-$("#help-search").addEventListener("submit", searchHelp);
+mountHelpSearch();
 if (page.user) {
   let waiting = 0;
   let calls = 0;

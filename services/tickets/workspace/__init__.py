@@ -1,0 +1,1 @@
+"""The agent workspace: the agent directory built from events, round-robin assignment, and macros."""
