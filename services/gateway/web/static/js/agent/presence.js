@@ -66,9 +66,17 @@ export function startPresence(base, { textarea, newestSeen, changed }) {
     lastKey = Date.now();
     if (sentState !== "typing") beat();
   });
-  beat();
-  const timers = [setInterval(tick, 1000), setInterval(() => { if (!stopped) poll(); }, POLL_MS)];
-  poll();
+  let timers = [];
+  function start() {
+    stopped = false;
+    beat();
+    poll();
+    timers = [setInterval(tick, 1000), setInterval(() => { if (!stopped) poll(); }, POLL_MS)];
+  }
+  // A page put away (closed, or kept in the back/forward cache) stops its heartbeat: the others
+  // see the agent leave within 30 s; brought back, it is here again.
   window.addEventListener("pagehide", () => { stopped = true; timers.forEach(clearInterval); });
+  window.addEventListener("pageshow", (event) => { if (event.persisted) start(); });
+  start();
   return { typed: () => { lastKey = Date.now(); tick(); } };
 }
