@@ -184,6 +184,9 @@ def favicon():
 CATEGORIES = ("account_security", "deposit_withdrawal", "trading_fees_limits", "wallet", "referral_rewards",
               "video_verification", "other")
 TICKET_STATUSES = ("open", "awaiting_user", "resolved", "closed")
+# What the notifications service tells customers about, and what it tells agents about.
+NOTICE_KINDS = ("ticket_updates", "video_calls", "rewards")
+AGENT_NOTICE_KINDS = ("assigned_tickets", "satisfaction", "sla_breaches")
 TICKET_NUMBER = re.compile(r"^[0-9]{4,12}$")
 
 
@@ -229,7 +232,9 @@ def inbox():
 
 @blp.get("/settings/notifications")
 def preferences():
-    return member_page("preferences.html", "preferences")
+    user = viewer()
+    kinds = AGENT_NOTICE_KINDS if user is not None and user.is_agent else NOTICE_KINDS
+    return member_page("preferences.html", "preferences", kinds=kinds, data={"kinds": kinds})
 
 
 @blp.get("/rewards")
