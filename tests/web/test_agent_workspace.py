@@ -25,10 +25,12 @@ NAMED: list = []
 
 
 @pytest.fixture(autouse=True)
-def _named_agents_go_away():
-    """The agents a test made leave for `away` after it, so they take no later test's tickets
-    by auto-assignment."""
+def _tidy_up(browser):
+    """After each test the browser leaves the workspace (whose pages keep polling, and would
+    log the next test's logged-out calls), and the agents the test made go `away`, so they take
+    no later test's tickets by auto-assignment."""
     yield
+    browser.open("/ui/static/icon.svg")
     while NAMED:
         NAMED.pop().put("/api/v1/agent/me/status", json={"status": "away"})
 
@@ -258,6 +260,9 @@ def test_the_requesters_context_beside_the_ticket(browser, product, support_agen
     customer = data.customer(product, locale="es", region="ES")
     first = data.ticket(customer, subject="Earlier question")["number"]
     number = data.ticket(customer, subject="Context please")["number"]
+    # The context is gathered from events: the registration's may come a moment after the ticket.
+    wait_for(lambda: support_agent.get(f"/api/v1/agent/tickets/{number}/context").json()["requester"]["region"],
+             timeout=20, message="the requester's registration in the context")
     open_ticket(browser, support_agent, number)
     browser.wait_text("#ctx-email", customer.email)
     assert browser.text_of("#ctx-region") == "ES"
