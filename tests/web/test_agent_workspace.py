@@ -340,3 +340,22 @@ def test_the_workspace_pages_in_every_language_on_a_phone(browser, product, lang
     check_page(browser, "/agent/search?q=" + number, [f"#result-{number}"], lang)
     check_page(browser, "/agent/macros", ["#macro-rows tr"], lang)
     check_page(browser, f"/agent/tickets/{number}", ["#history li", "#context-facts dd", "#macro-select:enabled"], lang)
+
+
+def test_an_agent_chooses_which_notices_come_by_email(browser, product):
+    from services.gateway.web import pages
+    from services.notifications.models import AGENT_KINDS
+
+    assert tuple(pages.AGENT_NOTICE_KINDS) == tuple(AGENT_KINDS)  # the page offers what the service takes
+    ivy = named_agent(product, "Ivy Settings")
+    browser.log_in_as(ivy.email, AGENT_PASSWORD)
+    browser.open("/settings/notifications")
+    box = browser.visible("#email-assigned_tickets")
+    browser.wait().until(lambda d: box.is_enabled())
+    assert not box.is_selected() and browser.find("#push-assigned_tickets").is_selected()
+    assert not browser.exists("#email-rewards")  # a customer's kinds are not an agent's
+    box.click()
+    browser.click("#prefs-save")
+    browser.visible("#prefs-saved")
+    saved = ivy.get("/api/v1/notification-preferences").json()
+    assert saved["email"]["assigned_tickets"] is True and saved["push"]["assigned_tickets"] is True
