@@ -14,8 +14,14 @@ function viewerItem(viewer) {
     t(key, { name: viewer.agent.name || t("agent.agent_number", { id: viewer.agent.id }) }));
 }
 
+let shown = "";
+
+/** The other agents on the ticket; redrawn (and so announced) only when someone came, left or changed state. */
 export function showViewers(viewers) {
   const others = (viewers || []).filter((viewer) => viewer.agent && viewer.agent.id !== page.user.id);
+  const signature = others.map((viewer) => `${viewer.agent.id}:${viewer.state}:${viewer.agent.name}`).join(",");
+  if (signature === shown) return;
+  shown = signature;
   $("#presence").replaceChildren(...others.map(viewerItem));
 }
 

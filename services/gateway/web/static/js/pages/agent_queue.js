@@ -22,7 +22,8 @@ function row(ticket) {
   const pending = ticket.escalation && ticket.escalation.status === "pending";
   return h("tr", { id: "queue-" + ticket.number, dataset: { status: ticket.status } },
     h("td", { "data-label": t("ticket.number") }, h("a", { href: "/agent/tickets/" + encodeURIComponent(ticket.number) }, ticket.number)),
-    h("td", { "data-label": t("new_ticket.subject") }, ticket.subject, pending ? h("span", { class: "tag escalated" }, t("agent.escalated_tag")) : null),
+    h("td", { "data-label": t("new_ticket.subject") }, ticket.subject, pending ? h("span", { class: "tag escalated" }, t("agent.escalated_tag")) : null,
+      (ticket.tags || []).map((tag) => h("span", { class: "tag" }, tag))),
     h("td", { "data-label": t("ticket.status") }, h("span", { class: "status-badge " + ticket.status }, tEnum("status", ticket.status))),
     h("td", { "data-label": t("agent.tier") }, tEnum("tier", ticket.tier)),
     h("td", { "data-label": t("agent.department") }, ticket.department || "\u2014"),
