@@ -35,7 +35,9 @@ async function search() {
   try {
     const data = await api("GET", "/api/v1/agent/search?" + new URLSearchParams({ q: page.q }));
     $("#result-rows").replaceChildren(...data.items.map(row));
-    summary.textContent = data.items.length ? t("search.found", { count: data.items.length, q: page.q }) : t("search.none", { q: page.q });
+    const count = data.items.length;
+    summary.textContent = count === 0 ? t("search.none", { q: page.q })
+      : count === 1 ? t("search.found_one", { q: page.q }) : t("search.found", { count, q: page.q });
   } catch (failure) {
     summary.textContent = "";
     show($("#search-error"), errorText(failure));
