@@ -186,3 +186,13 @@ class ReferralRewardCredited(_Data):
     # Optional, added later: consumers must cope with their absence.
     entry_type = fields.String(allow_none=True)  # mystery_box_reward | fee_rebate_card (asset USDT)
     reference = fields.String(allow_none=True)  # what the entry pays, e.g. mystery_box:42
+
+
+class ReferralMemberJoined(_Data):
+    """The referral program took an account in: whether it may take part, and whose invitee it is."""
+
+    user_id = fields.Integer(required=True)
+    eligible = fields.Boolean(required=True)
+    reason = fields.String(allow_none=True)  # sub_account | restricted_region, when not eligible
+    inviter_id = fields.Integer(allow_none=True)  # the owner of the code it registered with
+    counts_as_invitee = fields.Boolean(load_default=False)  # among the inviter's `invitees`

@@ -45,6 +45,7 @@ class EventType(enum.StrEnum):
     VIDEO_CALL_COMPLETED = "video.call_completed.v1"
     REFERRAL_BOX_GRANTED = "referral.box_granted.v1"
     REFERRAL_REWARD_CREDITED = "referral.reward_credited.v1"
+    REFERRAL_MEMBER_JOINED = "referral.member_joined.v1"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,6 +84,7 @@ CATALOGUE: dict[EventType, CatalogueEntry] = {
     EventType.VIDEO_CALL_COMPLETED: CatalogueEntry(s.VideoCall),
     EventType.REFERRAL_BOX_GRANTED: CatalogueEntry(s.ReferralBoxGranted),
     EventType.REFERRAL_REWARD_CREDITED: CatalogueEntry(s.ReferralRewardCredited),
+    EventType.REFERRAL_MEMBER_JOINED: CatalogueEntry(s.ReferralMemberJoined),
 }
 # Each type's schema, for the loaders (validate_data, shared/fastload.py).
 SCHEMAS: dict[EventType, type[ma.Schema]] = {event_type: entry.schema for event_type, entry in CATALOGUE.items()}

@@ -58,11 +58,13 @@ class ReferralProgram:
         if Member.get_or_none(Member.user_id == user_id) is None:
             code = data.get("referral_code") or None
             region = data.get("region") or None
-            insert_ignoring_duplicate(
+            member = insert_ignoring_duplicate(
                 Member, user_id=user_id, region=region.upper()[:8] if region else None,
                 parent_id=data.get("parent_id"), referral_code=code[:32] if code else None,
                 inviter_id=codes.user_for(code, self.code_secret),
                 registered_at=event_time(data.get("registered_at"), envelope))
+            if member is not None:
+                self._announce(member)
         self.judge(user_id)
         # An inviter whose own registration arrives after its invitees' facts.
         for (invitee_id,) in Member.select(Member.user_id).where(Member.inviter_id == user_id).tuples():
@@ -82,6 +84,17 @@ class ReferralProgram:
             Activity, user_id=user_id, kind=kind, occurred_at=event_time(data.get("occurred_at"), envelope),
             usdt_value=value, source_key=source_key, event_id=envelope.id)
         self.judge(user_id)
+
+    def _announce(self, member: Member) -> None:
+        """`referral.member_joined.v1`: the account's standing, for support's view of the customer."""
+        me = person(member.user_id)
+        reason = rules.ineligibility(me, self.restricted_regions)
+        self.outbox.add(EventType.REFERRAL_MEMBER_JOINED, {
+            "user_id": member.user_id, "eligible": reason is None, "reason": reason,
+            "inviter_id": member.inviter_id,
+            # As `invitees` counts them (services/referrals/api.py): no sub-account, no restricted region.
+            "counts_as_invitee": member.inviter_id is not None and member.inviter_id != member.user_id
+                                 and reason is None})
 
     # --- judging -------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ import logging
 
 from services.tickets.core.models import Message, Ticket
 from services.tickets.core.workflow import SYSTEM
+from services.tickets.customers import facts
 from services.tickets.workspace.agents import record_profile_event
 from shared import clock
 from shared.events import Envelope, EventType
@@ -89,9 +90,15 @@ def record_video_call_in_history(envelope: Envelope) -> None:
 
 HANDLERS: dict[str, list] = {
     EventType.AGENT_PROFILE_CHANGED: [record_profile_event],
-    EventType.VIDEO_CALL_PROPOSED: [record_video_call_in_history],
-    EventType.VIDEO_CALL_BOOKED: [record_video_call_in_history],
-    EventType.VIDEO_CALL_RESCHEDULED: [record_video_call_in_history],
-    EventType.VIDEO_CALL_CANCELLED: [record_video_call_in_history],
-    EventType.VIDEO_CALL_COMPLETED: [record_video_call_in_history],
+    EventType.VIDEO_CALL_PROPOSED: [record_video_call_in_history, facts.record_video_call],
+    EventType.VIDEO_CALL_BOOKED: [record_video_call_in_history, facts.record_video_call],
+    EventType.VIDEO_CALL_RESCHEDULED: [record_video_call_in_history, facts.record_video_call],
+    EventType.VIDEO_CALL_CANCELLED: [record_video_call_in_history, facts.record_video_call],
+    EventType.VIDEO_CALL_COMPLETED: [record_video_call_in_history, facts.record_video_call],
+    # The requester's facts for the agents' context panel (services/tickets/customers).
+    EventType.USER_REGISTERED: [facts.record_registration],
+    EventType.USER_PROFILE_CHANGED: [facts.record_profile_change],
+    EventType.REFERRAL_MEMBER_JOINED: [facts.record_referral_standing],
+    EventType.REFERRAL_BOX_GRANTED: [facts.record_box],
+    EventType.REFERRAL_REWARD_CREDITED: [facts.record_reward],
 }

@@ -7,6 +7,7 @@ import datetime as dt
 import marshmallow as ma
 from flask.views import MethodView
 
+from services.tickets.core import escalation as escalation_flow
 from services.tickets.core import presence, presenters, redaction, schemas, workflow
 from services.tickets.core.access import agent_ticket, visible_to
 from services.tickets.core.models import Escalation, Ticket
@@ -14,6 +15,7 @@ from services.tickets.core.secret_guard import refuse_wallet_secrets
 from services.tickets.core.stale_guard import check_not_changed
 from services.tickets.extensions import attachment_rules, attachment_store, outbox, window_days
 from services.tickets.models import db
+from services.tickets.search.tags import tagged
 from shared import clock
 from shared.errors import ApiError
 from shared.pagination import keyset_page
@@ -33,7 +35,7 @@ class Queue(MethodView):
     @blp.arguments(schemas.AgentQueueQuery, location="query", unknown=ma.RAISE)
     @blp.response(200, schemas.AgentTicketPageOut)
     def get(self, args):
-        """The queue, oldest activity first, filtered by status, tier, department, assignee and age."""
+        """The queue, oldest activity first, filtered by status, tier, department, assignee, age and tag."""
         agent = current_caller()
         query = Ticket.select().where(visible_to(agent))
         if args["status"]:
@@ -54,6 +56,8 @@ class Queue(MethodView):
         if args["escalated"] is not None:
             pending = Escalation.select(Escalation.ticket).where(Escalation.status == "pending")
             query = query.where(Ticket.id.in_(pending) if args["escalated"] else Ticket.id.not_in(pending))
+        if args["tag"]:
+            query = query.where(tagged(args["tag"]))
         rows, next_cursor = keyset_page(query, [Ticket.updated_at, Ticket.id], args["limit"], args["cursor"],
                                         descending=False)
         return {"items": presenters.ticket_list(rows, agent_view=True),
@@ -150,10 +154,10 @@ class AcceptEscalation(MethodView):
         agent = current_caller()
         with db.atomic():
             ticket = agent_ticket(agent, number)
-            escalation = workflow.pending_escalation(ticket)
+            escalation = escalation_flow.pending_escalation(ticket)
             if escalation is not None and not _may_accept(agent, escalation):
                 raise ApiError(403, "forbidden", "Only the senior tier or the named department accepts this escalation.")
-            workflow.accept_escalation(outbox(), ticket, agent)
+            escalation_flow.accept_escalation(outbox(), ticket, agent)
         return presenters.ticket_dict(Ticket.get_by_id(ticket.id), include_notes=True, agent_view=True)
 
 

@@ -5,7 +5,7 @@ import marshmallow as ma
 from flask import send_file
 from flask.views import MethodView
 
-from services.tickets.core import presenters, schemas, workflow
+from services.tickets.core import escalation, presenters, schemas, workflow
 from services.tickets.core.access import agent_may_open, customer_ticket
 from services.tickets.core.attachments import content_disposition, safe_filename
 from services.tickets.core.models import Attachment, Ticket
@@ -110,7 +110,7 @@ class TicketEscalation(MethodView):
         refuse_wallet_secrets({"reason": fields["reason"]})
         with db.atomic():
             ticket = customer_ticket(caller, number)
-            workflow.escalate(outbox(), ticket, fields["reason"], fields["department"], window_days())
+            escalation.escalate(outbox(), ticket, fields["reason"], fields["department"], window_days())
         return presenters.ticket_dict(Ticket.get_by_id(ticket.id))
 
 

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from services.tickets.core.attachments import safe_filename
+from services.tickets.core.escalation import latest_escalation
 from services.tickets.core.merge_links import merged_sources
 from services.tickets.core.models import Attachment, Escalation, Message, Ticket
-from services.tickets.core.workflow import is_closed, latest_escalation
+from services.tickets.core.workflow import is_closed
 from services.tickets.extensions import window_days
+from services.tickets.search.tags import tags_of
 from services.tickets.workspace.agents import names as agent_names
 from shared import clock
 
@@ -56,7 +58,8 @@ def escalation_dict(ticket: Ticket, escalation=_UNSET) -> dict | None:
 
 
 def ticket_dict(ticket: Ticket, *, with_messages: bool = True, include_notes: bool = False,
-                agent_view: bool = False, escalation=_UNSET, assignees: dict | None = None) -> dict:
+                agent_view: bool = False, escalation=_UNSET, assignees: dict | None = None,
+                tags=_UNSET) -> dict:
     data = {
         "number": ticket.number, "subject": ticket.subject, "category": ticket.category,
         "status": "closed" if is_closed(ticket, window_days()) else ticket.status, "description": ticket.description, "txid": ticket.txid,
@@ -87,13 +90,15 @@ def ticket_dict(ticket: Ticket, *, with_messages: bool = True, include_notes: bo
         data.update(tier=ticket.tier, department=ticket.department, assignee_id=ticket.assignee_id, assignee=assignee,
                     requester={"kind": ticket.requester_kind, "user_id": ticket.requester_user_id,
                                "email": ticket.requester_email, "name": ticket.requester_name},
-                    age_seconds=int((clock.now() - ticket.created_at).total_seconds()))
+                    age_seconds=int((clock.now() - ticket.created_at).total_seconds()),
+                    tags=tags_of([ticket.id]).get(ticket.id, []) if tags is _UNSET else tags)
     return data
 
 
 def ticket_list(tickets: list[Ticket], *, agent_view: bool = False) -> list[dict]:
     escalations = latest_escalations(tickets)
     assignees = agent_names([t.assignee_id for t in tickets]) if agent_view else None
+    tags = tags_of([t.id for t in tickets]) if agent_view else {}
     return [ticket_dict(t, with_messages=False, agent_view=agent_view, escalation=escalations.get(t.id),
-                        assignees=assignees)
+                        assignees=assignees, tags=tags.get(t.id, []))
             for t in tickets]

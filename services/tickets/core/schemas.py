@@ -95,6 +95,7 @@ class AgentQueueQuery(TicketListQuery):
     assignee = fields.String(load_default=None, validate=validate.Regexp(r"^(me|none|\d{1,12})$"))
     min_age_hours = fields.Integer(load_default=None, validate=validate.Range(min=0, max=24 * 365))
     escalated = fields.Boolean(load_default=None)
+    tag = fields.String(load_default=None, validate=validate.Length(min=1, max=40))
 
 
 class AttachmentOut(ma.Schema):
@@ -174,6 +175,7 @@ class AgentTicketOut(TicketOut):
     assignee = fields.Nested(AssigneeOut, allow_none=True)
     requester = fields.Dict()
     age_seconds = fields.Integer()
+    tags = fields.List(fields.String())
     viewers = fields.List(fields.Nested("ViewerOut"), metadata={
         "description": "The other agents viewing or typing on this ticket now"})
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from services.tickets.core.attachments import AttachmentStore, CheckedFile
 from services.tickets.core.merge_links import merged_target
-from services.tickets.core.models import ACTIVE_STATUSES, Attachment, Escalation, Message, Ticket
+from services.tickets.core.models import ACTIVE_STATUSES, Attachment, Message, Ticket
 from services.tickets.workspace import assignment
 from shared import clock
 from shared.errors import ApiError
@@ -220,56 +220,6 @@ def add_message(outbox, store: AttachmentStore, ticket: Ticket, author: Author, 
 def resolve(outbox, ticket: Ticket, window_days: int) -> None:
     ensure_not_closed(ticket, window_days)
     set_status(outbox, ticket, "resolved", "Support marked the problem as solved.")
-
-
-def pending_escalation(ticket: Ticket) -> Escalation | None:
-    return ticket.escalations.where(Escalation.status == "pending").first()
-
-
-def latest_escalation(ticket: Ticket) -> Escalation | None:
-    return ticket.escalations.order_by(Escalation.requested_at.desc(), Escalation.id.desc()).first()
-
-
-def escalate(outbox, ticket: Ticket, reason: str, department: str | None, window_days: int) -> Escalation:
-    ensure_not_closed(ticket, window_days)
-    if pending_escalation(ticket) is not None:
-        raise ApiError(409, "escalation_pending", "An escalation of this ticket is already pending.",
-                       {"ticket_number": ticket.number})
-    tier = None if department else "senior"
-    escalation = Escalation.create(ticket=ticket, reason=reason.strip(), tier=tier, department=department,
-                                   requested_at=clock.now())
-    if department:
-        ticket.department = department
-    else:
-        ticket.tier = "senior"
-    ticket.updated_at = clock.now()
-    ticket.save()
-    auto_assign(outbox, ticket)
-    target = f"the {department} department" if department else "the senior support tier"
-    add_system_message(ticket, f"The customer asked to escalate this ticket to {target}: {reason.strip()}")
-    outbox.add(EventType.TICKET_ESCALATED,
-               event_data(ticket, escalation_id=escalation.id, tier=tier, department=department))
-    if ticket.status == "resolved":
-        set_status(outbox, ticket, "open", "The escalation reopened the ticket.")
-    return escalation
-
-
-def accept_escalation(outbox, ticket: Ticket, agent: Caller) -> Escalation:
-    escalation = pending_escalation(ticket)
-    if escalation is None:
-        raise ApiError(409, "no_pending_escalation", "This ticket has no pending escalation.")
-    escalation.status = "accepted"
-    escalation.accepted_at = clock.now()
-    escalation.accepted_by = agent.user_id
-    escalation.save()
-    ticket.updated_at = clock.now()
-    assign(outbox, ticket, agent.user_id)
-    ticket.save()
-    add_system_message(ticket, "A specialist accepted the escalation and is now handling this ticket.")
-    outbox.add(EventType.TICKET_ESCALATION_ACCEPTED,
-               event_data(ticket, escalation_id=escalation.id, tier=escalation.tier,
-                          department=escalation.department))
-    return escalation
 
 
 def assign(outbox, ticket: Ticket, agent_id: int | None, assigned_by: str = "agent") -> None:

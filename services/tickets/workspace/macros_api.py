@@ -66,7 +66,7 @@ class MacroDetail(MethodView):
     @blp.response(200, schemas.MacroOut)
     def put(self, macro_id):
         """Rewrite a macro (editors): the whole of it, as for a new one."""
-        editor = require_editor()
+        require_editor()
         macros.get_macro(macro_id)
         fields = _macro_body()
         with db.atomic():

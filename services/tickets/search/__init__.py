@@ -1,0 +1,1 @@
+"""The agents' search over tickets (identifiers, tags, full text) and tickets' tags."""
