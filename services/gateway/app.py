@@ -37,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from services.gateway.auth_api import blp as accounts_blp
     from services.gateway.chats import blp as chats_blp
     from services.gateway.guest_pages import blp as guest_pages_blp
+    from services.gateway.guest_rating import blp as guest_rating_blp
     from services.gateway.guest_tickets import blp as guest_tickets_blp
     from services.gateway.integrations import blp as integrations_blp
     from services.gateway.proxy import blp as proxy_blp
@@ -58,7 +59,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         config.SERVICE, config.settings(), test_config, title="Gateway", database=db, init_database=init_database,
         init_extensions=init_extensions, guard=False,
         blueprints=[accounts_blp, integrations_blp, audit_blp, guest_tickets_blp, chats_blp, guest_pages_blp,
-                    docs_blp, web_blp, proxy_blp])
+                    guest_rating_blp, docs_blp, web_blp, proxy_blp])
     app.extensions["smorest_spec"] = lambda: api.spec.to_dict()
     install_error_pages(app)
 

@@ -20,6 +20,9 @@ from services.tickets.help_center.notices_api import blp as help_notices_blp
 from services.tickets.help_center.seed import seed_missing_articles
 from services.tickets.models import db
 from services.tickets.search.api import blp as agent_search_blp
+from services.tickets.sla.api import admin_blp as sla_admin_blp
+from services.tickets.sla.api import rating_blp
+from services.tickets.sla.api import reports_blp as sla_reports_blp
 from services.tickets.workspace.agents import remember_caller
 from services.tickets.workspace.agents_api import blp as agent_directory_blp
 from services.tickets.workspace.macros_api import blp as agent_macros_blp
@@ -39,7 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         init_database=init_database, init_extensions=extensions.init_app,
         blueprints=[customer_blp, agent_blp, agent_collab_blp, guest_blp, help_blp, help_editor_blp, help_notices_blp,
                     chat_blp, agent_chat_blp, agent_directory_blp, agent_macros_blp, agent_search_blp,
-                    agent_context_blp])
+                    agent_context_blp, sla_admin_blp, sla_reports_blp, rating_blp])
     # An agent's claims keep its row of the agent directory current (the event may come later).
     app.before_request(remember_caller)
     if app.config["HELP_SEED_ARTICLES"]:

@@ -14,6 +14,8 @@ def settings() -> dict:
         MAX_ATTACHMENT_BYTES=env_int("MAX_ATTACHMENT_BYTES", 10 * MIB),
         MAX_ATTACHMENTS_PER_MESSAGE=env_int("MAX_ATTACHMENTS_PER_MESSAGE", 5),
         REOPEN_WINDOW_DAYS=env_int("REOPEN_WINDOW_DAYS", 14),
+        # How often the worker looks for SLA clocks past their due time (ticket.sla_breached.v1).
+        SLA_BREACH_INTERVAL_SECONDS=env_float("SLA_BREACH_INTERVAL_SECONDS", 10.0),
         # The key of the guests' one-time code hashes, and how long a verified guest's session lasts.
         GUEST_CODE_PEPPER=secret("GUEST_CODE_PEPPER"),
         GUEST_SESSION_TTL_SECONDS=env_int("GUEST_SESSION_TTL_SECONDS", 24 * 3600),

@@ -1,5 +1,5 @@
 """The tickets worker: relays the outbox, consumes the events the service handles,
-and closes resolved tickets after their quiet days.
+closes resolved tickets after their quiet days, and publishes SLA breaches.
 
 Run alone with `python -m services.tickets.worker`.
 """
@@ -10,6 +10,7 @@ from services.tickets.app import init_database
 from services.tickets.core import workflow
 from services.tickets.handlers import HANDLERS
 from services.tickets.models import OutboxMessage, ProcessedEvent, db
+from services.tickets.sla import breaches
 from shared.bus import resolve_broker_url
 from shared.logs import configure_logging
 from shared.outbox import Outbox
@@ -30,7 +31,9 @@ def create_worker(settings: dict | None = None, outbox: Outbox | None = None) ->
         config.SERVICE, database=database, outbox=outbox,
         broker_url=resolve_broker_url(settings["AMQP_URL"]), exchange_name=settings["EVENT_EXCHANGE"], queue_prefix=settings["QUEUE_PREFIX"],
         handlers=HANDLERS, processed_model=ProcessedEvent,
-        jobs=[PeriodicJob("auto-close", 60.0, close_quiet_tickets)],
+        jobs=[PeriodicJob("auto-close", 60.0, close_quiet_tickets),
+              PeriodicJob("sla-breaches", settings["SLA_BREACH_INTERVAL_SECONDS"],
+                          lambda: breaches.publish_due_breaches(outbox, database))],
     )
 
 

@@ -93,7 +93,7 @@ def test_round_robin_least_recent_first_and_event_carries_the_assignee(app, clie
     assert [e["assignee_id"] for e in created] == [901, 902, 903, 901, 902, 903]
     assigned = events("ticket.assigned.v1")
     assert [(e["number"], e["assignee_id"], e["previous_assignee_id"], e["assigned_by"]) for e in assigned] == [
-        (n, a, None, "auto") for n, a in zip(numbers, [901, 902, 903, 901, 902, 903])]
+        (n, a, None, "auto") for n, a in zip(numbers, [901, 902, 903, 901, 902, 903], strict=True)]
     # A manual assignment counts too: 901, given 902's ticket, goes to the end of the rotation.
     support = As(client, agent(901))
     assert support.post(f"/api/v1/agent/tickets/{numbers[1]}/assign", json={"agent_id": 901}).status_code == 200

@@ -288,3 +288,13 @@ def audit_log():
     if user is not None and user.is_agent and "supervisor" not in user.roles:
         return redirect("/agent", 303)
     return agent_page("audit_log.html", "audit_log")
+
+
+@blp.get("/agent/reports")
+def reports():
+    """The supervisors' reports: figures, charts and the CSV (the API decides who may read them;
+    a plain agent is sent back to the console)."""
+    user = viewer()
+    if user is not None and user.is_agent and "supervisor" not in user.roles:
+        return redirect("/agent", 303)
+    return agent_page("reports.html", "reports")

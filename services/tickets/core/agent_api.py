@@ -16,6 +16,7 @@ from services.tickets.core.stale_guard import check_not_changed
 from services.tickets.extensions import attachment_rules, attachment_store, outbox, window_days
 from services.tickets.models import db
 from services.tickets.search.tags import tagged
+from services.tickets.sla import queue as sla_queue
 from shared import clock
 from shared.errors import ApiError
 from shared.pagination import keyset_page
@@ -58,8 +59,11 @@ class Queue(MethodView):
             query = query.where(Ticket.id.in_(pending) if args["escalated"] else Ticket.id.not_in(pending))
         if args["tag"]:
             query = query.where(tagged(args["tag"]))
-        rows, next_cursor = keyset_page(query, [Ticket.updated_at, Ticket.id], args["limit"], args["cursor"],
-                                        descending=False)
+        if args["sort"] == "sla":
+            rows, next_cursor = sla_queue.page(query, args["limit"], args["cursor"])
+        else:
+            rows, next_cursor = keyset_page(query, [Ticket.updated_at, Ticket.id], args["limit"], args["cursor"],
+                                            descending=False)
         return {"items": presenters.ticket_list(rows, agent_view=True),
                 "next_cursor": next_cursor}
 

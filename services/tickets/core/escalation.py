@@ -11,6 +11,7 @@ from services.tickets.core.workflow import (
     event_data,
     set_status,
 )
+from services.tickets.sla import clocks as sla_clocks
 from shared import clock
 from shared.errors import ApiError
 from shared.events import EventType
@@ -39,6 +40,7 @@ def escalate(outbox, ticket: Ticket, reason: str, department: str | None, window
         ticket.tier = "senior"
     ticket.updated_at = clock.now()
     ticket.save()
+    sla_clocks.ticket_moved(ticket)
     auto_assign(outbox, ticket)
     target = f"the {department} department" if department else "the senior support tier"
     add_system_message(ticket, f"The customer asked to escalate this ticket to {target}: {reason.strip()}")

@@ -8,6 +8,8 @@ from services.tickets.core.models import Attachment, Escalation, Message, Ticket
 from services.tickets.core.workflow import is_closed
 from services.tickets.extensions import window_days
 from services.tickets.search.tags import tags_of
+from services.tickets.sla.clocks import due_keys, sla_dict
+from services.tickets.sla.satisfaction import satisfaction_dict
 from services.tickets.workspace.agents import names as agent_names
 from shared import clock
 
@@ -82,6 +84,9 @@ def ticket_dict(ticket: Ticket, *, with_messages: bool = True, include_notes: bo
                 by_message.setdefault(attachment.message_id, []).append(attachment)
         data["messages"] = [message_dict(m, by_message.get(m.id, []), agent_view=agent_view,
                                          from_ticket=sources.get(m.ticket_id)) for m in messages]
+        data["satisfaction"] = satisfaction_dict(ticket)
+        if agent_view:
+            data["sla"] = sla_dict(ticket)
     if agent_view:
         if assignees is None:
             assignees = agent_names([ticket.assignee_id])
@@ -99,6 +104,11 @@ def ticket_list(tickets: list[Ticket], *, agent_view: bool = False) -> list[dict
     escalations = latest_escalations(tickets)
     assignees = agent_names([t.assignee_id for t in tickets]) if agent_view else None
     tags = tags_of([t.id for t in tickets]) if agent_view else {}
-    return [ticket_dict(t, with_messages=False, agent_view=agent_view, escalation=escalations.get(t.id),
-                        assignees=assignees, tags=tags.get(t.id, []))
-            for t in tickets]
+    items = [ticket_dict(t, with_messages=False, agent_view=agent_view, escalation=escalations.get(t.id),
+                         assignees=assignees, tags=tags.get(t.id, []))
+             for t in tickets]
+    if agent_view:
+        due = due_keys([t.id for t in tickets])
+        for ticket, item in zip(tickets, items, strict=True):
+            item["sla_due_at"] = clock.isoformat(due.get(ticket.id))
+    return items

@@ -96,6 +96,8 @@ class AgentQueueQuery(TicketListQuery):
     min_age_hours = fields.Integer(load_default=None, validate=validate.Range(min=0, max=24 * 365))
     escalated = fields.Boolean(load_default=None)
     tag = fields.String(load_default=None, validate=validate.Length(min=1, max=40))
+    sort = fields.String(load_default=None, validate=validate.OneOf(["sla"]),
+                         metadata={"description": "`sla`: the earliest SLA due time first (then those without one)"})
 
 
 class AttachmentOut(ma.Schema):
@@ -161,6 +163,8 @@ class TicketOut(ma.Schema):
     merged_into = fields.String(allow_none=True, metadata={
         "description": "The number of the ticket this one was merged into (it is then `closed`); null otherwise"})
     messages = fields.List(fields.Nested(MessageOut))
+    satisfaction = fields.Dict(allow_none=True, metadata={"description": "{rating, comment, rated_at, "
+                                                                        "changeable_until, locked} or null"})
 
 
 class AssigneeOut(ma.Schema):
@@ -178,6 +182,9 @@ class AgentTicketOut(TicketOut):
     tags = fields.List(fields.String())
     viewers = fields.List(fields.Nested("ViewerOut"), metadata={
         "description": "The other agents viewing or typing on this ticket now"})
+    sla = fields.Dict(metadata={"description": "first_response, next_response, resolution: "
+                                              "{due_at, achieved_at, breached, paused}"})
+    sla_due_at = fields.String(allow_none=True, metadata={"description": "in the queue: the earliest due time"})
 
 
 class TicketSummaryOut(ma.Schema):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from services.tickets.core.attachments import AttachmentStore, CheckedFile
 from services.tickets.core.merge_links import merged_target
 from services.tickets.core.models import ACTIVE_STATUSES, Attachment, Message, Ticket
+from services.tickets.sla import clocks as sla_clocks
 from services.tickets.workspace import assignment
 from shared import clock
 from shared.errors import ApiError
@@ -132,6 +133,7 @@ def create_ticket(outbox, store: AttachmentStore, requester: Requester, fields: 
                            author_name=author.name, kind="reply", body=fields["description"], created_at=now)
     _attach(store, ticket, first, files)
     auto_assign(outbox, ticket)
+    sla_clocks.ticket_created(ticket)
     outbox.add(EventType.TICKET_CREATED, event_data(ticket, channel=channel))
     return ticket, similar
 
@@ -182,6 +184,7 @@ def set_status(outbox, ticket: Ticket, new_status: str, note: str | None = None)
     if new_status in ACTIVE_STATUSES:
         ticket.resolved_at = None
     ticket.save()
+    sla_clocks.status_changed(ticket, old_status, new_status, now)
     add_system_message(ticket, note or f"Status changed from {old_status} to {new_status}.")
     outbox.add(EventType.TICKET_STATUS_CHANGED, event_data(ticket, old_status=old_status, new_status=new_status))
 
@@ -214,6 +217,7 @@ def add_message(outbox, store: AttachmentStore, ticket: Ticket, author: Author, 
                    else "The customer sent the details; waiting for support.")
     elif kind == "info_request" and ticket.status == "open":
         set_status(outbox, ticket, "awaiting_user", "Support asked for more details.")
+    sla_clocks.message_added(ticket, author.role, kind, now)
     return message
 
 

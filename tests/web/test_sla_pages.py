@@ -1,0 +1,101 @@
+"""Service levels, ratings and reports in the browser: the agents' SLA timers, the customer's and
+the guest's rating form, and the supervisors' reports page with its charts and CSV link."""
+from __future__ import annotations
+
+import pytest
+import requests
+
+from tests.e2e.harness import create_agent
+from tests.guest.mailbox import code_in, ticket_links
+from tests.web import data
+
+pytestmark = pytest.mark.e2e
+AGENT_PASSWORD = "agent password 1"
+
+
+def test_agents_see_the_timers_of_a_ticket_and_the_queue(browser, product, support_agent):
+    customer = data.customer(product)
+    number = data.ticket(customer, subject="Deposit late", category="deposit_withdrawal")["number"]
+    browser.log_in_as(support_agent.email, AGENT_PASSWORD)
+    browser.open("/agent")
+    browser.wait_text("#sla-due-next", number)
+    browser.open(f"/agent/tickets/{number}")
+    timer = browser.visible("#sla-first-response")
+    browser.wait().until(lambda d: timer.get_attribute("data-sla-state") == "running")
+    assert "due in 1 h" in timer.text or "due in 2 h" in timer.text
+    assert browser.find("#sla-next-response").get_attribute("data-sla-state") == "idle"
+    assert "null" not in browser.text_of("#sla-box")
+    browser.screenshot("agent-sla-timers")
+    data.agent_message(support_agent, number, "We are on it.")
+    browser.open(f"/agent/tickets/{number}")
+    browser.wait().until(lambda d: browser.find("#sla-first-response").get_attribute("data-sla-state") == "met")
+    assert browser.console_errors() == []
+
+
+def test_the_customer_rates_a_resolved_ticket(browser, product, support_agent):
+    customer = data.customer(product)
+    number = data.ticket(customer, subject="Fee question", category="trading_fees_limits")["number"]
+    browser.log_in_as(customer.email, data.PASSWORD)
+    browser.open(f"/support/tickets/{number}")
+    browser.wait_text("#ticket-subject", "Fee question")
+    assert not browser.find("#rating-section").is_displayed()
+    assert support_agent.post(f"/api/v1/agent/tickets/{number}/resolve").status_code == 200
+    browser.open(f"/support/tickets/{number}")
+    browser.visible("#rating-form")
+    browser.click("#rating-bad")
+    browser.type("#rating-comment", "Too slow")
+    browser.click("#send-rating")
+    browser.visible("#rating-sent")
+    assert browser.find("#rating-current").get_attribute("data-rating") == "bad"
+    browser.click("#rating-good")
+    browser.click("#send-rating")
+    browser.wait().until(lambda d: browser.find("#rating-current").get_attribute("data-rating") == "good")
+    assert customer.get(f"/api/v1/tickets/{number}").json()["satisfaction"]["rating"] == "good"
+    browser.screenshot("customer-rating")
+    assert browser.console_errors() == []
+
+
+def test_a_guest_rates_through_the_ticket_page(browser, product, web_mailbox, support_agent):
+    address = data.email("guest-rating")
+    created = requests.post(product.url("/api/v1/guest/tickets"), timeout=30, json={
+        "email": address, "subject": "Card declined", "category": "other", "description": "My card fails."})
+    assert created.status_code == 201, created.text
+    number = created.json()["number"]
+    [(linked, token)] = ticket_links(web_mailbox.wait(address, 1)[0], product.base_url)
+    assert linked == number
+    browser.open(f"/support/tickets/{number}?t={token}")
+    browser.click("#send-code")
+    browser.visible("#notice")
+    browser.type("#code", code_in(web_mailbox.wait(address, 2)[1]))
+    browser.click("#verify")
+    browser.visible("#history")
+    assert not browser.exists("#rating-form")
+    assert support_agent.post(f"/api/v1/agent/tickets/{number}/resolve").status_code == 200
+    browser.open(f"/support/tickets/{number}")
+    browser.click("#rating-good")
+    browser.click("#send-rating")
+    browser.visible("#rating-sent")
+    assert browser.find("#rating-current").get_attribute("data-rating") == "good"
+    browser.screenshot("guest-rating")
+
+
+def test_a_supervisor_reads_the_reports(browser, product, support_agent):
+    supervisor = create_agent(product, supervisor=True)
+    customer = data.customer(product)
+    data.ticket(customer, subject="For the report", category="wallet")
+    browser.log_in_as(supervisor.email, AGENT_PASSWORD)
+    browser.open("/agent")
+    browser.click("#reports-link")
+    browser.wait().until(lambda d: d.current_url.endswith("/agent/reports"))
+    browser.visible("#fig-created")
+    assert int(browser.text_of("#fig-created")) >= 1
+    assert browser.count("#report svg.report-chart") == 3
+    assert browser.count("#chart-backlog rect") == 4
+    browser.set_datetime("#r-from", "2020-01-01")
+    browser.click("#apply-report-filters")
+    browser.wait().until(lambda d: "from=2020-01-01" in browser.attrs("#report-csv", "href")[0])
+    browser.screenshot("reports")
+    assert browser.console_errors() == []
+    browser.log_in_as(support_agent.email, AGENT_PASSWORD)
+    browser.open("/agent/reports")
+    browser.wait().until(lambda d: d.current_url.endswith("/agent"))
