@@ -34,6 +34,7 @@ export function startPresence(base, { textarea, newestSeen, changed }) {
   let sentState = null;
   let lastBeat = 0;
   let reloadedFor = null;
+  let mergedSeen;  // undefined until the first poll
   let stopped = false;
 
   const state = () => (Date.now() - lastKey < TYPING_MS ? "typing" : "viewing");
@@ -54,10 +55,14 @@ export function startPresence(base, { textarea, newestSeen, changed }) {
       const data = await api("GET", base + "/presence");
       showViewers(data.viewers);
       const latest = data.last_public_message_id;
+      const merged = data.merged_into || null;
       if (latest != null && latest > (newestSeen() || 0) && latest !== reloadedFor) {
         reloadedFor = latest;
         changed();
+      } else if (mergedSeen !== undefined && merged !== mergedSeen) {
+        changed();  // another agent merged it meanwhile: the page says where it went
       }
+      mergedSeen = merged;
     } catch (ignored) {
       // Kept as it was until the next poll answers.
     }
