@@ -201,6 +201,18 @@ def test_merging_shows_the_sources_messages_in_the_target(browser, product, supp
     browser.wait().until(lambda d: browser.find("#ticket-status").get_attribute("data-status") == "closed")
 
 
+def test_a_ticket_merged_by_another_agent_says_so_on_an_open_page(browser, product, support_agent):
+    customer = data.customer(product)
+    target = data.ticket(customer, subject="Card deposit")["number"]
+    source = data.ticket(customer, subject="Card deposit, again")["number"]
+    open_ticket(browser, named_agent(product, "Jo Watching"), source)
+    browser.mark_page()
+    merged = support_agent.post(f"/api/v1/agent/tickets/{source}/merge", json={"into": target})
+    assert merged.status_code == 200, merged.text
+    assert target in browser.visible("#merged-note", timeout=20).text
+    assert browser.not_reloaded()
+
+
 def test_merging_another_requesters_ticket_is_refused(browser, product, support_agent):
     one = data.ticket(data.customer(product), subject="First customer")["number"]
     other = data.ticket(data.customer(product), subject="Second customer")["number"]
