@@ -68,6 +68,7 @@ bench: $(VENV)/.installed
 	$(PY) bench/gateway_overhead.py
 	$(PY) bench/ticket_list_pages.py
 	$(PY) bench/notifications_throughput.py
+	$(PY) bench/assignment_burst.py
 	$(PY) bench/presence_heartbeats.py
 
 lint: $(VENV)/.installed

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, request, url_for
 
-from services.gateway.guest_pages import (Texts, checked_number, form_csrf_ok, guest_caller, pick_language, problem,
-                                         ticket_view)
+from services.gateway.guest_pages import (
+    Texts,
+    checked_number,
+    form_csrf_ok,
+    guest_caller,
+    pick_language,
+    problem,
+    ticket_view,
+)
 from services.gateway.upstream import client
 from shared.errors import ApiError
 

@@ -2,6 +2,7 @@
 `merged_into`, its messages show in the target's history, the requester is told, and old
 links lead to the target. On the tickets service itself, SQLite and PostgreSQL."""
 import json
+import threading
 
 from services.tickets.core.models import Message, Ticket
 from services.tickets.models import OutboxMessage
@@ -186,3 +187,25 @@ def test_a_merged_tickets_message_is_redacted_from_the_targets_history(alice, su
     view = alice.get(f"/api/v1/tickets/{target}").json
     assert "4111" not in str(view)
     assert view["messages"][-1]["body"] == "Agent 900 redacted a message."
+
+
+def test_two_tickets_merged_into_each_other_at_once_make_no_cycle(app, alice):
+    first, second = new_ticket(alice, subject="First")["number"], new_ticket(alice, subject="Second")["number"]
+    barrier = threading.Barrier(2)
+    answers: dict[str, int] = {}
+
+    def merge_as(agent_id, number, into):
+        who = As(app.test_client(), agent(agent_id))
+        barrier.wait()
+        answers[number] = merge(who, number, into).status_code
+
+    threads = [threading.Thread(target=merge_as, args=args) for args in ((900, first, second), (902, second, first))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(answers.values()) == [200, 409]
+    merged = {t.number: t.merged_into for t in Ticket.select().where(Ticket.number.in_([first, second]))}
+    assert list(merged.values()).count(None) == 1
+    source = next(number for number, into in merged.items() if into)
+    assert merged[source] == (second if source == first else first)

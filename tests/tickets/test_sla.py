@@ -8,7 +8,7 @@ import pytest
 from services.tickets.models import OutboxMessage
 from services.tickets.sla import breaches
 from shared import clock
-from tests.support import agent, customer
+from tests.support import agent
 from tests.tickets.conftest import As, new_ticket
 
 START = dt.datetime(2027, 2, 5, 16, 30)  # a Friday, 17:30 in Madrid

@@ -1,6 +1,8 @@
 """No two agents answer past each other: a reply sent with `seen_message_id` is refused
 with 409 `ticket_changed` when a newer public message arrived, unless `force`.
 On the tickets service itself, SQLite and PostgreSQL."""
+import threading
+
 from services.tickets.core.models import Message
 from tests.support import agent, file_tuple, png_bytes
 from tests.tickets.conftest import As, new_ticket
@@ -71,3 +73,29 @@ def test_a_bad_or_foreign_seen_message_id_is_a_validation_error(alice, bob, supp
         assert "seen_message_id" in response.json["error"]["details"]["fields"]
     response = send(support, number, force="perhaps")
     assert response.status_code == 400 and "force" in response.json["error"]["details"]["fields"]
+
+    # The agents' endpoint stays theirs, with or without the guard's fields.
+    assert send(alice, number, seen_message_id=1).status_code == 403
+    guest = As(alice.client, {"kind": "guest", "email": "alice@example.com", "name": "g", "scope": {"ticket": number}})
+    assert send(guest, number, seen_message_id=1, force=True).status_code == 403
+    assert send(support, "99999999", seen_message_id=1).status_code == 404
+
+
+def test_two_agents_sending_at_once_on_the_same_view_cannot_both_pass(app, alice):
+    ticket = new_ticket(alice)
+    number, seen = ticket["number"], ticket["messages"][0]["id"]
+    barrier = threading.Barrier(2)
+    answers: list[int] = []
+
+    def send_as(agent_id):
+        who = As(app.test_client(), agent(agent_id))
+        barrier.wait()
+        answers.append(send(who, number, seen_message_id=seen, body=f"from {agent_id}").status_code)
+
+    threads = [threading.Thread(target=send_as, args=(agent_id,)) for agent_id in (900, 902)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(answers) == [201, 409]
+    assert Message.select().where(Message.body.startswith("from ")).count() == 1

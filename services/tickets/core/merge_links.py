@@ -6,7 +6,10 @@ later, so a pointer may lead on; every walk here is bounded.
 """
 from __future__ import annotations
 
-from services.tickets.core.models import Ticket
+from collections.abc import Iterable
+
+from services.tickets.core.models import ACTIVE_STATUSES, Ticket
+from shared.errors import ApiError
 
 MAX_HOPS = 20
 
@@ -38,3 +41,20 @@ def merged_sources(ticket: Ticket) -> dict[int, str]:
 def history_ticket_ids(ticket: Ticket) -> list[int]:
     """The tickets whose messages make this ticket's history: itself and those merged into it."""
     return [ticket.id, *merged_sources(ticket)]
+
+
+def first_open(candidates: Iterable[Ticket]) -> Ticket | None:
+    """The first candidate still open or awaiting the user, a merged one standing for its target."""
+    for candidate in candidates:
+        target = merged_target(candidate)
+        if target.status in ACTIVE_STATUSES:
+            return target
+    return None
+
+
+def ensure_not_merged(ticket: Ticket) -> None:
+    """Nobody answers a merged ticket: 409 `ticket_closed`, naming the ticket it continues in."""
+    if ticket.merged_into:
+        raise ApiError(409, "ticket_closed",
+                       f"This ticket was merged into ticket {ticket.merged_into}; please continue there.",
+                       {"ticket_number": ticket.number, "merged_into": ticket.merged_into})

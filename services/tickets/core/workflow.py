@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 
 from services.tickets.core.attachments import AttachmentStore, CheckedFile
-from services.tickets.core.merge_links import merged_target
+from services.tickets.core.merge_links import ensure_not_merged, first_open
 from services.tickets.core.models import ACTIVE_STATUSES, Attachment, Message, Ticket
 from services.tickets.sla import clocks as sla_clocks
 from services.tickets.workspace import assignment
@@ -61,8 +61,7 @@ def requester_filter(requester: Requester):
 
 
 def find_duplicate(requester: Requester, txid: str | None, order_id: str | None) -> Ticket | None:
-    """An open ticket of the same requester about the same transaction or order; a merged
-    ticket about it stands for the open ticket it was merged into."""
+    """An open ticket of the same requester about the same transaction or order (a merged one leads to its target)."""
     keys = []
     if txid:
         keys.append(Ticket.txid == txid)
@@ -71,14 +70,8 @@ def find_duplicate(requester: Requester, txid: str | None, order_id: str | None)
     if not keys:
         return None
     match = keys[0] if len(keys) == 1 else (keys[0] | keys[1])
-    candidates = (Ticket.select().where(requester_filter(requester) & match
-                                        & (Ticket.status.in_(ACTIVE_STATUSES) | Ticket.merged_into.is_null(False)))
-                  .order_by(Ticket.id))
-    for candidate in candidates:
-        target = merged_target(candidate)
-        if target.status in ACTIVE_STATUSES:
-            return target
-    return None
+    return first_open(Ticket.select().where(requester_filter(requester) & match & (
+        Ticket.status.in_(ACTIVE_STATUSES) | Ticket.merged_into.is_null(False))).order_by(Ticket.id))
 
 
 def similar_open_tickets(requester: Requester, category: str) -> list[Ticket]:
@@ -98,8 +91,7 @@ def event_data(ticket: Ticket, **extra) -> dict:
         "assignee_id": ticket.assignee_id,
         "tier": ticket.tier,
         "department": ticket.department,
-        # A merged ticket's closing names where it continues (`ticket.merged.v1` tells the requester).
-        **({"merged_into": ticket.merged_into} if ticket.merged_into else {}),
+        **({"merged_into": ticket.merged_into} if ticket.merged_into else {}),  # where a merged one continues
         **extra,
     }
 
@@ -160,10 +152,7 @@ def is_closed(ticket: Ticket, window_days: int) -> bool:
 
 def ensure_not_closed(ticket: Ticket, window_days: int) -> None:
     """Refuse activity on a closed ticket."""
-    if ticket.merged_into:
-        raise ApiError(409, "ticket_closed",
-                       f"This ticket was merged into ticket {ticket.merged_into}; please continue there.",
-                       {"ticket_number": ticket.number, "merged_into": ticket.merged_into})
+    ensure_not_merged(ticket)
     if is_closed(ticket, window_days):
         raise ApiError(409, "ticket_closed",
                        "This ticket is closed and can no longer be answered. Please open a new ticket.",
