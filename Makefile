@@ -70,6 +70,8 @@ bench: $(VENV)/.installed
 	$(PY) bench/notifications_throughput.py
 	$(PY) bench/assignment_burst.py
 	$(PY) bench/presence_heartbeats.py
+	$(PY) bench/agent_search.py
+	$(PY) bench/sla_reports.py
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
