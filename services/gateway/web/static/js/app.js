@@ -1,6 +1,6 @@
 // Loaded by every page: the language switch, logging out, the notifications bell
 // (its unread count follows the live stream) and the chat button.
-import { api, page, t, toast } from "./core.js";
+import { api, formatDateTime, page, t, toast } from "./core.js";
 import { mountChat } from "./chat.js";
 
 const LANG_COOKIE_SECONDS = 365 * 24 * 3600;
@@ -116,6 +116,14 @@ window.addEventListener("pageshow", (event) => {
 });
 window.addEventListener("app:notifications-read", () => refreshCount());
 
+// Dates the server wrote (in UTC, web/dates.py) are shown in the reader's own zone, like the scripts' dates.
+function localizeServerDates() {
+  document.querySelectorAll("time[data-local][datetime]").forEach((node) => {
+    node.textContent = formatDateTime(node.getAttribute("datetime"));
+  });
+}
+
+localizeServerDates();
 setupLanguageSwitch();
 setupLogout();
 if (page.user && page.user.role === "customer" && document.getElementById("bell")) {

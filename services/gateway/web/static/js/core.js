@@ -163,6 +163,18 @@ export function hide(element) {
   if (element) element.hidden = true;
 }
 
+/**
+ * Show a form's error where it cannot be missed: the message (`text`, if given) is shown,
+ * scrolled into view, and the focus goes to `field` (the input to fix) or the message itself.
+ */
+export function revealError(element, text, field) {
+  if (!element) return;
+  show(element, text);
+  if (!element.hasAttribute("tabindex")) element.setAttribute("tabindex", "-1");
+  element.scrollIntoView({ block: "center" });
+  (field || element).focus({ preventScroll: true });
+}
+
 const dateTimeFormat = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" });
 const timeFormat = new Intl.DateTimeFormat(lang, { timeStyle: "short" });
 
