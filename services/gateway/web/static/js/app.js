@@ -1,6 +1,6 @@
 // Loaded by every page: the language switch, logging out, the notifications bell
 // (its unread count follows the live stream) and the chat button.
-import { api, formatDateTime, page, t, toast } from "./core.js";
+import { api, formatDateTime, page, quietAfterAction, t, toast } from "./core.js";
 import { mountChat } from "./chat.js";
 
 const LANG_COOKIE_SECONDS = 365 * 24 * 3600;
@@ -66,7 +66,7 @@ let stopStream = () => {};
 
 function deliver(item) {
   window.dispatchEvent(new CustomEvent("app:notification", { detail: item }));
-  toast(item.title || t("bell.new"));
+  if (!quietAfterAction()) toast(item.title || t("bell.new"));
   refreshCount();
 }
 
@@ -123,7 +123,27 @@ function localizeServerDates() {
   });
 }
 
+// On a phone the header's links fold into a menu (app.css); the button says whether it is open.
+function setupNavToggle() {
+  const button = document.getElementById("nav-toggle");
+  if (!button) return;
+  const bar = button.closest(".topbar");
+  button.addEventListener("click", () => {
+    const open = button.getAttribute("aria-expanded") !== "true";
+    button.setAttribute("aria-expanded", String(open));
+    bar.classList.toggle("nav-open", open);
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && bar.classList.contains("nav-open")) {
+      bar.classList.remove("nav-open");
+      button.setAttribute("aria-expanded", "false");
+      button.focus();
+    }
+  });
+}
+
 localizeServerDates();
+setupNavToggle();
 setupLanguageSwitch();
 setupLogout();
 if (page.user && page.user.role === "customer" && document.getElementById("bell")) {

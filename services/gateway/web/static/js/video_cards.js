@@ -62,7 +62,7 @@ export function mountCalls(container, { activeOnly = false, onRender, onUnauthor
       button.disabled = true;
       try {
         const answer = await api("POST", `/api/v1/video-calls/${call.id}/booking`, { json: { slot_start: chosen.value } });
-        toast(t("video.booked_toast", { time: slotText(answer.call.booked_slot) }));
+        toast(t("video.booked_toast", { time: slotText(answer.call.booked_slot) }), "info", { action: true });
         replaceCall(answer.call);
       } catch (failure) {
         errorBox.textContent = errorText(failure);

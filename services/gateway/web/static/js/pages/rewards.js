@@ -1,6 +1,6 @@
 // The referral program: the code and link to share (with copy buttons), how many friends
 // count, and the boxes earned per milestone.
-import { $, api, errorText, h, show, t, tEnum } from "../core.js";
+import { $, api, errorText, formatDate, h, show, t, tEnum } from "../core.js";
 
 async function copy(input) {
   const text = input.value;
@@ -42,7 +42,7 @@ async function load() {
       // Each friend who joined with the code, when they joined and the milestones they reached.
       const list = $("#invitee-list");
       list.replaceChildren(...invitees.map((invitee) => h("li", {},
-        h("span", {}, `${t("rewards.friend")} · ${new Date(invitee.registered_at).toLocaleDateString()}`),
+        h("span", {}, `${t("rewards.friend")} · ${formatDate(invitee.registered_at)}`),
         " ", invitee.milestones.length
           ? invitee.milestones.map((milestone) => h("span", { class: "tag" }, tEnum("milestone", milestone)))
           : h("span", { class: "muted" }, t("rewards.no_milestone_yet")))));
