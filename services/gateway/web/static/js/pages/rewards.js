@@ -28,13 +28,16 @@ async function allBoxes() {
 async function load() {
   try {
     const me = await api("GET", "/api/v1/referrals/me");
+    // Both sections are laid out from the start (no shift when the figures arrive); the
+    // invitation gives way to the reason when there is none to share.
     if (!me.eligible) {
+      $("#invite").hidden = true;
       show($("#ineligible"), tEnum("referral_reason", me.reason || "unavailable"));
     } else {
       $("#referral-code").value = me.code;
       $("#referral-link").value = me.link;
-      $("#invite").hidden = false;
     }
+    $("#invite").removeAttribute("aria-busy");
     $("#invitee-count").textContent = String(Array.isArray(me.invitees) ? me.invitees.length : me.invitees);
     $("#boxes-earned").textContent = String(me.boxes_earned);
     const invitees = me.eligible ? (await api("GET", "/api/v1/referrals/invitees?limit=100")).items : [];
@@ -55,8 +58,10 @@ async function load() {
         $(`#m-${milestone}-${role}`).textContent = String(count);
       }
     }
-    $("#progress").hidden = false;
+    $("#progress").removeAttribute("aria-busy");
   } catch (failure) {
+    $("#invite").hidden = true;
+    $("#progress").hidden = true;
     show($("#rewards-error"), errorText(failure));
   }
 }
