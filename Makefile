@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test venv install test-unit create-agent bench lint clean run-services migrate dlq-list dlq-replay
+.PHONY: run test venv install test-unit create-agent bench lint clean run-services migrate dlq-list dlq-replay screenshots
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,11 @@ bench: $(VENV)/.installed
 	$(PY) bench/ticket_list_pages.py
 	$(PY) bench/notifications_throughput.py
 	$(PY) bench/presence_heartbeats.py
+
+## make screenshots: the main pages in three languages at desktop and phone size, into docs/screenshots/
+## (tests/web/screenshots.py starts the product and drives headless Chromium).
+screenshots: $(VENV)/.installed
+	$(PY) tests/web/screenshots.py
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
