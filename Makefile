@@ -68,7 +68,10 @@ bench: $(VENV)/.installed
 	$(PY) bench/gateway_overhead.py
 	$(PY) bench/ticket_list_pages.py
 	$(PY) bench/notifications_throughput.py
+	$(PY) bench/assignment_burst.py
 	$(PY) bench/presence_heartbeats.py
+	$(PY) bench/agent_search.py
+	$(PY) bench/sla_reports.py
 
 ## make screenshots: the main pages in three languages at desktop and phone size, into docs/screenshots/
 ## (tests/web/screenshots.py starts the product and drives headless Chromium).

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import itertools
+import os
 import random
 import statistics
 import sys
@@ -138,7 +139,8 @@ def run(name: str, url: str, count: int) -> None:
             samples = build(count, rng)
             if name == "postgres":
                 db.obj.execute_sql("ANALYZE")
-            print(f"{name}: built {count:,} tickets, {3 * count:,} messages in {time.perf_counter() - started:.0f} s")
+            print(f"{name}: built {count:,} tickets, {3 * count:,} messages in {time.perf_counter() - started:.0f} s"
+                  f" (load average {os.getloadavg()[0]:.1f})")
         headers = {"Authorization": "Bearer " + sign_internal_token(
             Caller(kind="user", user_id=900, role="agent", email="agent@support.example", tier="standard"),
             "tickets", SECRET, GATEWAY.name)}
@@ -164,6 +166,8 @@ def main() -> None:
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--only", choices=["sqlite", "postgres"])
     args = parser.parse_args()
+    # Latency depends on what else the machine runs: say how busy it was.
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     if args.only != "postgres":
         with tempfile.TemporaryDirectory() as folder:
             run("sqlite", f"sqlite:///{folder}/tickets.db", args.tickets)

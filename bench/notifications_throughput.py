@@ -17,7 +17,8 @@ back to back), printed with every round's: on a small shared machine one run can
 so the ratios are taken within a round.
 
 Targets (issue 3): one worker >= 30% of the raw pika rate; two workers faster than one;
-p99 < 200 ms at 100 activities/s.
+p99 < 200 ms at 100 activities/s. Issue 20 (a worker per channel, scaled by deployment): one process
+serving the inbox >= 35% of raw pika, two such processes >= 1.4x one (`--channels inbox`).
 """
 from __future__ import annotations
 
@@ -501,7 +502,9 @@ def throughput(args, smtp_port: int) -> None:
     """This machine (2 shared cores) runs a quarter to a half faster or slower from one minute to the next:
     each round measures raw pika, then one worker, then two, back to back, and the ratios are taken within a
     round; every figure is the median of `--repeat` rounds, printed with each round's."""
-    for channels, title in (("inbox,email,push", "inbox + email to the sink + push"), ("inbox", "inbox only")):
+    shapes = (("inbox,email,push", "inbox + email to the sink + push, one process"),
+              ("inbox", "inbox only (the inbox worker's Deployment)"))
+    for channels, title in [shape for shape in shapes if args.channels in (None, shape[0])]:
         raws, ones, twos = [], [], []
         for _ in range(args.repeat):
             raws.append(raw_pika_rate(args.raw_messages, args.prefetch))
@@ -531,6 +534,8 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="default: a fresh schema on PostgreSQL")
     parser.add_argument("--replies", type=int, default=1000, help="agent replies for the latency run")
     parser.add_argument("--rate", type=float, default=100.0, help="replies per second for the latency run")
+    parser.add_argument("--channels", choices=["inbox,email,push", "inbox"], default=None,
+                        help="throughput: only this shape of worker (default: both)")
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--only-deployed", action="store_true", help="latency: skip the bus and make-run runs")

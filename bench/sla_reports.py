@@ -59,11 +59,12 @@ def seed(count: int) -> None:
                             first_response_at=created + dt.timedelta(seconds=first) if first else None,
                             first_response_s=first,
                             resolution_s=int((resolved - created).total_seconds()) if resolved else None,
-                            met=rng.randrange(3), missed=rng.randrange(2)))
+                            met=rng.randrange(3), missed=rng.randrange(2), rating=None, rated_at=None))
         if resolved and rng.random() < 0.3:
             rated = resolved + dt.timedelta(hours=1)
             ratings.append(dict(ticket=i + 1, rating=rng.choice(("good", "good", "bad")), rated_at=rated,
                                 first_rated_at=rated))
+            reports[-1].update(rating=ratings[-1]["rating"], rated_at=rated)
     with db.atomic():
         for model, rows in ((Ticket, tickets), (TicketSla, reports), (Satisfaction, ratings)):
             for offset in range(0, len(rows), 2000):

@@ -1,4 +1,4 @@
-"""The catalogue's schemas, loaded fast: what a consumer reads on every message.
+"""The catalogue's schemas, loaded fast: what a consumer reads on every message (`Envelope.from_dict`).
 
 A marshmallow `load` of an event's data costs a busy consumer more than anything else
 it does for the event. Most events are well formed, so each schema also gets a quick
@@ -16,8 +16,6 @@ import threading
 import marshmallow as ma
 import msgspec
 from marshmallow import fields
-
-from shared.events import SCHEMAS, EventType
 
 # Field kinds whose loaded value is the JSON value itself, as msgspec types (the strict kind: no "5" for 5).
 _PLAIN = {fields.String: str, fields.Email: str, fields.Integer: int}
@@ -79,9 +77,9 @@ class _Spec:
 
 
 @functools.cache
-def _spec(event_type: str) -> _Spec | None:
+def _spec(schema_class: type[ma.Schema]) -> _Spec | None:
     try:
-        return _Spec(SCHEMAS[EventType(event_type)]())
+        return _Spec(schema_class())
     except _Unsupported:
         return None
 
@@ -89,17 +87,17 @@ def _spec(event_type: str) -> _Spec | None:
 _schemas = threading.local()
 
 
-def _schema(event_type: str) -> ma.Schema:
-    """One instance per type and thread: making a schema costs as much as using it."""
-    cache = _schemas.__dict__.setdefault("by_type", {})
-    if event_type not in cache:
-        cache[event_type] = SCHEMAS[EventType(event_type)]()
-    return cache[event_type]
+def schema_instance(schema_class: type[ma.Schema]) -> ma.Schema:
+    """One instance per schema and thread: making a schema costs as much as using it."""
+    cache = _schemas.__dict__.setdefault("by_class", {})
+    if schema_class not in cache:
+        cache[schema_class] = schema_class()
+    return cache[schema_class]
 
 
-def quick_accepts(event_type: str, data: dict) -> dict | None:
+def quick_accepts(schema_class: type[ma.Schema], data: dict) -> dict | None:
     """The quick test alone: the loaded dict, or None where marshmallow has to look."""
-    spec = _spec(event_type)
+    spec = _spec(schema_class)
     if spec is None:
         return None
     try:
@@ -109,8 +107,7 @@ def quick_accepts(event_type: str, data: dict) -> dict | None:
         return None
 
 
-def load_data(event_type: str, data: dict) -> dict:
-    """`data` loaded by the event type's schema: raises `marshmallow.ValidationError`, or `ValueError` for a
-    type the catalogue does not know."""
-    loaded = quick_accepts(event_type, data)
-    return _schema(event_type).load(data) if loaded is None else loaded  # marshmallow decides, and says why
+def load(schema_class: type[ma.Schema], data: dict) -> dict:
+    """`data` loaded by the schema: raises `marshmallow.ValidationError`."""
+    loaded = quick_accepts(schema_class, data)
+    return schema_instance(schema_class).load(data) if loaded is None else loaded  # marshmallow decides, and says why

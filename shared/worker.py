@@ -31,27 +31,33 @@ class ServiceWorker:
     relay: OutboxRelay | None = None
     consumer: EventConsumer | None = None
     jobs: list[PeriodicJob] = field(default_factory=list)
+    # More queues consumed by the same process (a service with several, e.g. one per delivery channel).
+    more_consumers: list[EventConsumer] = field(default_factory=list)
     stop_event: threading.Event = field(default_factory=threading.Event)
     threads: list[threading.Thread] = field(default_factory=list)
 
+    @property
+    def consumers(self) -> list[EventConsumer]:
+        return ([self.consumer] if self.consumer is not None else []) + list(self.more_consumers)
+
     def start(self) -> ServiceWorker:
-        if self.consumer is not None:
-            self._declare_topology()
+        for consumer in self.consumers:
+            self._declare_topology(consumer)
         if self.relay is not None:
             self._spawn(f"{self.name}-relay", self.relay.run, self.stop_event)
-        if self.consumer is not None:
-            self._spawn(f"{self.name}-consumer", self._consume)
+        for index, consumer in enumerate(self.consumers):
+            self._spawn(f"{self.name}-consumer" + (f"-{index}" if index else ""), self._consume, consumer)
         for job in self.jobs:
             self._spawn(f"{self.name}-{job.name}", self._every, job)
         return self
 
-    def _declare_topology(self) -> None:
+    def _declare_topology(self, consumer: EventConsumer) -> None:
         """Bind the queue before anything else starts, so no event published after
         `start()` returns can miss it; if the broker is down the consumer binds it later."""
         try:
-            with self.consumer.connection.clone() as connection:
+            with consumer.connection.clone() as connection:
                 connection.ensure_connection(max_retries=1)
-                self.consumer.topology.declare(connection.default_channel)
+                consumer.topology.declare(connection.default_channel)
         except Exception as exc:  # noqa: BLE001 - the consumer's own loop retries
             log.warning("queue not declared yet", extra={"worker": self.name, "error": str(exc)[:200]})
 
@@ -60,10 +66,10 @@ class ServiceWorker:
         thread.start()
         self.threads.append(thread)
 
-    def _consume(self) -> None:
+    def _consume(self, consumer: EventConsumer) -> None:
         while not self.stop_event.is_set():
             try:
-                self.consumer.run()
+                consumer.run()
             except Exception as exc:  # noqa: BLE001 - reconnect after any broker trouble
                 log.warning("consumer restarting", extra={"worker": self.name, "error": str(exc)[:200]})
                 self.stop_event.wait(1.0)
@@ -77,8 +83,8 @@ class ServiceWorker:
 
     def stop(self, timeout: float = 30.0) -> None:
         self.stop_event.set()
-        if self.consumer is not None:
-            self.consumer.should_stop = True
+        for consumer in self.consumers:
+            consumer.should_stop = True
         for thread in self.threads:
             thread.join(timeout)
 
@@ -87,8 +93,8 @@ class ServiceWorker:
         def _graceful(signum, _frame):
             log.info("worker stopping", extra={"worker": self.name, "signal": signum, "pid": os.getpid()})
             self.stop_event.set()
-            if self.consumer is not None:
-                self.consumer.should_stop = True
+            for consumer in self.consumers:
+                consumer.should_stop = True
 
         signal.signal(signal.SIGTERM, _graceful)
         signal.signal(signal.SIGINT, _graceful)
@@ -103,8 +109,13 @@ class ServiceWorker:
 def build_worker(name: str, *, database, outbox, broker_url: str, exchange_name: str,
                  handlers: dict | None = None, processed_model=None, jobs: list[PeriodicJob] | None = None,
                  queue_prefix: str = "", queue_name: str | None = None, prefetch: int = 32, max_retries: int = 8,
-                 backoff_base: float = 1.0) -> ServiceWorker:
-    """A service's worker: relay its outbox, consume its queue (if it handles events), run its jobs."""
+                 backoff_base: float = 1.0, batch_size: int | None = None) -> ServiceWorker:
+    """A service's worker: relay its outbox, consume its queue (if it handles events), run its jobs.
+
+    `batch_size` is the consumer's batching mode (shared/batch_consumer.py): the events at hand, up to that many,
+    in one transaction, each handler taking the list of its events; without it, an event per transaction and
+    each handler taking one event."""
+    from shared.batch_consumer import BatchingEventConsumer
     from shared.bus import connect, event_exchange
     from shared.consumer import EventConsumer, QueueTopology
 
@@ -114,6 +125,9 @@ def build_worker(name: str, *, database, outbox, broker_url: str, exchange_name:
     consumer = None
     if handlers:
         topology = QueueTopology(queue_prefix + (queue_name or f"{name}.events"), exchange, handlers.keys())
-        consumer = EventConsumer(connect(broker_url), topology, handlers, database, processed_model,
-                                 prefetch=prefetch, max_retries=max_retries, backoff_base=backoff_base)
+        options = {"prefetch": prefetch, "max_retries": max_retries, "backoff_base": backoff_base}
+        consumer = (EventConsumer(connect(broker_url), topology, handlers, database, processed_model, **options)
+                    if batch_size is None else
+                    BatchingEventConsumer(connect(broker_url), topology, handlers, database, processed_model,
+                                          batch_size=batch_size, **options))
     return ServiceWorker(name, relay=relay, consumer=consumer, jobs=list(jobs or []))

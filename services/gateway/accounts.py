@@ -174,3 +174,13 @@ def set_anti_phishing_code(outbox, account: Account, code: str | None) -> None:
     account.anti_phishing_code = code or None
     account.save()
     outbox.add(EventType.USER_ANTI_PHISHING_CODE_CHANGED, {"user_id": account.id, "code": account.anti_phishing_code})
+
+
+def set_locale(outbox, account: Account, locale: str) -> None:
+    """The account's language; a change tells the services that speak to the account
+    (`user.profile_changed.v1`: notifications composes its inbox items and emails in it from then on)."""
+    if account.locale == locale:
+        return
+    account.locale = locale
+    account.save()
+    outbox.add(EventType.USER_PROFILE_CHANGED, {"user_id": account.id, "locale": locale})

@@ -131,6 +131,17 @@ class Me(MethodView):
         caller = identity.require_user()
         return {"user": accounts.user_dict(Account.get_by_id(caller.user_id))}
 
+    @blp.doc(requestBody={"content": {"application/json": {"schema": schemas.ProfileSchema}}})
+    @blp.response(200, schemas.UserEnvelope)
+    def put(self):
+        """Change the account's language (en, es, zh-Hant): its inbox items and emails follow from then on."""
+        caller = identity.require_user()
+        fields, _ = load_body(schemas.ProfileSchema(), allow_multipart=False)
+        with db.atomic():
+            account = Account.get_by_id(caller.user_id)
+            accounts.set_locale(outbox(), account, fields["locale"])
+        return {"user": accounts.user_dict(account)}
+
 
 @blp.route("/me/mfa/totp")
 class Totp(MethodView):

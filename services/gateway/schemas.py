@@ -67,6 +67,12 @@ class AntiPhishingCodeSchema(Strict):
         r"^([A-Za-z0-9]{4,20})?$", error="Use 4 to 20 letters or digits (or nothing, to remove it)."))
 
 
+class ProfileSchema(Strict):
+    """The account's settings it may change itself: its language (of the site's pages, inbox items and emails)."""
+
+    locale = LocaleField(required=True)
+
+
 class TotpEnrolmentOut(ma.Schema):
     secret = fields.String()
     otpauth_uri = fields.String()

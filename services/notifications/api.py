@@ -8,10 +8,11 @@ from flask import Response, current_app, request
 from flask.views import MethodView
 
 from services.notifications import extensions, preferences, schemas
-from services.notifications.models import Notification, PushSubscription, db
-from services.notifications.push import check_keys
+from services.notifications.attention import mark_present
+from services.notifications.models import AGENT_KINDS, Notification, PushSubscription, db
 from services.notifications.push_safety import EndpointRefused, allowed_hosts, check_endpoint
 from services.notifications.stream import hub, present, sse
+from services.notifications.webpush import check_keys
 from shared import clock
 from shared.errors import ApiError, not_found
 from shared.pagination import keyset_page
@@ -85,21 +86,27 @@ def mark_all_read():
     return {"updated": updated, "unread_count": 0}
 
 
+def caller_kinds() -> tuple[str, ...]:
+    """The kinds of notification the caller gets: an agent's, or a customer's."""
+    return preferences.kinds_for(current_caller().role)
+
+
 @blp.route("/notification-preferences")
 class Preferences(MethodView):
     @blp.response(200, schemas.PreferencesOut)
     def get(self):
         """Which kinds arrive by push (inbox, live, Web Push) and by email. Security emails always do."""
-        return preferences.preferences_of(account_id())
+        return preferences.preferences_of(account_id(), caller_kinds())
 
     @blp.doc(requestBody={"content": {"application/json": {"schema": schemas.PreferencesIn}}})
     @blp.response(200, schemas.PreferencesOut)
     def put(self):
-        """Change any subset of the preferences; returns them all."""
-        user_id = account_id()
-        changes, _ = load_body(schemas.PreferencesIn(), allow_multipart=False)
+        """Change any subset of the preferences; returns them all. Agents send their kinds (AgentPreferencesIn)."""
+        user_id, kinds = account_id(), caller_kinds()
+        schema = schemas.AgentPreferencesIn() if kinds == AGENT_KINDS else schemas.PreferencesIn()
+        changes, _ = load_body(schema, allow_multipart=False)
         with db.atomic():
-            return preferences.update_preferences(user_id, changes)
+            return preferences.update_preferences(user_id, changes, kinds)
 
 
 @blp.route("/push/vapid-public-key")
@@ -185,6 +192,7 @@ def notification_stream():
     inbox = hub.subscribe(user_id)
     try:
         backlog = _missed(user_id, request.headers.get("Last-Event-ID", ""))
+        mark_present(user_id)  # its emails wait to be read here (attention.py)
     except Exception:
         hub.unsubscribe(user_id, inbox)
         raise
@@ -193,11 +201,14 @@ def notification_stream():
     def events():
         sent = {item["id"] for item in backlog}
         ends = time.monotonic() + lifetime
+        marked = time.monotonic()
         try:
             yield "retry: 3000\n: connected\n\n"
             for item in backlog:
                 yield sse(item)
             while time.monotonic() < ends:
+                if time.monotonic() - marked >= heartbeat:
+                    marked = _still_present(user_id)
                 try:
                     item = inbox.get(timeout=heartbeat)
                 except queue.Empty:
@@ -210,6 +221,16 @@ def notification_stream():
 
     return Response(events(), mimetype="text/event-stream",
                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+def _still_present(user_id: int) -> float:
+    """Say again that the stream is open (best effort: a failure only lets an email go without waiting)."""
+    try:
+        with db.connection_context():
+            mark_present(user_id)
+    except Exception:  # noqa: BLE001 - the stream goes on
+        pass
+    return time.monotonic()
 
 
 def _missed(user_id: int, last_event_id: str) -> list[dict]:

@@ -15,8 +15,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from services.notifications import config
-from services.notifications.mail import build_message, make_transport, message_id
-from services.notifications.push import b64url, load_vapid
+from services.notifications.mail import build_message, message_id
+from services.notifications.senders import make_email_sender
+from services.notifications.webpush import b64url, load_vapid
 
 QUEUES = {"inbox": config.INBOX_QUEUE, "email": config.EMAIL_QUEUE, "push": config.PUSH_QUEUE}
 
@@ -32,13 +33,13 @@ def vapid_keys() -> int:
 
 def send_test_email(to: str) -> int:
     settings = config.settings()
-    transport = make_transport(settings)
+    transport = make_email_sender(settings)
     sender = config.mail_from(settings)
     message = build_message(sender=sender, sender_name=settings["MAIL_FROM_NAME"], recipient=to,
                             subject="Test email from Support", plain="Email from the notifications service works.",
                             html="<p>Email from the notifications service works.</p>",
                             msgid=message_id(str(uuid.uuid4()), to, sender.rpartition("@")[2]), locale="en")
-    transport.send(message, sender, to, lambda: None, lambda: None)
+    transport.send(message, sender, to, lambda: (lambda: None), lambda: None)  # a test: nothing to record
     transport.close()
     print(f"sent a test email to {to} through {settings['SMTP_HOST'] or settings['MAIL_DIR']}")
     return 0

@@ -3,14 +3,12 @@ service that reads the environment (`create_app` and `create_worker` read it onc
 `settings()`)."""
 from __future__ import annotations
 
-import os
 from urllib.parse import urlparse
 
 from services.registry import BY_NAME, GATEWAY
 from shared.config import (
     common_settings,
     data_dir,
-    env_bool,
     env_float,
     env_int,
     env_list,
@@ -46,6 +44,8 @@ def mail_settings() -> dict:
     """How email leaves: a real SMTP server when SMTP_HOST is set; otherwise `.eml` files in MAIL_DIR.
     Also read on its own by the embedded default, to start its catcher before the app exists."""
     values = dict(
+        # smtp | folder | console | null (senders.py); unset: smtp when SMTP_HOST is set, else folder (MAIL_DIR).
+        EMAIL_BACKEND=env_str("EMAIL_BACKEND"),
         SMTP_HOST=env_str("SMTP_HOST"),
         SMTP_PORT=env_int("SMTP_PORT", 25),
         SMTP_TLS=(env_str("SMTP_TLS", "") or "").lower(),  # "", "starttls" or "ssl"
@@ -75,6 +75,7 @@ def settings() -> dict:
         VAPID_PRIVATE_KEY=secret("VAPID_PRIVATE_KEY"),  # raw 32-byte P-256 scalar, base64url
         VAPID_PUBLIC_KEY=env_str("VAPID_PUBLIC_KEY"),
         VAPID_SUBJECT=env_str("VAPID_SUBJECT"),  # see vapid_subject()
+        PUSH_BACKEND=env_str("PUSH_BACKEND", "webpush"),  # webpush | null (senders.py)
         PUSH_TTL_SECONDS=env_int("PUSH_TTL_SECONDS", 24 * 3600),
         PUSH_TIMEOUT=env_float("PUSH_TIMEOUT", 10.0),
         # Push services are public HTTPS hosts (push_safety.py). `host:port` (or `host`) entries exempt from
@@ -83,12 +84,8 @@ def settings() -> dict:
         # Sends to one browser that fail in a row (unreachable, refused, 5xx) before it is unsubscribed.
         PUSH_MAX_FAILURES=env_int("PUSH_MAX_FAILURES", 5),
         MAX_PUSH_SUBSCRIPTIONS=env_int("MAX_PUSH_SUBSCRIPTIONS", 20),
-        # The worker: which channels this process consumes, and how.
+        # The worker: which channels this process consumes (a deployment per channel scales each on its queue).
         WORKER_CHANNELS=env_list("NOTIFICATIONS_CHANNELS", CHANNELS),
-        # On RabbitMQ: the inbox in the worker's process, each other channel in a child process of its own,
-        # at this much lower priority (nice), so email never slows the inbox and its live stream.
-        PROCESS_PER_CHANNEL=env_bool("NOTIFICATIONS_PROCESS_PER_CHANNEL", True),
-        CHILD_NICE=env_int("NOTIFICATIONS_CHILD_NICE", 19),
         INBOX_PREFETCH=env_int("NOTIFICATIONS_PREFETCH", 1000),  # four batches: written, waiting, read, arriving
         INBOX_BATCH_SIZE=env_int("NOTIFICATIONS_BATCH_SIZE", 250),
         DELIVERY_PREFETCH=env_int("NOTIFICATIONS_DELIVERY_PREFETCH", 20),
@@ -98,27 +95,15 @@ def settings() -> dict:
         MAX_RETRIES=env_int("NOTIFICATIONS_MAX_RETRIES", 8),
         # 1, 2, 4 ... 60 s: eight tries span about three minutes of an SMTP outage.
         BACKOFF_BASE=env_float("NOTIFICATIONS_BACKOFF_BASE", 1.0),
+        # How often the email and push workers deliver what quiet hours held, once they are over.
+        RELEASE_SECONDS=env_float("NOTIFICATIONS_RELEASE_SECONDS", 30.0),
+        # attention.py: how long the email of an inbox item waits while a page of the person is open, and the
+        # email digest's window (shorter in tests).
+        READ_WAIT_SECONDS=env_float("NOTIFICATIONS_READ_WAIT_SECONDS", 120.0),
+        DIGEST_SECONDS=env_float("NOTIFICATIONS_DIGEST_SECONDS", 300.0),
         # The live stream.
         STREAM_HEARTBEAT_SECONDS=env_float("STREAM_HEARTBEAT_SECONDS", 15.0),
         STREAM_MAX_SECONDS=env_float("STREAM_MAX_SECONDS", 900.0),
         PAGE_SIZE=env_int("NOTIFICATIONS_PAGE_SIZE", 20),
-        **channel_process_settings(),
     )
     return values
-
-
-# A channel process (worker.py) learns from its parent, through the last three variables here, who the
-# parent is, how nice to be and where to say that it is ready. Ops never set them.
-def channel_process_settings() -> dict:
-    """WORKER_PID: the parent's (None in a worker ops started); NICE; READY_FD (None: nobody waits)."""
-    ready_fd = env_int("NOTIFICATIONS_READY_FD", -1)
-    return {"WORKER_PID": env_int("NOTIFICATIONS_WORKER_PID", 0) or None, "NICE": env_int("NOTIFICATIONS_NICE", 0),
-            "READY_FD": ready_fd if ready_fd >= 0 else None}
-
-
-def channel_process_environment(channel: str, *, nice: int, ready_fd: int) -> dict:
-    """The environment of a worker's child process for `channel`: the worker's own (which its settings came
-    from), consuming that channel alone, naming this process as its parent."""
-    return {**os.environ, "NOTIFICATIONS_CHANNELS": channel, "NOTIFICATIONS_PROCESS_PER_CHANNEL": "false",
-            "NOTIFICATIONS_WORKER_PID": str(os.getpid()), "NOTIFICATIONS_NICE": str(nice),
-            "NOTIFICATIONS_READY_FD": str(ready_fd), "RUN_MIGRATIONS": "false"}  # the parent migrated

@@ -3,14 +3,19 @@ guest's, in their language; at most one per event and recipient, ever. An accoun
 shows its anti-phishing code (anti_phishing.py); a guest's has none to show."""
 from __future__ import annotations
 
+import uuid
+
 import peewee
 
 from services.notifications import preferences, texts
+from services.notifications.attention import hold_for_digest, hold_for_reading
 from services.notifications.config import mail_from
 from services.notifications.handover import AlreadyDelivered, DeliveryRecorder
-from services.notifications.mail import build_message, message_id
+from services.notifications.mail import MESSAGE_ID_NAMESPACE, build_message, message_id
 from services.notifications.models import Contact, Delivery, Preference
-from services.notifications.notices import SECURITY, Notice, choose_locale, compose
+from services.notifications.notices import SECURITY, Notice, choose_locale
+from services.notifications.quiet_hours import hold_if_quiet
+from services.notifications.recipients import notices_for
 from shared import clock
 from shared.events import Envelope
 from shared.guest_links import ticket_link
@@ -31,7 +36,8 @@ def address_and_choice(user_id: int, kind: str) -> tuple[str, str, bool, str | N
     row = (Contact.select(*columns, choice)
            .join(Preference, peewee.JOIN.LEFT_OUTER, on=(Preference.user_id == Contact.user_id))
            .where(Contact.user_id == user_id).tuples().first())
-    return None if row is None else (row[0], row[1], row[3] is None or bool(row[3]), row[2])
+    allowed = preferences.default("email", kind) if row is None or row[3] is None else bool(row[3])
+    return None if row is None else (row[0], row[1], allowed, row[2])
 
 
 class EmailChannel:
@@ -69,29 +75,58 @@ class EmailChannel:
         return self.public_url + notice.page
 
     def deliver(self, envelope: Envelope) -> int:
-        """Send the event's email unless it went already; returns how many were sent (0 or 1)."""
-        notice = compose(envelope)
-        if notice is None:
+        """Send the event's emails that did not go yet, one per person it tells something; returns how many
+        were sent. A recipient that failed fails the event (retried: the others are not sent twice)."""
+        sent, failures = 0, []
+        for notice in notices_for(envelope):
+            try:
+                sent += self.deliver_notice(envelope, notice)
+            except Exception as exc:  # noqa: BLE001 - the others still go; the event is retried for this one
+                failures.append(exc)
+        if failures:
+            raise failures[0]
+        return sent
+
+    def deliver_notice(self, envelope: Envelope, notice: Notice, *, released: bool = False) -> int:
+        """Send one notice's email unless it went already; or hold it (attention.py, quiet_hours.py) for the
+        person's quiet hours, their digest, or their reading it in an open page (`released`: that is over);
+        returns how many were sent (0 or 1)."""
+        if not released and (hold_if_quiet(envelope, notice, "email") or hold_for_digest(envelope, notice, self.settings)
+                             or hold_for_reading(envelope, notice, self.settings)):
             return 0
         target = self.recipient(notice)
         if target is None:
             return 0
+        return self._send(envelope.id, notice.topic, notice.params, self.link(notice, target[0]), target,
+                          security=notice.kind == SECURITY)
+
+    def send_digest(self, pairs: list[tuple[Envelope, Notice]]) -> int:
+        """One email for several ticket updates of one person; its delivery record and Message-ID are those of the
+        set of events (an id derived from theirs); returns how many were sent (0 or 1)."""
+        target = self.recipient(pairs[0][1])
+        if target is None:
+            return 0
+        numbers = sorted({notice.params["number"] for _, notice in pairs})
+        digest_id = str(uuid.uuid5(MESSAGE_ID_NAMESPACE, "digest:" + ",".join(sorted(e.id for e, _ in pairs))))
+        return self._send(digest_id, "ticket_digest", {"count": len(pairs), "numbers": ", ".join(numbers)},
+                          self.public_url + "/support/tickets", target, security=False)
+
+    def _send(self, event_id: str, topic: str, params: dict, link: str, target: tuple, *, security: bool) -> int:
         address, locale, anti_phishing_code = target
         key = address.lower()
-        words, plain, html = texts.render_email(notice.topic, locale, notice.params, self.link(notice, address),
-                                                security=notice.kind == SECURITY,
+        words, plain, html = texts.render_email(topic, locale, params, link, security=security,
                                                 anti_phishing_code=anti_phishing_code)
-        msgid = message_id(envelope.id, key, self.domain)
+        msgid = message_id(event_id, key, self.domain)
         message = build_message(sender=self.sender, sender_name=self.settings.get("MAIL_FROM_NAME"),
                                 recipient=address, subject=words.subject, plain=plain, html=html, msgid=msgid,
                                 locale=locale)
 
         def record():
-            return self.recorder.begin({"event_id": envelope.id, "channel": "email", "recipient": key,
-                                        "topic": notice.topic, "message_id": msgid, "sent_at": clock.now()})
+            return self.recorder.begin({"event_id": event_id, "channel": "email", "recipient": key,
+                                        "topic": topic, "message_id": msgid, "sent_at": clock.now()})
 
         def undo() -> None:
-            Delivery.delete().where((Delivery.event_id == envelope.id) & (Delivery.channel == "email")
+            Delivery.delete().where((Delivery.event_id == event_id) & (Delivery.channel == "email")
                                     & (Delivery.recipient == key)).execute()
 
         try:

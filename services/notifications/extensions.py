@@ -6,8 +6,8 @@ from __future__ import annotations
 from flask import Flask, current_app
 
 from services.notifications import config
-from services.notifications.push import VapidKeys, load_vapid
 from services.notifications.stream import LiveListener
+from services.notifications.webpush import VapidKeys, load_vapid
 from shared.bus import is_memory, resolve_broker_url
 
 

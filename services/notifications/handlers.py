@@ -1,5 +1,5 @@
-"""The inbox channel's event handlers: plain functions in one table, run by the idempotent
-consumer inside its transaction with the batch of events at hand (the address book,
+"""The inbox channel's event handlers: plain functions in one table (HANDLERS), run by the idempotent
+batching consumer inside its transaction with the batch of events at hand (the address book,
 then one inbox item per notice).
 
 Email and Web Push are their own queues (see `email_channel.py`, `push.py`), so an
@@ -10,25 +10,30 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from services.notifications import preferences, texts
+from services.notifications.agents import record_agents
 from services.notifications.anti_phishing import record_anti_phishing_codes
-from services.notifications.bulk import insert_rows, select_in
-from services.notifications.models import KINDS, Contact, Notification, Preference
-from services.notifications.notices import ADDRESS_BOOK_TYPES, INBOX_TYPES, choose_locale, compose
+from services.notifications.models import ALL_KINDS, Contact, Notification, Preference
+from services.notifications.notices import ADDRESS_BOOK_TYPES, INBOX_TYPES, choose_locale
+from services.notifications.profiles import record_profiles, unless_chosen
+from services.notifications.recipients import notices_for
 from shared import clock
+from shared.bulk import insert_rows, select_in
 from shared.events import Envelope, EventType
 
-PUSH_COLUMNS = tuple(f"push_{kind}" for kind in KINDS)
+PUSH_COLUMNS = tuple(f"push_{kind}" for kind in ALL_KINDS)
 
 
 def record_contacts(envelopes: list[Envelope]) -> list:
     """The address book: an account's email and language, learnt from `user.registered.v1` (an entry
-    made earlier by its anti-phishing code gets them now, and keeps the code)."""
+    made earlier by its anti-phishing code or its language gets them now, and keeps the code and the
+    language chosen)."""
     for envelope in envelopes:
         data = envelope.data
-        values = {"email": data["email"].lower(), "locale": choose_locale(data.get("locale")),
-                  "updated_at": clock.now()}
-        (Contact.insert(user_id=data["user_id"], **values)
-         .on_conflict(conflict_target=[Contact.user_id], update=values).execute())
+        values = {"email": data["email"].lower(), "updated_at": clock.now()}
+        locale = choose_locale(data.get("locale"))
+        (Contact.insert(user_id=data["user_id"], locale=locale, **values)
+         .on_conflict(conflict_target=[Contact.user_id], update={**values, "locale": unless_chosen(locale)})
+         .execute())
     return []
 
 
@@ -36,43 +41,44 @@ def contact_of(user_id: int) -> Contact | None:
     return Contact.get_or_none(Contact.user_id == user_id)
 
 
-def make_add_inbox_items(public_url: str):
-    """The handler that turns events into inbox items, for this deployment's PUBLIC_URL."""
-
-    def add_inbox_items(envelopes: list[Envelope]) -> list[SimpleNamespace]:
-        """One item per event that tells an account something it wants by push; a few statements per batch.
-        Returns the items as the live stream announces them."""
-        notices = [(envelope, notice) for envelope in envelopes
-                   if (notice := compose(envelope)) is not None and notice.for_inbox]
-        if not notices:
-            return []
-        user_ids = {notice.audience.user_id for _, notice in notices}
-        choices = {row[0]: SimpleNamespace(**dict(zip(PUSH_COLUMNS, row[1:], strict=True)))
-                   for row in select_in(Preference, ("user_id", *PUSH_COLUMNS), "user_id", user_ids)}
-        locales = dict(select_in(Contact, ("user_id", "locale"), "user_id", user_ids))
-        rows, now = [], clock.now()
-        for envelope, notice in notices:
-            user_id = notice.audience.user_id
-            if not preferences.row_allows(choices.get(user_id), "push", notice.kind):
-                continue
-            words = texts.text(notice.topic, choose_locale(locales.get(user_id), notice.audience.locale),
-                               notice.params)
-            rows.append({"user_id": user_id, "event_id": envelope.id, "kind": notice.kind, "topic": notice.topic,
-                         "title": words.title[:200], "body": words.body, "link": public_url + notice.page,
-                         "created_at": now})
-        created = dict((event_id, item_id) for item_id, event_id in insert_rows(Notification, rows, ("id", "event_id")))
-        return [SimpleNamespace(id=created[row["event_id"]], read_at=None, **row) for row in rows]
-
-    return add_inbox_items
+# Where inbox items link to: this deployment's PUBLIC_URL, set by `configure` when a worker starts.
+SITE = {"public_url": ""}
 
 
-def inbox_handlers(public_url: str) -> dict[str, list]:
-    """Event type -> handlers; each handler takes the batch's events of its types, in order.
+def configure(public_url: str) -> None:
+    SITE["public_url"] = public_url.rstrip("/")
 
-    The address book comes first, so a batch's items already speak its new users' language.
-    """
-    add_inbox_items = make_add_inbox_items(public_url.rstrip("/"))
-    handlers: dict[str, list] = {str(EventType.USER_REGISTERED): [record_contacts],
-                                 str(EventType.USER_ANTI_PHISHING_CODE_CHANGED): [record_anti_phishing_codes]}
-    handlers.update({str(t): [add_inbox_items] for t in INBOX_TYPES if t not in ADDRESS_BOOK_TYPES})
-    return handlers
+
+def add_inbox_items(envelopes: list[Envelope]) -> list[SimpleNamespace]:
+    """One item per notice an account wants by push, for each event; a few statements per batch.
+    Returns the items as the live stream announces them."""
+    notices = [(envelope, notice) for envelope in envelopes for notice in notices_for(envelope) if notice.for_inbox]
+    if not notices:
+        return []
+    user_ids = {notice.audience.user_id for _, notice in notices}
+    choices = {row[0]: SimpleNamespace(**dict(zip(PUSH_COLUMNS, row[1:], strict=True)))
+               for row in select_in(Preference, ("user_id", *PUSH_COLUMNS), "user_id", user_ids)}
+    locales = dict(select_in(Contact, ("user_id", "locale"), "user_id", user_ids))
+    rows, now = [], clock.now()
+    for envelope, notice in notices:
+        user_id = notice.audience.user_id
+        if not preferences.row_allows(choices.get(user_id), "push", notice.kind):
+            continue
+        words = texts.text(notice.topic, choose_locale(locales.get(user_id), notice.audience.locale), notice.params)
+        rows.append({"user_id": user_id, "event_id": envelope.id, "kind": notice.kind, "topic": notice.topic,
+                     "title": words.title[:200], "body": words.body, "link": SITE["public_url"] + notice.page,
+                     "created_at": now})
+    created = {(event_id, user_id): item_id for item_id, event_id, user_id
+               in insert_rows(Notification, rows, ("id", "event_id", "user_id"))}
+    return [SimpleNamespace(id=created[row["event_id"], row["user_id"]], read_at=None, **row) for row in rows]
+
+
+# Event type -> handlers; each handler takes the batch's events of its types, in order. The address book
+# comes first, so a batch's items already speak its new users' (and changed languages') language.
+HANDLERS: dict[str, list] = {
+    EventType.USER_REGISTERED: [record_contacts],
+    EventType.USER_ANTI_PHISHING_CODE_CHANGED: [record_anti_phishing_codes],
+    EventType.AGENT_PROFILE_CHANGED: [record_agents],
+    EventType.USER_PROFILE_CHANGED: [record_profiles],
+    **{event_type: [add_inbox_items] for event_type in sorted(INBOX_TYPES - ADDRESS_BOOK_TYPES)},
+}

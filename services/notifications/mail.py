@@ -1,4 +1,4 @@
-"""Email messages and how they leave: SMTP to a real server, or `.eml` files in a folder.
+"""Email messages, and SMTP to a real server (`SmtpTransport`, one of the senders of `senders.py`).
 
 Alerts only: a no-reply sender, `Auto-Submitted: auto-generated`, a plain-text and
 an HTML part. The Message-ID is derived from the event and the recipient, so the
@@ -7,7 +7,6 @@ rare resend after a crash is recognisable as the same message.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import smtplib
 import socket
@@ -21,7 +20,6 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.policy import compat32
 from email.utils import format_datetime, formataddr
-from pathlib import Path
 
 from shared import clock
 
@@ -203,37 +201,5 @@ class SmtpTransport:
         self._smtp = None
 
 
-class MailFolderTransport:
-    """Without an SMTP server: each message becomes an `.eml` file (the embedded catcher's format)."""
-
-    def __init__(self, directory: str | Path) -> None:
-        self.directory = Path(directory)
-
-    def send(self, message: Message, sender: str, recipient: str, record: Record, undo: Commit) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        final = self.directory / eml_name()
-        temporary = final.with_suffix(".tmp")
-        temporary.write_bytes(message.as_bytes())
-        try:
-            settle = record()
-        except Exception:
-            temporary.unlink()
-            raise
-        os.replace(temporary, final)
-        _settle(settle)
-
-    def close(self) -> None:
-        pass
-
-
 def eml_name() -> str:
     return f"{clock.now().strftime('%Y%m%dT%H%M%S%f')}-{uuid.uuid4().hex[:8]}.eml"
-
-
-def make_transport(settings: dict):
-    if settings.get("SMTP_HOST"):
-        return SmtpTransport(settings["SMTP_HOST"], settings["SMTP_PORT"], tls=settings.get("SMTP_TLS", ""),
-                             username=settings.get("SMTP_USERNAME"), password=settings.get("SMTP_PASSWORD"),
-                             timeout=settings.get("SMTP_TIMEOUT", 10.0))
-    log.warning("SMTP_HOST is not set: emails are written to a folder", extra={"folder": settings["MAIL_DIR"]})
-    return MailFolderTransport(settings["MAIL_DIR"])

@@ -9,6 +9,10 @@ from shared.consumer import make_processed_event_model
 db = peewee.DatabaseProxy()
 
 KINDS = ("ticket_updates", "video_calls", "rewards")
+# An agent's kinds: the tickets they hold (customers' replies, escalations, assignments), their ratings, and
+# service-level breaches (their tickets', or, for a supervisor, the unassigned ones'). Email is off by default.
+AGENT_KINDS = ("assigned_tickets", "satisfaction", "sla_breaches")
+ALL_KINDS = KINDS + AGENT_KINDS
 
 
 class BaseModel(peewee.Model):
@@ -30,6 +34,8 @@ class Contact(BaseModel):
     anti_phishing_code = peewee.CharField(max_length=20, null=True)
     # When the code in force was set (its event's occurred_at): an older change arriving late is ignored.
     anti_phishing_code_at = peewee.DateTimeField(null=True)
+    # When the account chose its language (user.profile_changed.v1): the registration's is not taken after it.
+    locale_changed_at = peewee.DateTimeField(null=True)
 
 
 class Notification(BaseModel):
@@ -37,7 +43,7 @@ class Notification(BaseModel):
 
     user_id = peewee.IntegerField()
     event_id = peewee.CharField(max_length=36)
-    kind = peewee.CharField(max_length=20)  # ticket_updates | video_calls | rewards
+    kind = peewee.CharField(max_length=20)  # one of ALL_KINDS
     topic = peewee.CharField(max_length=40)  # what happened, e.g. ticket_reply
     title = peewee.CharField(max_length=200)
     body = peewee.TextField()
@@ -64,7 +70,32 @@ class Preference(BaseModel):
     email_ticket_updates = peewee.BooleanField(default=True)
     email_video_calls = peewee.BooleanField(default=True)
     email_rewards = peewee.BooleanField(default=True)
+    push_assigned_tickets = peewee.BooleanField(default=True)
+    push_satisfaction = peewee.BooleanField(default=True)
+    push_sla_breaches = peewee.BooleanField(default=True)
+    email_assigned_tickets = peewee.BooleanField(default=False)
+    email_satisfaction = peewee.BooleanField(default=False)
+    email_sla_breaches = peewee.BooleanField(default=False)
+    # Quiet hours (quiet_hours.py): "HH:MM" to "HH:MM" in an IANA time zone; all three or none.
+    quiet_start = peewee.CharField(max_length=5, null=True)
+    quiet_end = peewee.CharField(max_length=5, null=True)
+    quiet_timezone = peewee.CharField(max_length=64, null=True)
+    # Several ticket updates within the digest window (NOTIFICATIONS_DIGEST_SECONDS) as one email.
+    email_digest = peewee.BooleanField(default=False)
     updated_at = peewee.DateTimeField(default=clock.now)
+
+
+class Agent(BaseModel):
+    """The agents the service notifies, as `agent.profile_changed.v1` describes them (their address and
+    language are in the address book, `Contact`)."""
+
+    user_id = peewee.IntegerField(primary_key=True)
+    name = peewee.CharField(max_length=200)
+    department = peewee.CharField(max_length=64, null=True)
+    supervisor = peewee.BooleanField(default=False)
+    active = peewee.BooleanField(default=True)
+    # The change in force (its event's occurred_at): an older one arriving late is ignored.
+    changed_at = peewee.DateTimeField()
 
 
 class PushSubscription(BaseModel):
@@ -93,6 +124,28 @@ class Delivery(BaseModel):
         indexes = ((("event_id", "channel", "recipient"), True),)
 
 
+class Held(BaseModel):
+    """A notice a channel holds for its person's quiet hours, the event as it came, until `release_at`."""
+
+    event_id = peewee.CharField(max_length=36)
+    channel = peewee.CharField(max_length=10)  # email | push
+    user_id = peewee.IntegerField()
+    body = peewee.TextField()
+    release_at = peewee.DateTimeField(index=True)
+    unless_read = peewee.BooleanField(default=False)  # dropped if its inbox item was read by then
+
+    class Meta:
+        indexes = ((("event_id", "channel", "user_id"), True),)
+
+
+class StreamPresence(BaseModel):
+    """When a live stream of the person last said it was open (at connecting and at each heartbeat)."""
+
+    user_id = peewee.IntegerField(primary_key=True)
+    seen_at = peewee.DateTimeField()
+
+
 ProcessedEvent = make_processed_event_model(db)
 
-MODELS = [Contact, Notification, Preference, PushSubscription, Delivery, ProcessedEvent]
+MODELS = [Contact, Notification, Preference, Agent, Held, StreamPresence, PushSubscription, Delivery,
+          ProcessedEvent]

@@ -22,6 +22,9 @@ class Audience:
     user_id: int | None
     email: str | None
     locale: str | None
+    # Instead of one person, a group that recipients.py names: "supervisors" (of `department`, if any).
+    group: str | None = None
+    department: str | None = None
 
     @property
     def is_user(self) -> bool:
@@ -60,8 +63,13 @@ VIDEO_TOPICS = {
 REWARD_TYPES = {EventType.REFERRAL_BOX_GRANTED, EventType.REFERRAL_REWARD_CREDITED}
 
 # The events that tell someone something, and those that only fill the address book (the inbox consumer's).
-NOTIFYING_TYPES = TICKET_TYPES | set(VIDEO_TOPICS) | REWARD_TYPES | {EventType.GUEST_VERIFICATION_REQUESTED}
-ADDRESS_BOOK_TYPES = {EventType.USER_REGISTERED, EventType.USER_ANTI_PHISHING_CODE_CHANGED}
+# The ticket events that tell the agent who holds the ticket (agent_notices.py), or its requester (a merge).
+AGENT_TYPES = {EventType.TICKET_MESSAGE_ADDED, EventType.TICKET_ESCALATED, EventType.TICKET_ASSIGNED,
+               EventType.TICKET_RATED, EventType.TICKET_SLA_BREACHED}
+NOTIFYING_TYPES = (TICKET_TYPES | AGENT_TYPES | set(VIDEO_TOPICS) | REWARD_TYPES
+                   | {EventType.GUEST_VERIFICATION_REQUESTED, EventType.TICKET_MERGED})
+ADDRESS_BOOK_TYPES = {EventType.USER_REGISTERED, EventType.USER_ANTI_PHISHING_CODE_CHANGED,
+                      EventType.AGENT_PROFILE_CHANGED, EventType.USER_PROFILE_CHANGED}
 INBOX_TYPES = (NOTIFYING_TYPES - {EventType.GUEST_VERIFICATION_REQUESTED}) | ADDRESS_BOOK_TYPES
 
 
@@ -99,9 +107,15 @@ def format_slot(value: str | None) -> str:
 
 
 def compose(envelope: Envelope) -> Notice | None:
-    """The notice an event gives, or None when it tells nobody anything."""
+    """The notice an event gives its requester (or a user it names), or None when it tells them nothing.
+    What it tells agents is `agent_notices.compose_for_agents`; `recipients.notices_for` gives both."""
     data = envelope.data
     event_type = envelope.type
+    if event_type == EventType.TICKET_MERGED:
+        # The conversation goes on in the other ticket (same requester): the link, a guest's too, is to that one.
+        return Notice("ticket_merged", "ticket_updates", requester_audience(data["requester"]),
+                      {"number": data["number"], "into_number": data["into_number"]},
+                      ticket_page(data["into_number"]), ticket_number=data["into_number"])
     if event_type in TICKET_TYPES:
         topic = _ticket_topic(envelope)
         if topic is None:

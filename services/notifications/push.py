@@ -1,4 +1,4 @@
-"""Web Push: the VAPID key pair, subscriptions' endpoints, the push jobs and the push channel.
+"""Web Push's jobs and channel (the protocol itself, keys and sender: webpush.py, chosen in senders.py).
 
 A push announces an inbox item. The inbox consumer, in the transaction that creates
 the items, sends the events whose items belong to a user with a subscribed browser
@@ -14,168 +14,92 @@ push queue.
 """
 from __future__ import annotations
 
-import base64
-import dataclasses
 import json
 import logging
-import threading
-
-import requests
-from cryptography.hazmat.primitives import serialization
-from kombu import Connection
-from py_vapid import Vapid, VapidException
-from pywebpush import WebPushException, webpush
 
 from services.notifications import preferences, texts
-from services.notifications.bulk import select_in
-from services.notifications.config import vapid_subject
 from services.notifications.handlers import contact_of
 from services.notifications.models import Delivery, Notification, PushSubscription, db
-from services.notifications.notices import choose_locale, compose
-from services.notifications.push_safety import EndpointRefused, allowed_hosts, check_endpoint, checked_session
+from services.notifications.notices import Notice, choose_locale
+from services.notifications.quiet_hours import hold_if_quiet
+from services.notifications.recipients import notices_for
+from services.notifications.senders import PushSender, make_push_sender
+from services.notifications.webpush import PushFailed, SubscriptionGone, VapidKeys, load_vapid
 from shared import clock
-from shared.bus import close_quietly, is_memory
+from shared.bulk import select_in
+from shared.bus import PooledPublisher
 from shared.events import Envelope
 
 log = logging.getLogger(__name__)
 
 
-def b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def b64url_decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-@dataclasses.dataclass(frozen=True)
-class VapidKeys:
-    vapid: Vapid
-    public_key: str  # the browser's `applicationServerKey`: an uncompressed P-256 point, base64url
-
-
-def load_vapid(settings: dict) -> VapidKeys:
-    """The keys of VAPID_PRIVATE_KEY (raw 32-byte scalar, base64url; config.py makes one per DATA_DIR when
-    the environment has none)."""
-    vapid = Vapid.from_string(settings["VAPID_PRIVATE_KEY"])
-    public = b64url(vapid.public_key.public_bytes(serialization.Encoding.X962,
-                                                  serialization.PublicFormat.UncompressedPoint))
-    configured = settings.get("VAPID_PUBLIC_KEY")
-    if configured and configured.rstrip("=") != public:
-        raise ValueError("VAPID_PUBLIC_KEY does not belong to VAPID_PRIVATE_KEY")
-    return VapidKeys(vapid, public)
-
-
-def check_keys(p256dh: str, auth: str) -> None:
-    """The browser's ECDH public key (65-byte uncompressed point) and 16-byte auth secret."""
-    try:
-        point, secret_bytes = b64url_decode(p256dh), b64url_decode(auth)
-    except (ValueError, TypeError) as exc:
-        raise ValueError("The keys must be base64url.") from exc
-    if len(point) != 65 or point[0] != 4:
-        raise ValueError("keys.p256dh must be an uncompressed P-256 public key.")
-    if len(secret_bytes) != 16:
-        raise ValueError("keys.auth must be 16 bytes.")
-
-
-class SubscriptionGone(RuntimeError):
-    """The push service says the subscription is gone (404/410), or its endpoint is one we do not call."""
-
-
-class PushFailed(RuntimeError):
-    """The push service did not take the message; the consumer retries it later."""
-
-
 class PushJobs:
-    """The inbox consumer's side: `enqueue(items, bodies)` is its `before_commit`."""
+    """The inbox consumer's side: `enqueue(items, bodies)` is its `before_commit`, publishing through the shared
+    pooled publisher with confirms (a failure rolls the batch back and the events come again)."""
 
     def __init__(self, broker_url: str, queue_name: str) -> None:
-        self.broker_url = broker_url
         self.queue_name = queue_name
-        self._connection: Connection | None = None
-        self._lock = threading.Lock()  # the writer thread and the consumer's (failed batches) share it
+        self.publisher = PooledPublisher(broker_url, confirm=True)
 
     def enqueue(self, items: list, bodies: dict) -> None:
         users = {item.user_id for item in items}
         subscribed = {row[0] for row in select_in(PushSubscription, ("user_id",), "user_id", users)}
         event_ids = list(dict.fromkeys(item.event_id for item in items if item.user_id in subscribed))
-        if not event_ids:
-            return
-        with self._lock:
-            try:
-                producer = self._producer()
-                for event_id in event_ids:
-                    producer.publish(bodies[event_id], exchange="", routing_key=self.queue_name, retry=False,
-                                     content_type="application/json", content_encoding="utf-8", delivery_mode=2)
-            except Exception:
-                self.close()  # the transaction rolls back and the events come again
-                raise
-
-    def _producer(self):
-        if self._connection is None:
-            options = {} if is_memory(self.broker_url) else {"confirm_publish": True}
-            self._connection = Connection(self.broker_url, transport_options=options, heartbeat=0, connect_timeout=5)
-        return self._connection.Producer()
+        if event_ids:
+            self.publisher.publish_many((bodies[event_id], self.queue_name) for event_id in event_ids)
 
     def close(self) -> None:
-        close_quietly(self._connection)
-        self._connection = None
+        self.publisher.close()
 
 
 class PushChannel:
-    def __init__(self, settings: dict, keys: VapidKeys | None = None) -> None:
-        self.settings = settings
-        self.keys = keys or load_vapid(settings)
-        self.public_url = settings["PUBLIC_URL"].rstrip("/")
-        self.allowed = allowed_hosts(settings)
-        self.max_failures = max(1, int(settings.get("PUSH_MAX_FAILURES") or 5))
-        self.session = checked_session(self.allowed)
+    """Each notice of an event to every browser of its user, through the `PushSender` PUSH_BACKEND names."""
 
-    def send(self, subscription: PushSubscription, payload: str) -> None:
-        info = {"endpoint": subscription.endpoint, "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}}
-        try:
-            # Rows from before these checks, too: the address itself is checked again as the session connects.
-            check_endpoint(subscription.endpoint, self.allowed, resolve=False)
-            webpush(info, data=payload, vapid_private_key=self.keys.vapid,
-                    vapid_claims={"sub": vapid_subject(self.settings)}, ttl=self.settings["PUSH_TTL_SECONDS"],
-                    timeout=self.settings["PUSH_TIMEOUT"], headers={"Urgency": "normal"},
-                    requests_session=self.session)
-        except WebPushException as exc:
-            status = exc.response.status_code if exc.response is not None else None
-            if status in (404, 410):
-                raise SubscriptionGone(str(status)) from exc
-            raise PushFailed(f"the push service answered {status}") from exc
-        except (EndpointRefused, VapidException) as exc:  # VAPID cannot name some hosts (IPv6 literals)
-            raise SubscriptionGone("not a public push service") from exc
-        except requests.RequestException as exc:
-            raise PushFailed(f"the push service is unreachable: {type(exc).__name__}") from exc
+    def __init__(self, settings: dict, keys: VapidKeys | None = None, sender: PushSender | None = None) -> None:
+        self.settings = settings
+        self.public_url = settings["PUBLIC_URL"].rstrip("/")
+        self.max_failures = max(1, int(settings.get("PUSH_MAX_FAILURES") or 5))
+        self.sender = sender or make_push_sender(settings, keys or load_vapid(settings))
 
     def deliver_many(self, envelopes: list[Envelope]) -> list:
-        """`deliver` for each event whose user still has a subscribed browser: one query finds them for the batch."""
-        notices = [compose(envelope) for envelope in envelopes]
-        users = {notice.audience.user_id for notice in notices if notice is not None and notice.for_inbox}
+        """`deliver` for each event whose users still have a subscribed browser: one query finds them for the batch."""
+        notices = [[notice for notice in notices_for(envelope) if notice.for_inbox] for envelope in envelopes]
+        users = {notice.audience.user_id for told in notices for notice in told}
         subscribed = {row.user_id for row in PushSubscription.select(PushSubscription.user_id).distinct()
                       .where(PushSubscription.user_id.in_(users))} if users else set()
         outcomes: list = []
-        for envelope, notice in zip(envelopes, notices, strict=True):
-            if notice is None or notice.audience.user_id not in subscribed:
-                outcomes.append(0)
-                continue
+        for envelope, told in zip(envelopes, notices, strict=True):
             try:
-                outcomes.append(self.deliver(envelope))
+                outcomes.append(self._deliver_all(envelope, [n for n in told if n.audience.user_id in subscribed]))
             except Exception as exc:  # noqa: BLE001 - this event is retried; the others go on
                 outcomes.append(exc)
         return outcomes
 
     def deliver(self, envelope: Envelope) -> int:
-        """Push the event's notice to every subscribed browser that has not had it; returns how many got it."""
-        notice = compose(envelope)
-        if notice is None or not notice.for_inbox:
-            return 0
+        """Push the event's notices to every subscribed browser that has not had them; returns how many got one."""
+        return self._deliver_all(envelope, [notice for notice in notices_for(envelope) if notice.for_inbox])
+
+    def _deliver_all(self, envelope: Envelope, notices: list[Notice]) -> int:
+        """Every notice's pushes; one that failed fails the event after the others went (they are not sent twice)."""
+        sent, failures = 0, []
+        for notice in notices:
+            try:
+                sent += self.deliver_notice(envelope, notice)
+            except Exception as exc:  # noqa: BLE001 - retried for this one
+                failures.append(exc)
+        if failures:
+            raise failures[0]
+        return sent
+
+    def deliver_notice(self, envelope: Envelope, notice: Notice, *, released: bool = False) -> int:
+        """Push the notice to every browser of its user that has not had it, or hold it for the person's quiet
+        hours (`released`: they are over); returns how many got it."""
         user_id = notice.audience.user_id
         subscriptions = list(PushSubscription.select().where(PushSubscription.user_id == user_id)
                              .order_by(PushSubscription.id))
         if not subscriptions or not preferences.allows(user_id, "push", notice.kind):
+            return 0
+        if not released and hold_if_quiet(envelope, notice, "push"):
             return 0
         done = {row.recipient for row in Delivery.select(Delivery.recipient).where(
             (Delivery.event_id == envelope.id) & (Delivery.channel == "push"))}
@@ -192,7 +116,7 @@ class PushChannel:
             if key in done:
                 continue
             try:
-                self.send(subscription, payload)
+                self.sender.send(subscription, payload)
             except SubscriptionGone as exc:
                 log.info("push subscription removed", extra={"subscription_id": subscription.id, "reason": str(exc)})
                 subscription.delete_instance()

@@ -1,11 +1,15 @@
 """Request and response schemas of the notifications API."""
 from __future__ import annotations
 
+import zoneinfo
+
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from services.notifications.models import KINDS
+from services.notifications.models import AGENT_KINDS, ALL_KINDS, KINDS
 from shared.pagination import cursor_field, limit_field
+
+HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 
 
 class StrictSchema(ma.Schema):
@@ -42,7 +46,7 @@ class NotificationListQuery(QuerySchema):
 
 class NotificationOut(ma.Schema):
     id = fields.Integer()
-    kind = fields.String(metadata={"enum": list(KINDS)})
+    kind = fields.String(metadata={"enum": list(ALL_KINDS)})
     title = fields.String()
     body = fields.String()
     link = fields.String()
@@ -66,24 +70,63 @@ class ReadAllOut(ma.Schema):
     unread_count = fields.Integer()
 
 
-def _kinds_schema(name: str, *, required: bool) -> type[ma.Schema]:
-    return type(name, (StrictSchema,), {kind: strict_boolean(required=required) for kind in KINDS})
+def _kinds_schema(name: str, kinds: tuple[str, ...], *, required: bool) -> type[ma.Schema]:
+    return type(name, (StrictSchema,), {kind: strict_boolean(required=required) for kind in kinds})
 
 
-KindsIn = _kinds_schema("KindsIn", required=False)
-KindsOut = _kinds_schema("KindsOut", required=True)
+KindsIn = _kinds_schema("KindsIn", KINDS, required=False)
+AgentKindsIn = _kinds_schema("AgentKindsIn", AGENT_KINDS, required=False)
+# A customer's kinds, or an agent's (assigned_tickets, satisfaction, sla_breaches).
+KindsOut = _kinds_schema("KindsOut", ALL_KINDS, required=False)
+
+
+class QuietHours(StrictSchema):
+    """A daily window without push and without email, in the person's time zone (security emails still go)."""
+
+    start = fields.String(required=True, validate=validate.Regexp(HHMM, error="Use HH:MM, e.g. 22:00."),
+                          metadata={"example": "22:00"})
+    end = fields.String(required=True, validate=validate.Regexp(HHMM, error="Use HH:MM, e.g. 07:00."),
+                        metadata={"example": "07:00"})
+    timezone = fields.String(required=True, validate=validate.OneOf(sorted(zoneinfo.available_timezones()),
+                                                                    error="Use an IANA time zone, e.g. Europe/Madrid."),
+                             metadata={"example": "Europe/Madrid"})
+
+    @ma.validates_schema
+    def _not_empty(self, data, **_):
+        if data.get("start") == data.get("end"):
+            raise ma.ValidationError("The quiet hours must end at another time than they start.", "end")
+
+
+def quiet_hours_field() -> fields.Nested:
+    return fields.Nested(QuietHours, allow_none=True, metadata={"description": "null: none"})
 
 
 class PreferencesIn(StrictSchema):
-    """Any subset: what is left out stays as it was."""
+    """Any subset: what is left out stays as it was. A customer's kinds: ticket_updates, video_calls, rewards."""
 
     push = fields.Nested(KindsIn, load_default=dict)
     email = fields.Nested(KindsIn, load_default=dict)
+    quiet_hours = quiet_hours_field()
+    email_digest = strict_boolean(metadata={"description": "several ticket updates within 5 minutes as one email"})
+
+
+class AgentPreferencesIn(StrictSchema):
+    """An agent's kinds: assigned_tickets (customers' replies, escalations, tickets given to them), satisfaction
+    (ratings), sla_breaches. Email is off until turned on."""
+
+    push = fields.Nested(AgentKindsIn, load_default=dict)
+    email = fields.Nested(AgentKindsIn, load_default=dict)
+    quiet_hours = quiet_hours_field()
+    email_digest = strict_boolean(metadata={"description": "several ticket updates within 5 minutes as one email"})
 
 
 class PreferencesOut(ma.Schema):
+    """The caller's kinds: a customer's, or an agent's."""
+
     push = fields.Nested(KindsOut)
     email = fields.Nested(KindsOut)
+    quiet_hours = fields.Nested(QuietHours, allow_none=True)
+    email_digest = fields.Boolean()
 
 
 class VapidKeyOut(ma.Schema):

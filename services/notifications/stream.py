@@ -16,9 +16,9 @@ import threading
 import uuid
 from collections.abc import Iterable
 
-from kombu import Connection, Consumer, Exchange, Producer, Queue
+from kombu import Connection, Consumer, Exchange, Queue
 
-from shared.bus import close_quietly, is_memory
+from shared.bus import PooledPublisher, is_memory
 
 log = logging.getLogger(__name__)
 
@@ -73,13 +73,13 @@ def live_exchange(name: str) -> Exchange:
 
 
 class LivePublisher:
-    """The worker's side: announces committed inbox items (best effort; the inbox is the record)."""
+    """The worker's side: announces committed inbox items (best effort; the inbox is the record), through the
+    shared pooled publisher: transient messages, no confirms (an announcement is worth no round trip on the
+    item's way to the page)."""
 
     def __init__(self, broker_url: str, exchange_name: str) -> None:
         self.broker_url = broker_url
-        self.exchange = live_exchange(exchange_name)
-        self._connection: Connection | None = None
-        self._producer: Producer | None = None
+        self.publisher = PooledPublisher(broker_url, live_exchange(exchange_name), confirm=False, persistent=False)
 
     def publish(self, items: Iterable) -> None:
         entries = [{"user_id": item.user_id, "notification": present(item)} for item in items]
@@ -92,26 +92,14 @@ class LivePublisher:
         body = json.dumps({"items": entries})
         for attempt in (1, 2):
             try:
-                self._producer_for_publish().publish(body, routing_key="", content_type="application/json",
-                                                     content_encoding="utf-8", delivery_mode=1)
+                self.publisher.publish(body)
                 return
             except Exception as exc:  # noqa: BLE001 - a dropped connection: once more on a new one
-                self.close()
                 if attempt == 2:
                     log.warning("live announcement lost", extra={"error": repr(exc)[:200], "items": len(entries)})
 
-    def _producer_for_publish(self) -> Producer:
-        if self._producer is None:
-            # No heartbeats (an idle publisher would be dropped for missing them) and no publisher
-            # confirms (an announcement is worth no round trip on the item's way to the page).
-            self._connection = Connection(self.broker_url, heartbeat=0, connect_timeout=5)
-            self._producer = Producer(self._connection.default_channel, exchange=self.exchange)
-            self.exchange(self._producer.channel).declare()
-        return self._producer
-
     def close(self) -> None:
-        close_quietly(self._connection)
-        self._connection = self._producer = None
+        self.publisher.close()
 
 
 class LiveListener:

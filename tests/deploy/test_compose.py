@@ -51,7 +51,7 @@ def test_every_service_has_a_healthcheck_and_an_existing_build_context(compose):
 def test_each_image_is_built_from_the_one_dockerfile_for_its_service(compose):
     """A web process and its worker run one image: the Dockerfile with SERVICE set to their service."""
     for name, spec in app_services(compose).items():
-        service = name.removesuffix("-worker")
+        service = name.split("-", 1)[0]  # notifications-email-worker: notifications
         assert spec["build"] == {"context": ".", "dockerfile": "Dockerfile", "args": {"SERVICE": service}}, name
         assert spec["image"] == f"support-platform/{service}:${{IMAGE_TAG:-latest}}", name
 
@@ -133,6 +133,21 @@ def test_notifications_serve_streams_with_threads(compose):
     assert int(environment["GUNICORN_THREADS"].split(":-")[-1].rstrip("}")) >= 16
     worker = compose["services"]["notifications-worker"]
     assert int(worker["stop_grace_period"].rstrip("s")) >= 30
+
+
+def test_each_notification_channel_has_its_own_scalable_worker(compose):
+    from services.notifications import config as notifications_config
+
+    workers = {name: spec for name, spec in compose["services"].items()
+               if name.startswith("notifications") and name.endswith("-worker")}
+    served = {name: spec["environment"]["NOTIFICATIONS_CHANNELS"] for name, spec in workers.items()}
+    assert served == {"notifications-worker": "inbox", "notifications-email-worker": "email",
+                      "notifications-push-worker": "push"}
+    assert set(served.values()) == set(notifications_config.CHANNELS)
+    for name, spec in workers.items():
+        assert spec["command"] == ["python", "-m", "services.notifications.worker"], name
+        assert "container_name" not in spec and "ports" not in spec, f"{name} must scale with --scale"
+        assert int(spec["stop_grace_period"].rstrip("s")) >= 30, name
 
 
 def test_every_variable_comes_from_env_example(env_example):

@@ -175,7 +175,7 @@ def test_every_pod_is_locked_down_and_sized(manifests):
 def test_deployments_leave_migrations_to_the_job_and_wait_for_it(manifests):
     for name, deployment in objects(manifests, "Deployment").items():
         pod = deployment["spec"]["template"]["spec"]
-        service = name.removesuffix("-worker")
+        service = name.split("-", 1)[0]  # notifications-email-worker: notifications
         assert env_of(pod["containers"][0])["RUN_MIGRATIONS"]["value"] == "false", name
         init = {container["name"]: container for container in pod["initContainers"]}
         # The broker first: a process that starts without it keeps an in-process bus (shared/bus.py).
@@ -247,36 +247,47 @@ def test_every_configured_name_is_read_by_the_code(manifests, compose):
     assert not unread, f"set in the deploy files but read nowhere: {unread}"
 
 
-def test_notification_workers_scale_on_their_queues(manifests):
+NOTIFICATION_WORKERS = {"notifications-worker": "inbox", "notifications-email-worker": "email",
+                        "notifications-push-worker": "push"}
+
+
+def test_each_notification_channel_is_a_deployment_scaled_on_its_own_queue(manifests):
     from services.notifications import config as notifications_config
 
-    queues = {notifications_config.INBOX_QUEUE, notifications_config.EMAIL_QUEUE,
-              notifications_config.PUSH_QUEUE}
-    worker = objects(manifests, "Deployment")["notifications-worker"]
-    scaled = objects(manifests, "ScaledObject")["notifications-worker"]
-    assert scaled["spec"]["scaleTargetRef"]["name"] == worker["metadata"]["name"]
-    assert scaled["spec"]["minReplicaCount"] >= 1 and scaled["spec"]["maxReplicaCount"] > 1
-    triggers = scaled["spec"]["triggers"]
-    assert {t["metadata"]["queueName"] for t in triggers} == queues
+    queues = {"inbox": notifications_config.INBOX_QUEUE, "email": notifications_config.EMAIL_QUEUE,
+              "push": notifications_config.PUSH_QUEUE}
+    assert set(NOTIFICATION_WORKERS.values()) == set(notifications_config.CHANNELS)
     authentications = objects(manifests, "TriggerAuthentication")
-    for trigger in triggers:
-        assert trigger["type"] == "rabbitmq"
+    web_labels = objects(manifests, "Deployment")["notifications"]["spec"]["template"]["metadata"]["labels"]
+    for name, channel in NOTIFICATION_WORKERS.items():
+        worker = objects(manifests, "Deployment")[name]
+        container = worker["spec"]["template"]["spec"]["containers"][0]
+        assert container["command"] == ["python", "-m", "services.notifications.worker"], name
+        assert env_of(container)["NOTIFICATIONS_CHANNELS"]["value"] == channel
+        scaled = objects(manifests, "ScaledObject")[name]
+        assert scaled["spec"]["scaleTargetRef"]["name"] == name
+        assert scaled["spec"]["minReplicaCount"] >= 1 and scaled["spec"]["maxReplicaCount"] > 1
+        [trigger] = scaled["spec"]["triggers"]
+        assert trigger["type"] == "rabbitmq" and trigger["metadata"]["queueName"] == queues[channel], name
         jsonschema.validate(trigger["metadata"], crd_schemas.RABBITMQ_TRIGGER_METADATA)
         assert trigger["metadata"]["mode"] == "QueueLength" and trigger["metadata"]["vhostName"] == "/"
         reference = authentications[trigger["authenticationRef"]["name"]]
         for target in reference["spec"]["secretTargetRef"]:
             assert target["name"] == SECRET_NAME and target["key"] in secret_keys_in_example()
-    # An in-flight SMTP send or push (10 s timeouts) finishes before the pod is killed.
-    assert worker["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] >= 60
-    pod_labels = worker["spec"]["template"]["metadata"]["labels"]
-    budgets = [pdb for pdb in objects(manifests, "PodDisruptionBudget").values()
-               if pdb["spec"]["selector"]["matchLabels"].items() <= pod_labels.items()]
-    assert len(budgets) == 1
-    web_labels = objects(manifests, "Deployment")["notifications"]["spec"]["template"]["metadata"]["labels"]
-    assert not budgets[0]["spec"]["selector"]["matchLabels"].items() <= web_labels.items()
+        # An in-flight SMTP send or push (10 s timeouts) finishes before the pod is killed.
+        assert worker["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] >= 60
+        pod_labels = worker["spec"]["template"]["metadata"]["labels"]
+        budgets = [pdb for pdb in objects(manifests, "PodDisruptionBudget").values()
+                   if pdb["spec"]["selector"]["matchLabels"].items() <= pod_labels.items()]
+        assert len(budgets) == 1, name
+        assert not budgets[0]["spec"]["selector"]["matchLabels"].items() <= web_labels.items()
+        others = [other for other in NOTIFICATION_WORKERS if other != name]
+        for other in others:  # each Deployment selects its own pods only
+            other_labels = objects(manifests, "Deployment")[other]["spec"]["template"]["metadata"]["labels"]
+            assert not worker["spec"]["selector"]["matchLabels"].items() <= other_labels.items()
 
 
-def test_the_hpa_fallback_replaces_the_scaled_object(manifests):
+def test_the_hpa_fallback_replaces_the_scaled_objects(manifests):
     component = yaml.safe_load((K8S / "without-keda" / "kustomization.yaml").read_text(encoding="utf-8"))
     deleted = []
     for patch in component["patches"]:
@@ -284,12 +295,16 @@ def test_the_hpa_fallback_replaces_the_scaled_object(manifests):
         assert body["$patch"] == "delete"
         deleted.append((body["kind"], body["metadata"]["name"]))
         assert body["metadata"]["name"] in objects(manifests, body["kind"]), f"{body['kind']} to delete is absent"
-    assert sorted(deleted) == [("ScaledObject", "notifications-worker"), ("TriggerAuthentication", "rabbitmq-keda")]
-    hpa = load_yaml_documents(K8S / "without-keda" / "hpa-notifications-worker.yaml")[0]
-    scaled = objects(manifests, "ScaledObject")["notifications-worker"]
-    assert hpa["spec"]["scaleTargetRef"]["name"] == scaled["spec"]["scaleTargetRef"]["name"]
-    assert hpa["spec"]["minReplicas"] == scaled["spec"]["minReplicaCount"]
-    assert hpa["spec"]["maxReplicas"] == scaled["spec"]["maxReplicaCount"]
+    assert sorted(deleted) == sorted([("ScaledObject", name) for name in NOTIFICATION_WORKERS]
+                                     + [("TriggerAuthentication", "rabbitmq-keda")])
+    hpas = {hpa["metadata"]["name"]: hpa
+            for hpa in load_yaml_documents(K8S / "without-keda" / "hpa-notifications-worker.yaml")}
+    assert set(hpas) == set(NOTIFICATION_WORKERS)
+    for name, hpa in hpas.items():
+        scaled = objects(manifests, "ScaledObject")[name]
+        assert hpa["spec"]["scaleTargetRef"]["name"] == scaled["spec"]["scaleTargetRef"]["name"] == name
+        assert hpa["spec"]["minReplicas"] == scaled["spec"]["minReplicaCount"]
+        assert hpa["spec"]["maxReplicas"] == scaled["spec"]["maxReplicaCount"]
 
 
 def test_ingress_reaches_the_gateway_only(manifests):

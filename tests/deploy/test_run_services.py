@@ -248,7 +248,7 @@ def test_tickets_killed_gives_503_at_once_and_comes_back_with_nothing_lost(servi
 
 
 def handled(records: list[dict], ids: set[str], channel: str) -> list[tuple[str, int]]:
-    return [(event_id, r["worker_pid"]) for r in records
+    return [(event_id, r["pid"]) for r in records
             if r.get("message") == "events handled" and r.get("channel") == channel
             for event_id in r["event_ids"] if event_id in ids]
 

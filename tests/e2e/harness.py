@@ -112,6 +112,9 @@ def _start_product(tmp_path: Path, extra_env: dict | None, *, timeout: float) ->
         "RATE_LIMIT_CHATS_PER_EMAIL": "1000/minute",
         "PYTHONPATH": str(ROOT),
         "PYTHONUNBUFFERED": "1",
+        # An email waits this long while the person has a page open (2 minutes by default), checked this often.
+        "NOTIFICATIONS_READ_WAIT_SECONDS": "1",
+        "NOTIFICATIONS_RELEASE_SECONDS": "0.2",
     })
     for name in SERVICE_NAMES:
         env[f"{name.upper()}_URL"] = f"http://127.0.0.1:{free_port()}"

@@ -154,6 +154,7 @@ def test_macros_written_by_editors_and_sent_in_the_tickets_language(product):
     for outsider in outsiders(product):
         assert outsider.get("/api/v1/agent/macros").status_code == 403
         assert outsider.post("/api/v1/agent/macros", json=body).status_code == 403
+        assert outsider.put(f"/api/v1/agent/macros/{thanks['id']}", json=body).status_code == 403
         assert outsider.delete(f"/api/v1/agent/macros/{thanks['id']}").status_code == 403
         assert outsider.get(f"/api/v1/agent/tickets/{number}/macros/{thanks['id']}").status_code == 403
         assert outsider.post(f"/api/v1/agent/tickets/{number}/macros/{thanks['id']}").status_code == 403

@@ -152,6 +152,22 @@ def test_first_device_publishes_app_installed_once(client):
     assert bad.status_code == 400
 
 
+def test_the_accounts_language_changes_once_and_tells_the_services(client):
+    register(client, locale="en")
+    headers = bearer(client)
+    client.delete_cookie("session")
+    for locale, expected in (("es", "es"), ("es", "es"), ("zh-TW", "zh-Hant")):
+        changed = client.put("/api/v1/me", json={"locale": locale}, headers=headers)
+        assert changed.status_code == 200 and changed.json["user"]["locale"] == expected
+    assert client.get("/api/v1/me", headers=headers).json["user"]["locale"] == "zh-Hant"
+    for body in ({"locale": "fr"}, {}, {"locale": None}, {"locale": "es", "email": "x@example.com"}):
+        refused = client.put("/api/v1/me", json=body, headers=headers)
+        assert refused.status_code == 400 and refused.json["error"]["code"] == "validation_error"
+        assert set(refused.json["error"]["details"]["fields"]) & {"locale", "email"}
+    changes = [e["data"] for e in outbox_events() if e["type"] == "user.profile_changed.v1"]
+    assert [c["locale"] for c in changes] == ["es", "zh-Hant"]  # the same language again tells nobody
+
+
 def test_create_agent_cli(database_url, monkeypatch, capsys):
     from services.gateway import cli
 

@@ -47,15 +47,28 @@ def requester(user_id: int | None = None, email_address: str = "alice@example.co
     return {"kind": "user", "user_id": user_id, "email": email_address, "locale": locale}
 
 
-def ticket(number: str, who: dict, status: str = "open") -> dict:
+def ticket(number: str, who: dict, status: str = "open", assignee_id: int | None = None) -> dict:
     return {"number": number, "subject": "Deposit missing", "category": "deposit_withdrawal", "status": status,
-            "requester": who}
+            "requester": who, "assignee_id": assignee_id, "tier": "standard", "department": None}
 
 
 def message_added(number: str, who: dict, *, kind: str = "reply", author_role: str = "agent",
-                  message_id: int = 1) -> Envelope:
-    return Envelope.new("ticket.message_added.v1", {**ticket(number, who), "message_id": message_id, "kind": kind,
+                  message_id: int = 1, assignee_id: int | None = None) -> Envelope:
+    return Envelope.new("ticket.message_added.v1", {**ticket(number, who, assignee_id=assignee_id),
+                                                    "message_id": message_id, "kind": kind,
                                                     "author_role": author_role}, "tickets")
+
+
+def agent_changed(user_id: int, email_address: str, *, roles: tuple = (), locale: str | None = None,
+                  department: str | None = None, active: bool = True) -> Envelope:
+    return Envelope.new("agent.profile_changed.v1", {
+        "user_id": user_id, "email": email_address, "name": f"Agent {user_id}", "tier": "standard",
+        "department": department, "roles": list(roles), "locale": locale, "active": active}, "gateway")
+
+
+def ticket_event(event_type: str, number: str, who: dict, assignee_id: int | None = None, **data) -> Envelope:
+    """Any other ticket event: escalated, assigned, merged, rated, sla_breached, with its own fields."""
+    return Envelope.new(event_type, {**ticket(number, who, assignee_id=assignee_id), **data}, "tickets")
 
 
 def status_changed(number: str, who: dict, new_status: str, old_status: str = "open") -> Envelope:
@@ -311,12 +324,7 @@ class WorkerProcess:
     def handled(self, channel: str = "inbox") -> int:
         return sum(line["count"] for line in self.log_lines()
                    if line.get("message") == "events handled" and line.get("channel") == channel
-                   and line.get("worker_pid") == self.process.pid)
-
-    def channel_pids(self) -> dict[str, int]:
-        """The child process of each channel besides the inbox (worker.py), by channel."""
-        return {line["channels"]: line["pid"] for line in self.log_lines()
-                if line.get("message") == "channel process ready" and line.get("worker_pid") == self.process.pid}
+                   and line.get("pid") == self.process.pid)
 
     def kill(self) -> None:
         self.process.send_signal(signal.SIGKILL)

@@ -5,11 +5,12 @@ import logging
 
 import pytest
 
-from services.notifications import texts
+from services.notifications import preferences, texts
 from services.notifications.app import create_app
 from services.notifications.email_channel import EmailChannel
-from services.notifications.mail import make_transport
-from services.notifications.models import Contact, db
+from services.notifications.models import AGENT_KINDS, Contact, db
+from services.notifications.notices import compose
+from services.notifications.senders import make_email_sender
 from services.notifications.worker import create_worker
 from shared import clock
 from shared.events import Envelope
@@ -26,6 +27,7 @@ from tests.notifications.support import (
     status_changed,
     ticket,
     ticket_created,
+    ticket_event,
     video_booked,
     wait_until,
 )
@@ -122,6 +124,9 @@ def test_a_code_that_comes_before_the_registration_is_kept(start_worker, databas
     assert contact(9).locale == "zh-Hant"
 
 
+AGENT_ID = 2
+
+
 def every_kind(who: dict, guest: dict, user_id: int) -> dict[str, Envelope]:
     """One event per email topic: the account's where the topic has one, else the guest's."""
     video = {"call_id": 5, "ticket_number": "56789012", "requester": who, "slot_start": "2025-03-01T14:00:00Z",
@@ -147,22 +152,39 @@ def every_kind(who: dict, guest: dict, user_id: int) -> dict[str, Envelope]:
                               ("video.call_reminder_due.v1", "video_call_reminder"),
                               ("video.call_completed.v1", "video_call_completed")):
         kinds[topic] = Envelope.new(event_type, video, "video")
+    kinds["ticket_merged"] = ticket_event("ticket.merged.v1", "56789012", who, into_number="67890123",
+                                          into_subject="Deposit missing")
+    # The agent (AGENT_ID) who holds the ticket.
+    kinds["agent_ticket_reply"] = message_added("56789012", who, author_role="customer", assignee_id=AGENT_ID)
+    kinds["agent_ticket_escalated"] = ticket_event("ticket.escalated.v1", "56789012", who, AGENT_ID, escalation_id=4)
+    kinds["agent_ticket_assigned"] = ticket_event("ticket.assigned.v1", "56789012", who, AGENT_ID,
+                                                  previous_assignee_id=None, assigned_by="auto")
+    for rating in ("good", "bad"):
+        kinds[f"agent_ticket_rated_{rating}"] = ticket_event("ticket.rated.v1", "56789012", who, AGENT_ID,
+                                                             rating=rating)
+    for metric in ("first_response", "next_response", "resolution"):
+        kinds[f"agent_sla_{metric}"] = ticket_event("ticket.sla_breached.v1", "56789012", who, AGENT_ID, metric=metric,
+                                                    due_at="2025-01-01T00:00:00Z")
     return kinds
 
 
 @pytest.mark.parametrize("locale", ["en", "es", "zh-Hant"])
 def test_every_email_kind_says_what_support_never_asks_for(tmp_path, smtp, locale):
     app = create_app(app_settings(f"sqlite:///{tmp_path}/n.db", **smtp.settings()))
-    channel = EmailChannel(dict(app.config), make_transport(app.config))
+    channel = EmailChannel(dict(app.config), make_email_sender(app.config))
     try:
         with db.connection_context():
             Contact.create(user_id=1, email="kim@example.com", locale=locale, anti_phishing_code="Kim12345")
+            Contact.create(user_id=AGENT_ID, email="ana@example.com", locale=locale)
+            preferences.update_preferences(AGENT_ID, {"email": {kind: True for kind in AGENT_KINDS}})
             events = every_kind(requester(1, "kim@example.com", locale), requester(None, "lee@example.com", locale), 1)
-            assert set(events) == texts.topics()  # a new kind of email must come here too
+            assert set(events) | {"ticket_digest"} == texts.topics()  # a new kind of email must come here too
             for envelope in events.values():
                 assert channel.deliver(envelope) == 1, envelope.type
-        messages = smtp.wait_for(len(events))
-        assert {m["To"] for m in messages} == {"kim@example.com", "lee@example.com"}
+            updates = [(e, compose(e)) for e in (events["ticket_reply"], events["ticket_resolved"])]
+            assert channel.send_digest(updates) == 1
+        messages = smtp.wait_for(len(events) + 1)
+        assert {m["To"] for m in messages} == {"kim@example.com", "lee@example.com", "ana@example.com"}
         for message in messages:
             for part in both_parts(message):
                 assert NEVER_ASK[locale] in part, (message["Subject"], part)

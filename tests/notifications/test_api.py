@@ -6,7 +6,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from services.notifications.handlers import inbox_handlers
+from services.notifications.handlers import HANDLERS, configure
 from services.notifications.models import Notification, PushSubscription, db
 from tests.notifications.conftest import PUBLIC_URL, As, customer
 from tests.notifications.support import box_granted, message_added, registered, requester, status_changed
@@ -15,10 +15,10 @@ from tests.support import token
 
 def handle(*envelopes):
     """Run the inbox handlers the way the worker does, in one transaction."""
-    handlers = inbox_handlers(PUBLIC_URL)
+    configure(PUBLIC_URL)
     with db.atomic():
         for envelope in envelopes:
-            for handler in handlers.get(envelope.type, []):
+            for handler in HANDLERS.get(envelope.type, []):
                 handler([envelope])
 
 
@@ -102,14 +102,15 @@ def test_callers_must_be_accounts(client):
 
 def test_preferences_default_on_partial_update_and_validation(alice, bob):
     everything_on = {"push": {"ticket_updates": True, "video_calls": True, "rewards": True},
-                     "email": {"ticket_updates": True, "video_calls": True, "rewards": True}}
+                     "email": {"ticket_updates": True, "video_calls": True, "rewards": True}, "quiet_hours": None, "email_digest": False}
     assert alice.get("/api/v1/notification-preferences").json == everything_on
     changed = alice.put("/api/v1/notification-preferences", json={"push": {"ticket_updates": False}})
     assert changed.status_code == 200
     assert changed.json["push"] == {"ticket_updates": False, "video_calls": True, "rewards": True}
     changed = alice.put("/api/v1/notification-preferences", json={"email": {"rewards": False}})
     assert changed.json == {"push": {"ticket_updates": False, "video_calls": True, "rewards": True},
-                            "email": {"ticket_updates": True, "video_calls": True, "rewards": False}}
+                            "email": {"ticket_updates": True, "video_calls": True, "rewards": False},
+                            "quiet_hours": None, "email_digest": False}
     for bad in ({"push": {"ticket_updates": "no"}}, {"push": {"marketing": False}}, {"sms": {}},
                 {"push": {"rewards": 0}}, {"email": ["rewards"]}):
         response = alice.put("/api/v1/notification-preferences", json=bad)

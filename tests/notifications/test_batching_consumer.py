@@ -8,8 +8,8 @@ import peewee
 import pytest
 from kombu import Connection
 
-from services.notifications.inbox_consumer import BatchingEventConsumer
 from shared import db as shared_db
+from shared.batch_consumer import BatchingEventConsumer
 from shared.bus import event_exchange
 from shared.consumer import QueueTopology, make_processed_event_model
 from tests.notifications.support import registered, wait_until
@@ -107,3 +107,17 @@ def test_bodies_that_are_not_events_are_parked_and_the_batch_goes_on(database, b
     finally:
         consumer.should_stop = True
         thread.join(10)
+
+
+def test_batching_is_an_option_of_every_services_worker(database, tmp_path):
+    from shared.consumer import EventConsumer
+    from shared.worker import build_worker
+
+    common = {"database": database, "outbox": None, "broker_url": "memory://localhost/", "exchange_name": "x",
+              "handlers": {"user.registered.v1": [lambda events: []]}, "processed_model": make_processed_event_model(
+                  database)}
+    plain = build_worker("plain", **common).consumer
+    batching = build_worker("batching", batch_size=50, **common).consumer
+    assert type(plain) is EventConsumer
+    assert isinstance(batching, BatchingEventConsumer) and batching.batch_size == 50
+    assert batching.topology.event_types == plain.topology.event_types == ["user.registered.v1"]

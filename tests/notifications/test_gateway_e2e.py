@@ -153,3 +153,26 @@ def test_the_anti_phishing_code_set_at_the_gateway_is_in_the_accounts_emails(pro
     assert "Your anti-phishing code: N1naCode7" in html_part(email)
     assert "Support will never ask for your password" in plain_part(email)
     assert all("N1naCode7" not in plain_part(m) for m in smtp.messages if m["To"] != nina.email)
+
+
+@pytest.mark.parametrize("start, switched, title, subject", [
+    ("en", "es", "Servicio al cliente respondió en el ticket {}", "Se resolvió tu ticket de ayuda {}"),
+    ("es", "zh-Hant", "客服已回覆工單 {}", "您的客服工單 {} 已解決"),
+])
+def test_the_accounts_language_switched_at_the_gateway_speaks_its_notices(product, smtp, agent, start, switched,
+                                                                            title, subject):
+    lena = register_and_login(product, f"lena-{uuid.uuid4().hex[:6]}@example.com", locale=start)
+    refused = lena.put("/api/v1/me", json={"locale": "fr"})
+    assert refused.status_code == 400 and "locale" in refused.json()["error"]["details"]["fields"]
+    changed = lena.put("/api/v1/me", json={"locale": switched})
+    assert changed.status_code == 200 and changed.json()["user"]["locale"] == switched
+    assert lena.get("/api/v1/me").json()["user"]["locale"] == switched
+    number = open_ticket(lena)
+    reply(agent, number)
+    # The inbox follows the account's events in order: its first item already speaks the new language.
+    [item] = wait_for(lambda: inbox(lena)["items"], message="the inbox item")
+    assert item["title"] == title.format(number)
+    assert agent.post(f"/api/v1/agent/tickets/{number}/resolve").status_code == 200
+    resolved = wait_for(lambda: [m for m in emails_to(smtp, lena.email) if number in m["Subject"]
+                                 and m["Subject"] == subject.format(number)], message="the resolution email")
+    assert resolved[0]["Content-Language"] == switched

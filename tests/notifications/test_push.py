@@ -3,9 +3,10 @@ import pytest
 
 from services.notifications import preferences
 from services.notifications.app import create_app
-from services.notifications.handlers import inbox_handlers
+from services.notifications.handlers import HANDLERS, configure
 from services.notifications.models import Contact, Delivery, Notification, PushSubscription, db
-from services.notifications.push import PushChannel, PushFailed
+from services.notifications.push import PushChannel
+from services.notifications.webpush import PushFailed
 from services.notifications.worker import create_worker
 from tests.conftest import close_database
 from tests.notifications.conftest import PUBLIC_URL, As, app_settings, customer
@@ -44,7 +45,8 @@ def test_every_subscribed_browser_gets_the_notice_encrypted_and_signed(push_app,
     subscribe(push_app, 2, receiver.browser("bob"))
     reply = message_added("12345678", requester(1))
     with db.atomic():
-        [handler] = inbox_handlers(PUBLIC_URL)[reply.type]
+        configure(PUBLIC_URL)
+        [handler] = HANDLERS[reply.type]
         [item] = handler([reply])
     assert deliver(push_app, reply) == 2
     pushes = receiver.wait_for(2)

@@ -1,15 +1,12 @@
 """Worker processes as ops run them (`python -m services.notifications.worker`) on RabbitMQ:
-a SIGKILL in the middle of a burst, competing workers and SIGTERM, an SMTP outage."""
-import os
-import signal
-
+a SIGKILL in the middle of a burst, competing workers and SIGTERM, an SMTP outage, a worker per channel."""
 import pytest
 
 from services.notifications.app import create_app
 from services.notifications.models import Notification, db
 from tests.conftest import close_database
 from tests.notifications.conftest import app_settings
-from tests.notifications.support import WorkerProcess, alive, message_added, requester, wait_until, worker_env
+from tests.notifications.support import WorkerProcess, message_added, requester, wait_until, worker_env
 from tests.support import PG_URL, drop_pg_schema, unique
 
 pytestmark = [pytest.mark.e2e, pytest.mark.rabbitmq]
@@ -55,29 +52,33 @@ def assert_exactly_once(events, smtp) -> None:
     assert len({m["Message-ID"] for m in messages}) == len(events)
 
 
+def start_channel_workers(env: dict, tmp_path, name: str) -> list[WorkerProcess]:
+    """The inbox and the email worker as the deployments run them: a process each, serving its channel."""
+    workers = [WorkerProcess({**env, "NOTIFICATIONS_CHANNELS": channels}, tmp_path / f"{name}-{label}.log")
+               for label, channels in (("inbox", "inbox,push"), ("email", "email"))]
+    for worker in workers:
+        worker.wait_started()
+    return workers
+
+
 def test_sigkill_mid_burst_then_restart_gives_every_item_and_email_once(pg_url, broker, smtp, processes, tmp_path):
     open_database(pg_url)
     env = worker_env(pg_url, broker, smtp.port, tmp_path)
-    first = WorkerProcess(env, tmp_path / "first.log")
-    processes.append(first)
-    first.wait_started()
+    first = start_channel_workers(env, tmp_path, "first")
+    processes.extend(first)
     events = burst(1000)
     broker.publish(*events)
-    children = first.channel_pids()
-    assert set(children) == {"email", "push"}, children  # the inbox is the worker's own process
     wait_until(lambda: inbox_count() >= 250, timeout=30, interval=0.005, message="a quarter of the burst")
-    first.kill()
-    wait_until(lambda: not any(alive(pid) for pid in children.values()), timeout=10,
-               message="the channel processes to die with the worker")
+    for worker in first:
+        worker.kill()
     at_kill = (inbox_count(), len(smtp.messages))
     assert at_kill[0] < 1000 or at_kill[1] < 1000, f"the burst was over before the kill: {at_kill}"
 
-    second = WorkerProcess(env, tmp_path / "second.log")
-    processes.append(second)
-    second.wait_started()
+    second = start_channel_workers(env, tmp_path, "second")
+    processes.extend(second)
     wait_until(lambda: inbox_count() >= 1000, timeout=60, message="every inbox item")
     smtp.wait_for(1000, timeout=60)
-    assert second.terminate() == 0
+    assert [worker.terminate() for worker in second] == [0, 0]
     assert broker.queue_depth("notifications.events") == 0 and broker.queue_depth("notifications.email") == 0
     assert_exactly_once(events, smtp)
     close_database(db)
@@ -134,20 +135,23 @@ def test_smtp_outage_during_a_burst_delays_emails_and_loses_none(broker, smtp, p
     close_database(db)
 
 
-def test_a_channel_process_that_dies_alone_is_started_again(broker, smtp, processes, tmp_path):
+def test_a_worker_serves_only_the_channels_it_is_told(broker, smtp, processes, tmp_path):
     database_url = f"sqlite:///{tmp_path}/notifications.db"
     open_database(database_url)
-    worker = WorkerProcess(worker_env(database_url, broker, smtp.port, tmp_path), tmp_path / "worker.log")
-    processes.append(worker)
-    worker.wait_started()
-    email_pid = worker.channel_pids()["email"]
-    os.kill(email_pid, signal.SIGKILL)
-    wait_until(lambda: worker.channel_pids()["email"] != email_pid, timeout=30, message="a new email process")
-    assert alive(worker.channel_pids()["email"]) and worker.process.poll() is None
+    env = worker_env(database_url, broker, smtp.port, tmp_path)
+    email_only = WorkerProcess({**env, "NOTIFICATIONS_CHANNELS": "email"}, tmp_path / "email.log")
+    processes.append(email_only)
+    email_only.wait_started()
     events = burst(20, first_user=4000)
     broker.publish(*events)
     smtp.wait_for(20)
-    assert worker.terminate() == 0
-    assert not any(alive(pid) for pid in worker.channel_pids().values())  # SIGTERM reached the children
+    assert inbox_count() == 0 and broker.queue_depth("notifications.events") == 20  # waiting for an inbox worker
+    inbox_only = WorkerProcess({**env, "NOTIFICATIONS_CHANNELS": "inbox"}, tmp_path / "inbox.log")
+    processes.append(inbox_only)
+    inbox_only.wait_started()
+    wait_until(lambda: inbox_count() == 20, message="the inbox worker's items")
+    assert [email_only.terminate(), inbox_only.terminate()] == [0, 0]
+    assert (email_only.handled("inbox"), email_only.handled("email")) == (0, 20)
+    assert (inbox_only.handled("inbox"), inbox_only.handled("email")) == (20, 0)
     assert_exactly_once(events, smtp)
     close_database(db)

@@ -7,8 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.events import SCHEMAS, EventType
-from shared.fastload import load_data, quick_accepts
+from shared.events import SCHEMAS, EventType, load_data, quick_accepts
 
 REQUESTER = {"kind": "user", "user_id": 7, "email": "ana@example.com", "locale": "es"}
 TICKET = {"number": "60000001", "subject": "Deposit missing", "category": "deposit_withdrawal", "status": "open",

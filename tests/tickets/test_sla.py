@@ -2,10 +2,11 @@
 achievement, pauses, the queue's SLA order and the breach scheduler."""
 import datetime as dt
 import json
+import threading
 
 import pytest
 
-from services.tickets.models import OutboxMessage
+from services.tickets.models import OutboxMessage, db
 from services.tickets.sla import breaches
 from shared import clock
 from tests.support import agent
@@ -185,3 +186,37 @@ def test_the_queue_sorts_by_the_earliest_due_time(alice, support):
             break
     assert seen == expected
     assert support.get("/api/v1/agent/tickets?sort=due").status_code == 400
+
+
+@pytest.mark.timeout(120)
+def test_two_scheduler_replicas_publish_each_breach_once(app, alice, boss):
+    boss.put("/api/v1/admin/sla-policies", json={"items": [
+        {"category": "wallet", "tier": "standard", "first_response_s": 5, "next_response_s": 5, "resolution_s": 10}]})
+    clock.clock.freeze(START)
+    numbers = [new_ticket(alice, category="wallet", subject=f"Wallet {i}")["number"] for i in range(8)]
+    clock.clock.advance(dt.timedelta(seconds=30))  # first response and resolution of each: 16 breaches
+    outbox = app.extensions["outbox"]
+    barrier = threading.Barrier(2)
+    published: list[int] = []
+    errors: list[BaseException] = []
+
+    def replica():
+        try:
+            barrier.wait(10)
+            for _ in range(5):
+                published.append(breaches.publish_due_breaches(outbox, db.obj, limit=3))
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            if not db.obj.is_closed():
+                db.obj.close()
+
+    threads = [threading.Thread(target=replica) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert sum(published) == 16
+    seen = sorted((e["number"], e["metric"]) for e in events("ticket.sla_breached.v1"))
+    assert seen == sorted((n, m) for n in numbers for m in ("first_response", "resolution"))

@@ -133,6 +133,9 @@ def test_the_language_switch_is_remembered(browser, product):
     assert browser.driver.execute_script("return localStorage.getItem('lang')") == "es"
     browser.choose("#lang-switch", "zh-Hant")
     browser.wait_text("h1", "推薦計畫")
+    # Logged in, the switch is the account's language too (its inbox items and emails follow it).
+    assert browser.driver.execute_script(
+        "return fetch('/api/v1/me').then(r => r.json()).then(body => body.user.locale)") == "zh-Hant"
 
 
 def test_without_a_choice_the_accounts_then_the_browsers_language(product):

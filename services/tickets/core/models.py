@@ -43,6 +43,7 @@ class Ticket(BaseModel):
             (("requester_email", "requester_kind", "status"), False),
             (("status", "tier", "department", "updated_at"), False),
             (("status", "resolved_at"), False),
+            (("assignee_id", "status"), False),  # an agent's open tickets, counted by assignment
         )
 
 

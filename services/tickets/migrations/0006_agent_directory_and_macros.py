@@ -84,6 +84,8 @@ def up(migrator, db):
             table_name = 'macro'
 
     db.create_tables([Agent, Macro])
+    # Assignment counts each candidate's open tickets.
+    migrator.migrate(migrator.add_index('ticket', ('assignee_id', 'status'), False))
     now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None, microsecond=0)
     for title, kind, resolve, (en, es, zh) in SEED:
         Macro.create(title=title, kind=kind, resolve=resolve, body_en=en, body_es=es, body_zh_hant=zh,
@@ -91,4 +93,5 @@ def up(migrator, db):
 
 
 def down(migrator, db):
-    migrator.migrate(migrator.drop_table('macro'), migrator.drop_table('agent'))
+    migrator.migrate(migrator.drop_index('ticket', 'ticket_assignee_id_status'), migrator.drop_table('macro'),
+                     migrator.drop_table('agent'))

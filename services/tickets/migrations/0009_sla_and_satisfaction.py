@@ -84,12 +84,15 @@ def up(migrator, db):
         resolution_s = IntegerField(null=True)
         met = IntegerField(default=0)
         missed = IntegerField(default=0)
+        rating = CharField(max_length=4, null=True)
+        rated_at = DateTimeField(null=True)
         class Meta:
             database = db
             table_name = 'ticket_sla'
             indexes = ((('created_at', 'tier', 'department', 'first_response_s', 'met', 'missed'), False),
                        (('resolved_at', 'tier', 'department', 'resolution_s'), False),
                        (('status', 'tier', 'department', 'created_at'), False),
+                       (('rated_at', 'tier', 'department', 'rating'), False),
                        (('first_response_s', 'created_at', 'tier', 'department'), False),
                        (('resolution_s', 'resolved_at', 'tier', 'department'), False))
 

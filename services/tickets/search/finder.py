@@ -4,7 +4,9 @@ then the tickets whose subject or messages hold the question's words, best first
 Only the tickets the agent may see are answered."""
 from __future__ import annotations
 
+import operator
 import re
+from functools import reduce
 
 from services.tickets.core.access import visible_to
 from services.tickets.core.merge_links import merged_target
@@ -22,25 +24,22 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 
 
 def _identifiers(agent: Caller, question: str, limit: int) -> list[Ticket]:
-    """Tickets the question names by number, TXID, order number or requester email."""
-    visible = visible_to(agent)
-    newest = (Ticket.updated_at.desc(), Ticket.id.desc())
-    lookups = []
+    """Tickets the question names by number, TXID, order number or requester email: one query,
+    each alternative answered by its column's index; the ticket of that number first."""
+    named = []
     if NUMBER.match(question):
-        lookups.append(Ticket.select().where(visible & (Ticket.number == question)))
+        named.append(Ticket.number == question)
     if TXID.match(question):
-        values = list(dict.fromkeys([question, question.lower()]))
-        lookups.append(Ticket.select().where(visible & Ticket.txid.in_(values)).order_by(*newest).limit(limit))
+        named.append(Ticket.txid.in_(list(dict.fromkeys([question, question.lower()]))))
     if ORDER_ID.match(question):
-        lookups.append(Ticket.select().where(visible & (Ticket.order_id == question)).order_by(*newest).limit(limit))
+        named.append(Ticket.order_id == question)
     if EMAIL.match(question):
-        lookups.append(Ticket.select().where(visible & (Ticket.requester_email == question.lower()))
-                       .order_by(*newest).limit(limit))
-    found: dict[int, Ticket] = {}
-    for query in lookups:
-        for ticket in query:
-            found.setdefault(ticket.id, ticket)
-    return list(found.values())[:limit]
+        named.append(Ticket.requester_email == question.lower())
+    if not named:
+        return []
+    return list(Ticket.select().where(visible_to(agent) & reduce(operator.or_, named))
+                .order_by((Ticket.number == question).desc(), Ticket.updated_at.desc(), Ticket.id.desc())
+                .limit(limit))
 
 
 def _tagged(agent: Caller, question: str, limit: int) -> list[Ticket]:
@@ -53,32 +52,31 @@ def _tagged(agent: Caller, question: str, limit: int) -> list[Ticket]:
                 .order_by(TicketTag.ticket.desc()).limit(limit))
 
 
-def _continued(scores: dict[int, float]) -> dict[int, float]:
-    """The scores with each merged ticket's given to the ticket its conversation continues in,
-    whose history shows the merged ticket's messages (services/tickets/core/merge_links.py)."""
-    merged = list(Ticket.select().where(Ticket.id.in_(list(scores)) & Ticket.merged_into.is_null(False)))
-    for ticket in merged:
-        target = merged_target(ticket)
-        if target.id != ticket.id:
-            score = scores.pop(ticket.id)
-            scores[target.id] = max(score, scores.get(target.id, score))
-    return scores
+def _keys(agent: Caller, ids) -> dict[int, tuple]:
+    """{id: (updated_at, merged_into, visible to the agent)} of some tickets, in one query."""
+    return {row[0]: row[1:] for row in Ticket.select(Ticket.id, Ticket.updated_at, Ticket.merged_into,
+                                                     visible_to(agent).alias("visible"))
+            .where(Ticket.id.in_(list(ids))).tuples()}
 
 
 def _words(agent: Caller, question: str, limit: int, skip: set[int]) -> list[Ticket]:
     scores = index_for(db.obj).match(terms(question))
-    if scores:
-        scores = _continued(scores)
-    candidates = [ticket_id for ticket_id in scores if ticket_id not in skip]
-    if not candidates:
-        return []
+    keys = _keys(agent, scores) if scores else {}
+    for ticket_id, (_, merged_into, _) in list(keys.items()):
+        if merged_into:
+            # A merged ticket's messages show in the history of the ticket its conversation
+            # continues in (services/tickets/core/merge_links.py): that ticket is the one found.
+            target = merged_target(Ticket.get_by_id(ticket_id))
+            if target.id != ticket_id:
+                score = scores.pop(ticket_id)
+                scores[target.id] = max(score, scores.get(target.id, score))
+                keys.update(_keys(agent, [target.id]))
     # Rank on the keys alone, then load the few tickets shown.
-    keys = list(Ticket.select(Ticket.id, Ticket.updated_at).where(visible_to(agent) & Ticket.id.in_(candidates))
-                .tuples())
-    keys.sort(key=lambda key: (-scores[key[0]], -key[1].timestamp(), -key[0]))
-    chosen = [ticket_id for ticket_id, _ in keys[:limit]]
-    tickets = {t.id: t for t in Ticket.select().where(Ticket.id.in_(chosen))} if chosen else {}
-    return [tickets[ticket_id] for ticket_id in chosen]
+    ranked = sorted((ticket_id for ticket_id in scores if ticket_id in keys and keys[ticket_id][2]
+                     and ticket_id not in skip),
+                    key=lambda ticket_id: (-scores[ticket_id], -keys[ticket_id][0].timestamp(), -ticket_id))[:limit]
+    tickets = {t.id: t for t in Ticket.select().where(Ticket.id.in_(ranked))} if ranked else {}
+    return [tickets[ticket_id] for ticket_id in ranked]
 
 
 def search(agent: Caller, question: str, limit: int) -> list[Ticket]:

@@ -86,11 +86,16 @@ class SqliteIndex:
         return combine(list(best.items()), self._ranked("ticket_fts", expression))
 
 
+# One statement for both kinds of document (one round trip, one plan): the newest WINDOW of each
+# that match, ranked. The tsquery is a constant the planner sees, to estimate how many match.
 _PG_RANKED = """
-SELECT {key}, ts_rank(search_vector, q) AS score
-FROM (SELECT {columns}, search_vector FROM {table}, plainto_tsquery('english'::regconfig, %(question)s) q
-      WHERE search_vector @@ q ORDER BY id DESC LIMIT {window}) newest,
-     plainto_tsquery('english'::regconfig, %(question)s) q
+SELECT 'message', m.ticket_id, ts_rank(m.search_vector, plainto_tsquery('english'::regconfig, %(q)s))
+FROM (SELECT ticket_id, search_vector FROM message
+      WHERE search_vector @@ plainto_tsquery('english'::regconfig, %(q)s) ORDER BY id DESC LIMIT {window}) m
+UNION ALL
+SELECT 'subject', t.id, ts_rank(t.search_vector, plainto_tsquery('english'::regconfig, %(q)s))
+FROM (SELECT id, search_vector FROM ticket
+      WHERE search_vector @@ plainto_tsquery('english'::regconfig, %(q)s) ORDER BY id DESC LIMIT {window}) t
 """
 
 
@@ -98,18 +103,18 @@ class PostgresIndex:
     def __init__(self, database: peewee.Database) -> None:
         self.database = database
 
-    def _ranked(self, table: str, key: str, columns: str, question: str) -> list[tuple[int, float]]:
-        sql = _PG_RANKED.format(key=key, columns=columns, table=table, window=WINDOW)
-        return self.database.execute_sql(sql, {"question": question}).fetchall()
-
     def match(self, words: list[str]) -> dict[int, float]:
         if not words:
             return {}
-        question = " ".join(words)
         best: dict[int, float] = {}
-        for ticket_id, score in self._ranked("message", "ticket_id", "id, ticket_id", question):
-            best[ticket_id] = max(best.get(ticket_id, 0.0), float(score))
-        return combine(list(best.items()), self._ranked("ticket", "id", "id", question))
+        subjects = []
+        rows = self.database.execute_sql(_PG_RANKED.format(window=WINDOW), {"q": " ".join(words)}).fetchall()
+        for kind, ticket_id, score in rows:
+            if kind == "subject":
+                subjects.append((ticket_id, float(score)))
+            else:
+                best[ticket_id] = max(best.get(ticket_id, 0.0), float(score))
+        return combine(list(best.items()), subjects)
 
 
 def index_for(database: peewee.Database) -> SqliteIndex | PostgresIndex:

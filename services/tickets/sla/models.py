@@ -95,12 +95,15 @@ class TicketSla(BaseModel):
     resolution_s = peewee.IntegerField(null=True)
     met = peewee.IntegerField(default=0)  # targets achieved in time
     missed = peewee.IntegerField(default=0)  # targets breached
+    rating = peewee.CharField(max_length=4, null=True)  # the satisfaction rating, and when it was given
+    rated_at = peewee.DateTimeField(null=True)
 
     class Meta:
         table_name = "ticket_sla"
         indexes = ((("created_at", "tier", "department", "first_response_s", "met", "missed"), False),
                    (("resolved_at", "tier", "department", "resolution_s"), False),
                    (("status", "tier", "department", "created_at"), False),
+                   (("rated_at", "tier", "department", "rating"), False),
                    # In the order of the times: SQLite finds a percentile by walking them (sla.reports).
                    (("first_response_s", "created_at", "tier", "department"), False),
                    (("resolution_s", "resolved_at", "tier", "department"), False))

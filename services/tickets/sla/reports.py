@@ -119,11 +119,9 @@ def summary(start: dt.datetime, end: dt.datetime, department: str | None = None,
     (resolved,), resolution = _figures(TicketSla.resolution_s, [fn.COUNT(TicketSla.id)],
                                        _where(_between(TicketSla.resolved_at, start, end), scope))
     met, missed = int(met or 0), int(missed or 0)
-    rated = Satisfaction.select(Satisfaction.rating, fn.COUNT(Satisfaction.id))
-    if scope:
-        rated = rated.join(TicketSla, on=(TicketSla.ticket == Satisfaction.ticket))
-    ratings = dict(rated.where(_where(_between(Satisfaction.rated_at, start, end), scope))
-                   .group_by(Satisfaction.rating).tuples())
+    ratings = dict(TicketSla.select(TicketSla.rating, fn.COUNT(TicketSla.rating))
+                   .where(_where(_between(TicketSla.rated_at, start, end), scope))
+                   .group_by(TicketSla.rating).tuples())
     good, bad = ratings.get("good", 0), ratings.get("bad", 0)
     return {"from": clock.isoformat(start), "to": clock.isoformat(end), "department": department, "tier": tier,
             "created": created, "resolved": resolved, "first_response_s": first_response, "resolution_s": resolution,

@@ -6,7 +6,7 @@ import datetime as dt
 
 from services.tickets.core.models import Ticket
 from services.tickets.core.workflow import event_data, is_closed
-from services.tickets.sla.models import Satisfaction
+from services.tickets.sla.models import Satisfaction, TicketSla
 from shared import clock
 from shared.errors import ApiError
 from shared.events import EventType
@@ -33,6 +33,7 @@ def rate(outbox, ticket: Ticket, rating: str, comment: str | None, window_days: 
         existing.rating, existing.comment, existing.rated_at = rating, comment, now
         existing.save()
         satisfaction = existing
+    TicketSla.update(rating=rating, rated_at=now).where(TicketSla.ticket == ticket.id).execute()  # for the reports
     status = "closed" if is_closed(ticket, window_days) else ticket.status
     outbox.add(EventType.TICKET_RATED, {**event_data(ticket), "status": status, "rating": rating,
                                         "comment": comment, "changed": existing is not None})

@@ -7,6 +7,7 @@ from marshmallow import fields, validate
 from services.tickets.core.schemas import MessageOut
 from services.tickets.workspace.models import AGENT_STATUSES, MACRO_KINDS
 from shared.locales import LOCALES
+from shared.openapi import NOT_BLANK_PATTERN
 
 MAX_MACRO_BODY = 5000
 
@@ -39,7 +40,9 @@ class StatusSchema(StrictSchema):
     status = fields.String(required=True, validate=validate.OneOf(AGENT_STATUSES))
 
 
-BODY = validate.Length(min=1, max=MAX_MACRO_BODY)
+# Some text that is not only spaces, said the same way to JSON Schema's regular expressions and Python's.
+NOT_BLANK = validate.Regexp(r"[\s\S]*" + NOT_BLANK_PATTERN, error="Write some text.")
+BODY = [validate.Length(min=1, max=MAX_MACRO_BODY), NOT_BLANK]
 
 
 class MacroBodiesSchema(StrictSchema):
@@ -49,8 +52,7 @@ class MacroBodiesSchema(StrictSchema):
 
 
 class MacroSchema(StrictSchema):
-    title = fields.String(required=True, validate=[validate.Length(min=1, max=120),
-                                                   validate.Regexp(r"[\s\S]*\S", error="Give it a title.")])
+    title = fields.String(required=True, validate=[validate.Length(min=1, max=120), NOT_BLANK])
     kind = fields.String(required=True, validate=validate.OneOf(MACRO_KINDS))
     resolve = fields.Boolean(load_default=False, metadata={"description": "resolve the ticket after the message"})
     bodies = fields.Nested(MacroBodiesSchema, required=True,
@@ -85,7 +87,7 @@ class MacroListQuery(ma.Schema):
 
 
 class MacroUseSchema(StrictSchema):
-    body = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=10000),
+    body = fields.String(load_default=None, allow_none=True, validate=[validate.Length(min=1, max=10000), NOT_BLANK],
                          metadata={"description": "the text the agent edited from the preview; default: the "
                                                   "macro's, filled in"})
 

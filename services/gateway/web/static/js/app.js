@@ -8,8 +8,16 @@ const LANG_COOKIE_SECONDS = 365 * 24 * 3600;
 function setupLanguageSwitch() {
   const select = document.getElementById("lang-switch");
   if (!select) return;
-  select.addEventListener("change", () => {
+  select.addEventListener("change", async () => {
     const chosen = select.value;
+    if (page.user) {
+      // The account's language too: its inbox items and emails follow it.
+      try {
+        await api("PUT", "/api/v1/me", { json: { locale: chosen } });
+      } catch (failed) {
+        toast(failed.message);
+      }
+    }
     document.cookie = `lang=${encodeURIComponent(chosen)}; path=/; max-age=${LANG_COOKIE_SECONDS}; samesite=lax`;
     try { localStorage.setItem("lang", chosen); } catch (unavailable) { /* private mode: the cookie remembers */ }
     const url = new URL(location.href);

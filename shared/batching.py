@@ -1,24 +1,24 @@
-"""The worker's consumers, built on the shared idempotent `EventConsumer`.
+"""The batching mode of the shared idempotent `EventConsumer` (shared/consumer.py): the same queue
+topology, envelope parser, retries and dead letters, for a queue busy enough that handling events
+one by one costs more than the handling itself.
 
 - `BatchingConsumer`: kombu's loop, holding the events that arrive together and
-  handling them as a batch. The inbox's (`inbox_consumer.BatchingEventConsumer`)
-  handles a batch in one transaction.
-- `ChannelConsumer` (email, Web Push): the effect leaves the service, so it runs
-  outside any transaction; the channel records each delivery itself (unique per
-  event, channel and recipient) the moment it is handed over, and an event whose
-  delivery failed takes the shared retry and dead-letter path alone.
-
-Both candidates for `shared/consumer.py` once another service needs them.
+  handling them as a batch. `batch_consumer.BatchingEventConsumer` handles a batch in
+  one transaction with its processed-event rows (`build_worker(batch_size=...)`).
+- `ChannelConsumer` (a delivery that leaves the service: email, Web Push): it runs
+  outside any transaction; the caller records each delivery itself (unique per event,
+  channel and recipient) the moment it is handed over, and an event whose delivery
+  failed takes the shared retry and dead-letter path alone.
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Callable
 
 import peewee
 
-from services.notifications.envelopes import parse_envelope
 from shared.bus import is_memory
 from shared.consumer import EventConsumer
 from shared.events import Envelope, InvalidEvent
@@ -33,19 +33,16 @@ class BatchingConsumer(EventConsumer):
     """kombu's consumer loop, holding the events that arrive together and handling them as a batch
     when no more come within LINGER_SECONDS (or the batch is full)."""
 
-    channel = "inbox"
-
-    def __init__(self, *args, batch_size: int = 100, worker_pid: int | None = None, **kwargs) -> None:
+    def __init__(self, *args, batch_size: int = 100, channel: str = "events", **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.batch_size = batch_size
-        # The worker as ops started it: a channel's process names its parent (see worker.py).
-        self.worker_pid = worker_pid or os.getpid()
+        self.channel = channel  # what the log lines name the consumer's work
         self.pending: list[tuple[Envelope, object]] = []
 
     def on_message(self, body, message) -> None:
         try:
-            envelope = parse_envelope(body)
-        except InvalidEvent as exc:
+            envelope = Envelope.from_dict(json.loads(body) if isinstance(body, (str, bytes, bytearray)) else body)
+        except (InvalidEvent, ValueError, TypeError) as exc:
             log.error("malformed event parked", extra={"queue": self.topology.name, "error": str(exc)[:300]})
             self._park(message, reason=str(exc)[:300])
             return
@@ -108,17 +105,16 @@ class BatchingConsumer(EventConsumer):
             log.info("events handled", extra={
                 "count": len(envelopes), "event_ids": [envelope.id for envelope in envelopes],
                 "event_types": sorted({envelope.type for envelope in envelopes}), "pid": os.getpid(),
-                "worker_pid": self.worker_pid, "channel": self.channel, "queue": self.topology.name, **extra})
+                "channel": self.channel, "queue": self.topology.name, **extra})
 
 
 class ChannelConsumer(BatchingConsumer):
     """`deliver_many(events)` sends and records, outside any transaction, and answers for each event
     how many messages left (an int) or why it failed (an exception: that event is retried alone)."""
 
-    def __init__(self, *args, deliver_many: Callable[[list[Envelope]], list], channel: str, **kwargs) -> None:
+    def __init__(self, *args, deliver_many: Callable[[list[Envelope]], list], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.deliver_many = deliver_many
-        self.channel = channel
 
     def handle_batch(self, batch) -> None:
         # One connection per consumer thread, kept across batches: opening one costs more than the queries.

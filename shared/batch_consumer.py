@@ -1,4 +1,5 @@
-"""The inbox's consumer: the events that have arrived are handled together in one
+"""The batching consumer with a transaction (`build_worker(batch_size=...)`; the notifications inbox's): the
+events that have arrived are handled together in one
 transaction with their processed-event rows, then acked; each handler gets the batch's
 events of its types as a list (a few queries per batch, not per event). A handler that
 fails rolls the batch back, and its events go one by one (its own transaction, retry
@@ -15,9 +16,9 @@ from collections.abc import Callable
 
 import peewee
 
-from services.notifications.bulk import insert_rows
-from services.notifications.consumers import BatchingConsumer
 from shared import clock
+from shared.batching import BatchingConsumer
+from shared.bulk import insert_rows
 from shared.events import Envelope
 
 log = logging.getLogger(__name__)
@@ -156,5 +157,5 @@ class BatchingEventConsumer(BatchingConsumer):
         if effects and self.after_commit is not None:
             try:
                 self.after_commit(effects)
-            except Exception:  # noqa: BLE001 - the inbox is committed; what follows is best effort
+            except Exception:  # noqa: BLE001 - the batch is committed; what follows is best effort
                 log.exception("after-commit step failed", extra={"queue": self.topology.name})
