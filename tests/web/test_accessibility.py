@@ -50,3 +50,20 @@ def test_no_serious_or_critical_violation_on_any_page(browser, product, world, s
         return browser.driver.execute_async_script(RUN)
 
     assert failures(browser, world, support_agent, size, check) == {}
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_guest_ticket_page_has_no_serious_violation(browser, product, web_mailbox, axe_source, size):
+    """The guest's page, on the main front end now, in both of its views: the code steps and the ticket."""
+    from tests.web.test_guest import verified_guest
+
+    browser.driver.set_window_size(*SIZES[size])
+    browser.driver.set_script_timeout(60)
+    verified_guest(browser, product, web_mailbox, "Accessible guest page")
+    browser.driver.execute_script(axe_source)
+    assert browser.driver.execute_async_script(RUN) == [], "the verified ticket view"
+    browser.driver.delete_all_cookies()
+    browser.driver.refresh()  # the bare address without the cookie: the page explains the missing link
+    browser.visible("#error")
+    browser.driver.execute_script(axe_source)
+    assert browser.driver.execute_async_script(RUN) == [], "the explained refusal"

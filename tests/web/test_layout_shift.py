@@ -50,7 +50,7 @@ def test_a_shifting_page_is_measured(observed):
     """The measure can fail: content pushed down after the first paint counts."""
     observed.open("/login")
     observed.driver.execute_script("""
-      const block = document.createElement('div'); block.style.height = '400px'; block.id = 'pushed-in';
+      const block = document.createElement('div'); block.style.height = '90vh'; block.id = 'pushed-in';
       setTimeout(() => document.querySelector('main').prepend(block), 300);""")
     observed.wait().until(lambda d: d.execute_script("return window.__shifts.length > 0"))
     assert settled_shift(observed)[0] > LIMIT
