@@ -49,7 +49,9 @@ class Browser:
     def reset(self) -> None:
         driver = self.driver
         driver.set_window_size(*DESKTOP)
-        self._on_site()
+        # Leave the last test's page first: its scripts (a bell's poll, a live stream reconnecting)
+        # would otherwise run on after its cookies are gone and log their 401s into this test.
+        driver.get(self.product.url("/ui/static/icon.svg"))
         driver.delete_all_cookies()
         driver.execute_script("try { localStorage.clear(); sessionStorage.clear(); } catch (e) {}")
         driver.get_log("browser")  # drop what earlier tests logged

@@ -1,6 +1,10 @@
 """The web front end served by the gateway: customers, guests and agents, in English,
 Spanish and Traditional Chinese. `blp` is registered by the gateway's app."""
-from services.gateway.web import help_pages, video_room  # noqa: F401 - their routes join `blp`
+from services.gateway.web import (
+    agent_pages,  # noqa: F401 - its routes join `blp`
+    help_pages,  # noqa: F401 - its routes join `blp`
+    video_room,  # noqa: F401 - its routes join `blp`
+)
 from services.gateway.web.errors import install as install_error_pages
 from services.gateway.web.pages import blp
 

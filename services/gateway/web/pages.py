@@ -49,7 +49,7 @@ def user_dict(user: Caller | None) -> dict | None:
         return None
     return {"id": user.user_id, "role": user.role, "email": user.email, "name": user.name, "locale": user.locale,
             "tier": user.tier or ("standard" if user.role == "agent" else None), "department": user.department,
-            "is_sub_account": user.parent_id is not None}
+            "is_sub_account": user.parent_id is not None, "roles": list(user.roles)}
 
 
 def render(template: str, page: str, user: Caller | None, *, status: int = 200, data: dict | None = None,
@@ -89,6 +89,16 @@ def customer_page(template: str, page: str, **kwargs):
         return to_login()
     if user.is_agent:
         return redirect("/agent", 303)
+    return render(template, page, user, **kwargs)
+
+
+def member_page(template: str, page: str, **kwargs):
+    """A page for every account (the inbox): customers, and agents past their 2FA enrolment."""
+    user = viewer()
+    if user is None:
+        return to_login()
+    if user.is_agent and mfa_enrolment_required(user):
+        return redirect("/account/security", 303)
     return render(template, page, user, **kwargs)
 
 
@@ -177,6 +187,9 @@ def favicon():
 CATEGORIES = ("account_security", "deposit_withdrawal", "trading_fees_limits", "wallet", "referral_rewards",
               "video_verification", "other")
 TICKET_STATUSES = ("open", "awaiting_user", "resolved", "closed")
+# What the notifications service tells customers about, and what it tells agents about.
+NOTICE_KINDS = ("ticket_updates", "video_calls", "rewards")
+AGENT_NOTICE_KINDS = ("assigned_tickets", "satisfaction", "sla_breaches")
 TICKET_NUMBER = re.compile(r"^[0-9]{4,12}$")
 
 
@@ -217,12 +230,14 @@ def _ticket_link_for_accounts():
 
 @blp.get("/notifications")
 def inbox():
-    return customer_page("notifications.html", "notifications")
+    return member_page("notifications.html", "notifications")
 
 
 @blp.get("/settings/notifications")
 def preferences():
-    return customer_page("preferences.html", "preferences")
+    user = viewer()
+    kinds = AGENT_NOTICE_KINDS if user is not None and user.is_agent else NOTICE_KINDS
+    return member_page("preferences.html", "preferences", kinds=kinds, data={"kinds": kinds})
 
 
 @blp.get("/rewards")
@@ -259,7 +274,8 @@ def account_security():
 
 @blp.get("/agent")
 def agent_console():
-    return agent_page("agent_queue.html", "agent_queue", statuses=TICKET_STATUSES)
+    return agent_page("agent_queue.html", "agent_queue", statuses=TICKET_STATUSES,
+                      data={"tag": request.args.get("tag", "")[:50]})
 
 
 @blp.get("/agent/tickets/<number>")

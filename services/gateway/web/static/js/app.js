@@ -2,6 +2,7 @@
 // (its unread count follows the live stream) and the chat button.
 import { api, formatDateTime, page, quietAfterAction, t, toast } from "./core.js";
 import { mountChat } from "./chat.js";
+import { mountAgentBar } from "./agent/bar.js";
 
 const LANG_COOKIE_SECONDS = 365 * 24 * 3600;
 
@@ -120,7 +121,7 @@ window.addEventListener("pagehide", () => {
   channel = null;
 });
 window.addEventListener("pageshow", (event) => {
-  if (event.persisted && page.user && page.user.role === "customer") startStream();
+  if (event.persisted && page.user && document.getElementById("bell")) startStream();
 });
 window.addEventListener("app:notifications-read", () => refreshCount());
 
@@ -154,10 +155,12 @@ localizeServerDates();
 setupNavToggle();
 setupLanguageSwitch();
 setupLogout();
-if (page.user && page.user.role === "customer" && document.getElementById("bell")) {
+// Customers and agents alike: an agent's bell tells of replies on the tickets it holds.
+if (page.user && document.getElementById("bell")) {
   refreshCount();
   // A stream opened before the load event would keep the page "loading" for as long as it lasts.
   if (document.readyState === "complete") startStream();
   else window.addEventListener("load", () => setTimeout(startStream, 0), { once: true });
 }
+if (page.user && page.user.role === "agent") mountAgentBar();
 mountChat();

@@ -14,6 +14,7 @@ const VIEWS = {
 function assigneeText(ticket) {
   if (ticket.assignee_id === null || ticket.assignee_id === undefined) return t("agent.unassigned");
   if (ticket.assignee_id === page.user.id) return t("agent.assignee_me");
+  if (ticket.assignee && ticket.assignee.name) return ticket.assignee.name;
   return t("agent.agent_number", { id: ticket.assignee_id });
 }
 
@@ -21,7 +22,8 @@ function row(ticket) {
   const pending = ticket.escalation && ticket.escalation.status === "pending";
   return h("tr", { id: "queue-" + ticket.number, dataset: { status: ticket.status } },
     h("td", { "data-label": t("ticket.number") }, h("a", { href: "/agent/tickets/" + encodeURIComponent(ticket.number) }, ticket.number)),
-    h("td", { "data-label": t("new_ticket.subject") }, ticket.subject, pending ? h("span", { class: "tag escalated" }, t("agent.escalated_tag")) : null),
+    h("td", { "data-label": t("new_ticket.subject") }, ticket.subject, pending ? h("span", { class: "tag escalated" }, t("agent.escalated_tag")) : null,
+      (ticket.tags || []).map((tag) => h("span", { class: "tag" }, tag))),
     h("td", { "data-label": t("ticket.status") }, h("span", { class: "status-badge " + ticket.status }, tEnum("status", ticket.status))),
     h("td", { "data-label": t("agent.tier") }, tEnum("tier", ticket.tier)),
     h("td", { "data-label": t("agent.department") }, ticket.department || "\u2014"),
@@ -68,4 +70,5 @@ function choose(view) {
 document.querySelectorAll(".tab").forEach((tab) => tab.addEventListener("click", () => choose(tab.dataset.view)));
 form.addEventListener("submit", (event) => { event.preventDefault(); load(); });
 $("#load-more").addEventListener("click", () => load(true));
+if (page.tag) $("#f-tag").value = page.tag;  // a tag's link on a ticket: the queue of that tag
 choose("queue");

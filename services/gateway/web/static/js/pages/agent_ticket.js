@@ -1,9 +1,15 @@
 // An agent's ticket: the history with internal notes set apart; reply, ask for details,
 // note, resolve, assign, accept an escalation, redact a message; propose video slots,
-// record outcomes.
-import { $, api, errorText, formatAge, formatDateTime, formatTime, h, hide, page, show, t, tEnum } from "../core.js";
+// record outcomes. The workspace around it: who else is here (agent/presence.js), macros
+// (agent/macros.js), tags, merging, reassigning by name and the requester's context
+// (agent/workspace.js); a reply is refused, until confirmed, when newer messages arrived.
+import { $, api, errorText, formatAge, formatDateTime, h, hide, page, show, t, tEnum } from "../core.js";
 import { attachmentPicker } from "../attachments.js";
 import { renderHistory } from "../history.js";
+import { showViewers, startPresence } from "../agent/presence.js";
+import { mountMacros } from "../agent/macros.js";
+import { mountVideoCalls } from "../agent/video_calls.js";
+import { assigneeName, fillAgents, loadContext, mountMerge, mountTags, renderWorkspace } from "../agent/workspace.js";
 
 const number = page.number;
 const base = "/api/v1/agent/tickets/" + encodeURIComponent(number);
@@ -35,8 +41,7 @@ function render() {
   $("#fact-category").textContent = tEnum("category", ticket.category);
   $("#fact-tier").textContent = tEnum("tier", ticket.tier);
   $("#fact-department").textContent = ticket.department || "\u2014";
-  $("#fact-assignee").textContent = ticket.assignee_id == null ? t("agent.unassigned")
-    : ticket.assignee_id === me.id ? t("agent.assignee_me") : t("agent.agent_number", { id: ticket.assignee_id });
+  $("#fact-assignee").textContent = assigneeName(ticket);
   $("#fact-age").textContent = formatAge(ticket.age_seconds);
   $("#fact-txid").textContent = ticket.txid || "\u2014";
   $("#fact-order").textContent = ticket.order_id || "\u2014";
@@ -55,18 +60,39 @@ function render() {
     box.hidden = true;
   }
   renderHistory($("#history"), ticket.messages, { agentView: true, actions: redactButton });
+  renderWorkspace(ticket);
+  macros.refresh();
   const closed = ticket.status === "closed";
   $("#resolve").disabled = closed || ticket.status === "resolved";
   $("#agent-send").disabled = closed;
 }
 
+// What the customer sees as the conversation (not notes, not system events).
+const PUBLIC_KINDS = new Set(["reply", "info_request"]);
+
+/** The newest public message the page shows: what a reply answers. */
+function newestSeen() {
+  if (!ticket) return null;
+  const ids = ticket.messages.filter((message) => PUBLIC_KINDS.has(message.kind)).map((message) => message.id);
+  return ids.length ? Math.max(...ids) : null;
+}
+
+let loading = null;
+
 async function load() {
-  try {
-    ticket = await api("GET", base);
-    render();
-  } catch (failure) {
-    failed(failure);
-  }
+  if (loading) return loading;  // one fetch at a time; a poll and a notice together ask once
+  loading = (async () => {
+    try {
+      ticket = await api("GET", base);
+      render();
+      if (ticket.viewers) showViewers(ticket.viewers);
+    } catch (failure) {
+      failed(failure);
+    } finally {
+      loading = null;
+    }
+  })();
+  return loading;
 }
 
 async function act(button, work, message) {
@@ -85,32 +111,60 @@ async function act(button, work, message) {
   }
 }
 
-$("#agent-message-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
+async function sendMessage(force) {
   const error = $("#compose-error");
   hide(error);
+  hide($("#stale-box"));
   const kind = document.querySelector("input[name=kind]:checked").value;
   const text = $("#agent-body").value.trim();
   if (!text && !picker.files().length) { show(error, t("ticket.reply_empty")); $("#agent-body").focus(); return; }
-  const body = new FormData();
-  body.append("body", text);
-  body.append("kind", kind);
-  picker.appendTo(body);
+  // `seen_message_id`: the reply answers what the page shows; `force` once the agent confirmed.
+  const fields = { body: text, kind, seen_message_id: newestSeen() ?? undefined, force: force || undefined };
+  let sending = { json: fields };
+  if (picker.files().length) {  // files go as a form, the same fields beside them
+    const form = new FormData();
+    for (const [name, value] of Object.entries(fields)) if (value !== undefined) form.append(name, String(value));
+    picker.appendTo(form);
+    sending = { form };
+  }
   const button = $("#agent-send");
   button.disabled = true;
   try {
-    await api("POST", base + "/messages", { form: body });
+    await api("POST", base + "/messages", sending);
     $("#agent-body").value = "";
     picker.clear();
+    if ($("#resolve-after").checked && kind !== "note") {
+      await api("POST", base + "/resolve");
+    }
+    $("#resolve-after").checked = false;
     await load();
     done("agent.sent_" + kind);
   } catch (failure) {
-    show(error, errorText(failure));
-    if (failure.code === "secret_detected") $("#agent-body").focus();  // nothing was sent; take it out
+    if (failure.code === "ticket_changed") {
+      staleWarning(failure.details.new_messages || []);
+    } else {
+      show(error, errorText(failure));
+      if (failure.code === "secret_detected") $("#agent-body").focus();  // nothing was sent; take it out
+    }
   } finally {
     button.disabled = ticket && ticket.status === "closed";
   }
+}
+
+// Newer public messages arrived since the page loaded: show them, and send only when confirmed.
+function staleWarning(messages) {
+  renderHistory($("#stale-messages"), messages, { agentView: true });
+  show($("#stale-box"));
+  $("#stale-confirm").focus();
+  load();
+}
+
+$("#agent-message-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  sendMessage(false);
 });
+$("#stale-confirm").addEventListener("click", () => sendMessage(true));
+$("#stale-cancel").addEventListener("click", () => { hide($("#stale-box")); $("#agent-body").focus(); });
 
 // -- redaction: the text reads [redacted] for everyone, the files are deleted ----------------------
 
@@ -169,158 +223,39 @@ function assign(agentId) {
 
 $("#assign-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  const value = $("#assign-to").value.trim();
+  const value = $("#assign-to").value;
   if (!/^\d+$/.test(value)) { show($("#page-error"), t("agent.assign_hint")); $("#assign-to").focus(); return; }
   assign(Number(value));
 });
 $("#assign-me").addEventListener("click", () => assign(me.id));
 $("#unassign").addEventListener("click", () => assign(null));
 
-// -- video calls ----------------------------------------------------------------------------------
+// -- the workspace ---------------------------------------------------------------------------------
 
-const DURATIONS = [15, 30, 45, 60];
-let openCall = null;
+const macros = mountMacros(base, {
+  ticket: () => ticket,
+  filled: () => presence.typed(),
+  sent: async (kind) => { await load(); done("agent.sent_" + kind); },
+});
+mountTags(base, (saved) => { ticket = saved && saved.messages ? saved : ticket; load(); done("tags.saved"); });
+mountMerge(base, number);
+const presence = startPresence(base, { textarea: $("#agent-body"), newestSeen, changed: load });
 
-function localInputValue(date) {
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
-}
-
-function addSlotRow() {
-  const rows = $("#slot-rows");
-  const index = rows.children.length + 1;
-  const start = new Date(Date.now() + 24 * 3600 * 1000 + (index - 1) * 3600 * 1000);
-  start.setMinutes(0, 0, 0);
-  const startInput = h("input", { type: "datetime-local", id: "slot-start-" + index, class: "slot-start", value: localInputValue(start), required: true });
-  const length = h("select", { id: "slot-length-" + index, class: "slot-length" },
-    DURATIONS.map((minutes) => h("option", { value: String(minutes), selected: minutes === 30 }, t("agent.minutes", { n: minutes }))));
-  const remove = h("button", { type: "button", class: "secondary small", "aria-label": t("agent.remove_slot", { n: index }) }, t("agent.remove"));
-  const row = h("li", { class: "slot-row" },
-    h("div", {}, h("label", { for: startInput.id }, t("agent.slot_start", { n: index })), startInput),
-    h("div", {}, h("label", { for: length.id }, t("agent.slot_length")), length),
-    remove);
-  remove.addEventListener("click", () => { if (rows.children.length > 1) row.remove(); });
-  rows.append(row);
-}
-
-function slotsFromForm() {
-  return [...document.querySelectorAll(".slot-row")].map((row) => {
-    const start = new Date(row.querySelector(".slot-start").value);
-    const end = new Date(start.getTime() + Number(row.querySelector(".slot-length").value) * 60000);
-    return { start: start.toISOString(), end: end.toISOString() };
-  });
-}
-
-function outcomeForm(call) {
-  const result = h("select", { id: "outcome-" + call.id },
-    ["verified", "not_verified", "no_show"].map((value) => h("option", { value }, tEnum("outcome", value))));
-  const note = h("textarea", { id: "outcome-note-" + call.id, rows: "2", maxlength: "2000" });
-  const form = h("form", { class: "outcome-form", novalidate: true },
-    h("h4", {}, t("agent.outcome_heading")),
-    h("label", { for: result.id }, t("agent.outcome")), result,
-    h("label", { for: note.id }, t("agent.outcome_note")), note,
-    h("button", { type: "submit", id: "record-outcome-" + call.id }, t("agent.record_outcome")));
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    try {
-      await api("POST", `/api/v1/agent/video-calls/${call.id}/outcome`, { json: { result: result.value, note: note.value.trim() || null } });
-      done("agent.outcome_recorded");
-      await Promise.all([loadCalls(), load()]);
-    } catch (failure) {
-      failed(failure);
-    }
-  });
-  return form;
-}
-
-function callItem(call) {
-  const parts = [
-    h("p", {}, h("span", { class: "status-badge " + call.status }, tEnum("call_status", call.status))),
-  ];
-  if (call.booked_slot) {
-    parts.push(h("p", {}, t("agent.call_booked", { start: formatDateTime(call.booked_slot.start), end: formatTime(call.booked_slot.end) })));
-  } else if (call.status === "proposed") {
-    parts.push(h("p", {}, t("agent.call_offered")), h("ul", {}, call.slots.map((slot) =>
-      h("li", {}, formatDateTime(slot.start) + " \u2013 " + formatTime(slot.end)))));
-  }
-  if (call.translation && call.translation.enabled) {
-    parts.push(h("p", { class: "hint" }, t("agent.call_translation", { language: tEnum("spoken", call.translation.translate_from) })));
-  }
-  if (call.outcome) parts.push(h("p", {}, tEnum("outcome", call.outcome), call.outcome_note ? " \u2014 " + call.outcome_note : ""));
-  if (call.joinable) {
-    const join = h("button", { type: "button", class: "secondary", id: "agent-join-" + call.id }, t("video.join"));
-    const room = h("div", { class: "room" });
-    join.addEventListener("click", async () => {
-      try {
-        const pass = await api("POST", `/api/v1/agent/video-calls/${call.id}/join`);
-        const url = new URL(pass.room_url);
-        url.searchParams.set(pass.provider === "livekit" ? "token" : "jwt", pass.room_token);
-        room.replaceChildren(h("a", { href: url.toString(), target: "_blank", rel: "noopener noreferrer", class: "button" }, t("video.open_room")));
-      } catch (failure) {
-        failed(failure);
-      }
-    });
-    parts.push(join, room);
-  }
-  if (call.status === "booked") parts.push(outcomeForm(call));
-  if (call.status === "proposed" || call.status === "booked") {
-    const cancel = h("button", { type: "button", class: "secondary", id: "cancel-call-" + call.id }, t("agent.cancel_call"));
-    cancel.addEventListener("click", async () => {
-      try {
-        await api("POST", `/api/v1/agent/video-calls/${call.id}/cancel`, { json: {} });
-        done("agent.call_cancelled");
-        await Promise.all([loadCalls(), load()]);
-      } catch (failure) {
-        failed(failure);
-      }
-    });
-    parts.push(cancel);
-  }
-  return h("li", { class: "agent-call", id: "agent-call-" + call.id, dataset: { status: call.status } }, parts);
-}
-
-async function loadCalls() {
-  try {
-    const data = await api("GET", base + "/video-calls");
-    $("#agent-calls").replaceChildren(h("ul", { class: "agent-calls" }, data.items.map(callItem)));
-    openCall = data.items.find((call) => call.status === "proposed" || call.status === "booked") || null;
-    $("#propose-heading").textContent = openCall ? t("agent.reschedule_heading") : t("agent.propose_heading");
-    $("#propose").textContent = openCall ? t("agent.reschedule") : t("agent.propose");
-  } catch (failure) {
-    $("#agent-calls").replaceChildren(h("p", { class: "error" }, errorText(failure)));
-  }
-}
-
-$("#add-slot").addEventListener("click", addSlotRow);
-$("#propose-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const error = $("#propose-error");
-  hide(error);
-  let slots;
-  try {
-    slots = slotsFromForm();
-  } catch (bad) {
-    show(error, t("agent.slot_invalid"));
-    return;
-  }
-  const button = $("#propose");
-  button.disabled = true;
-  try {
-    if (openCall) {
-      await api("POST", `/api/v1/agent/video-calls/${openCall.id}/reschedule`, { json: { slots } });
-      done("agent.rescheduled");
-    } else {
-      await api("POST", base + "/video-calls", { json: { slots } });
-      done("agent.proposed");
-    }
-    await Promise.all([loadCalls(), load()]);
-  } catch (failure) {
-    show(error, errorText(failure));
-  } finally {
-    button.disabled = false;
-  }
+// A customer's reply on this ticket (a notice on the live stream) shows without a reload.
+window.addEventListener("app:notification", (event) => {
+  const link = event.detail && event.detail.link;
+  if (!link) return;
+  const path = new URL(link, location.origin).pathname;
+  if (path.endsWith("/tickets/" + number)) load();
 });
 
-addSlotRow();
+const mergedFrom = new URLSearchParams(location.search).get("merged");
+if (mergedFrom && /^\d+$/.test(mergedFrom)) {
+  show($("#action-done"), t("merge.done", { number: mergedFrom }));
+  history.replaceState(null, "", location.pathname);
+}
+const loadCalls = mountVideoCalls(base, { done, failed, reload: load });
+fillAgents().then(() => { if (ticket) renderWorkspace(ticket); });
 load();
 loadCalls();
+loadContext(base, number);

@@ -1,8 +1,8 @@
 // Which alerts arrive by push and by email, and Web Push in this browser (a service
 // worker at /sw.js, the service's VAPID key, the subscription sent to the API).
-import { $, api, errorText, hide, show, t } from "../core.js";
+import { $, api, errorText, hide, page, show, t } from "../core.js";
 
-const KINDS = ["ticket_updates", "video_calls", "rewards"];
+const KINDS = page.kinds;  // a customer's, or an agent's
 const CHANNELS = ["push", "email"];
 const form = $("#prefs-form");
 
