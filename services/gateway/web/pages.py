@@ -11,7 +11,6 @@ from flask import Blueprint, current_app, make_response, redirect, render_templa
 
 from services.gateway import identity, mfa
 from services.gateway.models import Account
-from services.gateway.web.dates import local_datetime
 from services.gateway.web.i18n import LANG_COOKIE, LANGUAGES, Texts, normalize, pick_language
 from services.gateway.web.ticket_limits import attachment_limits
 from shared.errors import ApiError
@@ -21,8 +20,6 @@ blp = Blueprint("web", __name__, template_folder="templates", static_folder="sta
                 static_url_path="/ui/static")
 # The attachment picker asks for the tickets service's limits only where a page has one.
 blp.add_app_template_global(attachment_limits)
-# Server-rendered dates in the page language's format (web/dates.py), rewritten in the reader's zone by app.js.
-blp.add_app_template_filter(local_datetime)
 
 # The spoken languages the video service's interpreter covers (its TranslationSchema checks them).
 TRANSLATION_LANGUAGES = ("ar", "de", "es", "fr", "hi", "id", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr",
