@@ -1,14 +1,14 @@
 """The guest's web page for one ticket: `GET /support/tickets/{number}?t=...`.
 
-Plain server-rendered HTML and forms that work without JavaScript and without
-anything from outside: ask for a code, enter it, then read the ticket's history
-and reply with text or files. The forms call the tickets service's own guest and
-ticket endpoints, as the public API does. The link's token only ever travels in
-the page's own address (the first two forms post back to it); no page writes it
-into HTML. A right code sets the guest cookie and redirects to the bare address,
-so the token leaves the address bar; a link opened while already verified is
-cleaned by `history.replaceState` (static/guest/page.js).
-The texts live in `templates/guest/messages.json` (en, es, zh-Hant).
+One of the web front end's pages (web/templates/web/guest_ticket.html on web/base.html, its
+catalogue web/i18n/*.json, its script web/static/js/pages/guest_ticket.js): ask for a code,
+enter it, then read the ticket's history and reply with text or files. The forms work
+without JavaScript and call the tickets service's own guest and ticket endpoints, as the
+public API does; with it, the page follows the ticket live and sends replies in place.
+The link's token only ever travels in the page's own address (the first two forms post
+back to it); no page writes it into HTML. A right code sets the guest cookie and redirects
+to the bare address, so the token leaves the address bar; a link opened while already
+verified is cleaned by `history.replaceState` (pages/guest_ticket.js).
 """
 from __future__ import annotations
 
@@ -17,53 +17,36 @@ import json
 import math
 import re
 import secrets
-from pathlib import Path
 
 from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
 from urllib3 import encode_multipart_formdata
 
 from services.gateway import identity
 from services.gateway.upstream import client
+from services.gateway.web.i18n import LANGUAGES, Texts
+from services.gateway.web.i18n import pick_language as web_language
+from services.gateway.web.pages import CSP
 from shared.errors import ApiError
 from shared.guest_links import LinkExpired, LinkInvalid, verify_ticket_link
 from shared.internal_auth import Caller
-from shared.locales import DEFAULT_LOCALE, LOCALES, from_accept_language
 
-blp = Blueprint("guest_pages", __name__, template_folder="templates", static_folder="static/guest",
-                static_url_path="/support/static")
+blp = Blueprint("guest_pages", __name__)
 
-CATALOGUE: dict[str, dict[str, str]] = json.loads(
-    (Path(__file__).parent / "templates" / "guest" / "messages.json").read_text("utf-8"))
 NUMBER = re.compile(r"^[0-9]{4,12}$")
-PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "
-            "base-uri 'none'; frame-ancestors 'none'")
-# Upstream error codes that have their own sentence in the catalogue.
+# Upstream error codes that have their own sentence in the catalogue (`guest.error_<code>`).
 EXPLAINED = {"invalid_link", "link_expired", "code_recently_sent", "too_many_codes", "verification_locked",
              "invalid_code", "csrf_failed", "ticket_closed", "file_too_large", "payload_too_large",
              "unsupported_file_type", "too_many_files", "empty_file", "service_unavailable", "secret_detected"}
 LINK_ERRORS = {"invalid_link", "link_expired"}
 
 
-class Texts:
-    """The catalogue in one language, English where a sentence is missing."""
-
-    def __init__(self, lang: str) -> None:
-        self.lang = lang
-
-    def __call__(self, key: str, **values) -> str:
-        text = CATALOGUE[self.lang].get(key) or CATALOGUE["en"][key]
-        return text.format(**values) if values else text
+def pick_language(ticket_locale: str | None = None) -> Texts:
+    """The site's choice (`?lang=`, the remembered switch), else the ticket's language, else the browser's."""
+    return Texts(web_language(ticket_locale))
 
 
-def pick_language(ticket_locale: str | None = None) -> str:
-    """`?lang=`, else the site's remembered language switch (the `lang` cookie of the web
-    front end), else the ticket's language, else the browser's, else English."""
-    for asked in (request.args.get("lang"), request.cookies.get("lang")):
-        if asked in LOCALES:
-            return asked
-    if ticket_locale in LOCALES:
-        return ticket_locale
-    return from_accept_language(request.accept_languages.values()) or DEFAULT_LOCALE
+def sentence(texts: Texts, code: str, **values) -> str:
+    return texts("guest.error_" + code, **values)
 
 
 def guest_caller(number: str) -> Caller | None:
@@ -100,14 +83,14 @@ def error_text(texts: Texts, status: int, body: dict, fallback: str) -> tuple[st
     code = error_code(body)
     details = error.get("details") if isinstance(error.get("details"), dict) else {}
     if code == "invalid_code":
-        return code, texts(code, attempts_left=int(details.get("attempts_left", 0)))
+        return code, sentence(texts, code, attempts_left=int(details.get("attempts_left", 0)))
     if code in ("too_many_codes", "verification_locked"):
-        return code, texts(code, minutes=max(1, math.ceil(int(details.get("retry_after", 60)) / 60)))
+        return code, sentence(texts, code, minutes=max(1, math.ceil(int(details.get("retry_after", 60)) / 60)))
     if code in EXPLAINED:
-        return code, texts(code)
+        return code, sentence(texts, code)
     if status >= 500:
-        return "service_unavailable", texts("service_unavailable")
-    return code, texts(fallback)
+        return "service_unavailable", sentence(texts, "service_unavailable")
+    return code, sentence(texts, fallback)
 
 
 def render_page(view: str, number: str, texts: Texts, status: int = 200, **context):
@@ -116,10 +99,13 @@ def render_page(view: str, number: str, texts: Texts, status: int = 200, **conte
     new_csrf = not csrf_token
     if new_csrf:
         csrf_token = secrets.token_urlsafe(24)
-    html = render_template("guest/ticket.html", view=view, number=number, _=texts, lang=texts.lang,
+    page_data = {"page": "guest_ticket", "lang": texts.lang, "catalogue": texts.catalogue, "user": None,
+                 "number": number, "view": view}
+    html = render_template("web/guest_ticket.html", view=view, number=number, t=texts, lang=texts.lang,
+                           languages=LANGUAGES, user=None, page="guest_ticket", page_data=page_data,
                            csrf_token=csrf_token, **context)
     response = make_response(html, status)
-    response.headers["Content-Security-Policy"] = PAGE_CSP
+    response.headers["Content-Security-Policy"] = CSP
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     if new_csrf:
@@ -135,13 +121,13 @@ def problem(number: str, texts: Texts, status: int, message: str, code: str = ""
 def verify_view(number: str, t: str, texts: Texts, status: int = 200, **context):
     """The first steps, once the link is checked here (the tickets service checks it again)."""
     if not t:
-        return problem(number, texts, 400, texts("missing_link"), "missing_link")
+        return problem(number, texts, 400, sentence(texts, "missing_link"), "missing_link")
     try:
         verify_ticket_link(t, number, current_app.config["GUEST_LINK_SECRET"])
     except LinkExpired:
-        return problem(number, texts, 410, texts("link_expired"), "link_expired")
+        return problem(number, texts, 410, sentence(texts, "link_expired"), "link_expired")
     except LinkInvalid:
-        return problem(number, texts, 403, texts("invalid_link"), "invalid_link")
+        return problem(number, texts, 403, sentence(texts, "invalid_link"), "invalid_link")
     return render_page("verify", number, texts, status, **context)
 
 
@@ -152,11 +138,11 @@ def ticket_view(number: str, guest: Caller, status: int = 200, failure: tuple | 
     except ApiError:
         got, ticket = 503, {}
     if got != 200:
-        texts = Texts(pick_language())
+        texts = pick_language()
         if got >= 500:
-            return problem(number, texts, 503, texts("service_unavailable"), "service_unavailable")
-        return problem(number, texts, 401, texts("session_ended"), "session_ended")
-    texts = Texts(pick_language(ticket.get("locale")))
+            return problem(number, texts, 503, sentence(texts, "service_unavailable"), "service_unavailable")
+        return problem(number, texts, 401, sentence(texts, "session_ended"), "session_ended")
+    texts = pick_language(ticket.get("locale"))
     if failure is not None:
         context["error_code"], context["error"] = error_text(texts, *failure, "reply_failed")
     return render_page("ticket", number, texts, status, ticket=ticket, **context)
@@ -181,7 +167,7 @@ def ticket_page(number: str):
     guest = guest_caller(number)
     if guest is not None:
         return ticket_view(number, guest, replied=request.args.get("replied") == "1")
-    return verify_view(number, request.args.get("t", ""), Texts(pick_language()))
+    return verify_view(number, request.args.get("t", ""), pick_language())
 
 
 @blp.post("/support/tickets/<number>")
@@ -193,18 +179,18 @@ def verify_step(number: str):
     into its HTML.
     """
     checked_number(number)
-    texts = Texts(pick_language())
+    texts = pick_language()
     t = request.args.get("t", "")
     step = request.form.get("step")
     sent = step == "verify"
     if step not in ("send_code", "verify"):
         return verify_view(number, t, texts, 400)
     if not form_csrf_ok():
-        return verify_view(number, t, texts, 403, error=texts("csrf_failed"), error_code="csrf_failed", sent=sent)
+        return verify_view(number, t, texts, 403, error=sentence(texts, "csrf_failed"), error_code="csrf_failed", sent=sent)
     if step == "send_code":
         status, body = call_tickets(f"/api/v1/guest/tickets/{number}/verification-code", {"t": t})
         if status == 202:
-            return verify_view(number, t, texts, notice=texts("code_sent"), sent=True)
+            return verify_view(number, t, texts, notice=True, sent=True)
         fallback = "service_unavailable"
     else:
         status, body = call_tickets(f"/api/v1/guest/tickets/{number}/session",
@@ -234,8 +220,8 @@ def reply(number: str):
     checked_number(number)
     guest = guest_caller(number)
     if guest is None:
-        texts = Texts(pick_language())
-        return problem(number, texts, 401, texts("session_ended"), "session_ended")
+        texts = pick_language()
+        return problem(number, texts, 401, sentence(texts, "session_ended"), "session_ended")
     draft = request.form.get("body", "")
     if not form_csrf_ok():
         return ticket_view(number, guest, 403, failure=(403, {"error": {"code": "csrf_failed"}}), draft=draft)

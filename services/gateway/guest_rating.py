@@ -1,16 +1,16 @@
 """The guest page's rating of a resolved ticket: `POST /support/tickets/{number}/rating` (a form of
-templates/guest/rating.html), sent to the tickets service as the verified guest, then the page again."""
+web/templates/web/guest_rating.html), sent to the tickets service as the verified guest, then the page again."""
 from __future__ import annotations
 
 from flask import Blueprint, redirect, request, url_for
 
 from services.gateway.guest_pages import (
-    Texts,
     checked_number,
     form_csrf_ok,
     guest_caller,
     pick_language,
     problem,
+    sentence,
     ticket_view,
 )
 from services.gateway.upstream import client
@@ -24,8 +24,8 @@ def rate(number: str):
     checked_number(number)
     guest = guest_caller(number)
     if guest is None:
-        texts = Texts(pick_language())
-        return problem(number, texts, 401, texts("session_ended"), "session_ended")
+        texts = pick_language()
+        return problem(number, texts, 401, sentence(texts, "session_ended"), "session_ended")
     if not form_csrf_ok():
         return ticket_view(number, guest, 403, rating_error_code="csrf_failed")
     payload = {"rating": request.form.get("rating", ""), "comment": request.form.get("comment", "").strip() or None}

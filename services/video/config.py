@@ -3,13 +3,15 @@ from services.registry import BY_NAME, GATEWAY
 from shared.config import common_settings, env_float, env_int, env_str, secret, service_url
 
 SERVICE = "video"
-PROVIDERS = ("jitsi", "livekit")
+PROVIDERS = ("simulated", "jitsi", "livekit")
+# Where each provider's rooms live unless VIDEO_ROOM_BASE_URL says; the simulated rooms are pages of
+# the product itself, at its PUBLIC_URL.
 DEFAULT_ROOM_BASE_URLS = {"jitsi": "https://meet.example.com", "livekit": "https://livekit.example.com"}
 
 
 def settings() -> dict:
     values = common_settings(SERVICE, token_issuer=GATEWAY.name)
-    provider = (env_str("VIDEO_PROVIDER", "jitsi") or "jitsi").lower()
+    provider = (env_str("VIDEO_PROVIDER", "simulated") or "simulated").lower()
     values.update(
         TICKETS_URL=service_url("tickets", BY_NAME["tickets"].port),
         TICKETS_TIMEOUT_SECONDS=env_float("VIDEO_TICKETS_TIMEOUT_SECONDS", 5.0),
@@ -17,7 +19,8 @@ def settings() -> dict:
         VIDEO_PROVIDER=provider,
         VIDEO_APP_ID=env_str("VIDEO_APP_ID", "support"),
         VIDEO_APP_SECRET=secret("VIDEO_APP_SECRET"),
-        VIDEO_ROOM_BASE_URL=env_str("VIDEO_ROOM_BASE_URL", DEFAULT_ROOM_BASE_URLS.get(provider, "")),
+        VIDEO_ROOM_BASE_URL=env_str("VIDEO_ROOM_BASE_URL",
+                                    DEFAULT_ROOM_BASE_URLS.get(provider, values["PUBLIC_URL"])),
         VIDEO_TOKEN_MARGIN_SECONDS=env_int("VIDEO_TOKEN_MARGIN_SECONDS", 15 * 60),
         VIDEO_TOKEN_MAX_SECONDS=env_int("VIDEO_TOKEN_MAX_SECONDS", 2 * 3600),
         # The join window opens this many minutes before the booked start and closes at the slot's end.

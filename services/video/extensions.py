@@ -27,7 +27,7 @@ def init_app(app: Flask) -> None:
 def provider_from(settings: dict) -> VideoProvider:
     return make_provider(settings["VIDEO_PROVIDER"], settings["VIDEO_APP_ID"], settings["VIDEO_APP_SECRET"],
                          settings["VIDEO_ROOM_BASE_URL"] or config.DEFAULT_ROOM_BASE_URLS.get(
-                             settings["VIDEO_PROVIDER"], ""))
+                             settings["VIDEO_PROVIDER"], settings.get("PUBLIC_URL", "")))
 
 
 def outbox() -> Outbox:

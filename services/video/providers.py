@@ -106,7 +106,31 @@ class LiveKitProvider:
         return jwt.encode(claims, self.secret, algorithm=ALGORITHM)
 
 
-PROVIDERS: dict[str, type] = {"jitsi": JitsiProvider, "livekit": LiveKitProvider}
+class SimulatedProvider:
+    """No video server at all: the room is a page of the product itself (the gateway's
+    `/video/rooms/{room}`, services/gateway/web/video_room.py) that says it is simulated and
+    shows the pass. The default, so that `make run`'s "Join call" opens something real; a
+    deployment names jitsi or livekit with its own server and key."""
+
+    name = "simulated"
+
+    def __init__(self, app_id: str, secret: str, base_url: str) -> None:
+        self.app_id = app_id
+        self.secret = secret
+        self.base_url = base_url.rstrip("/")
+
+    def room_url(self, room: str) -> str:
+        return f"{self.base_url}/video/rooms/{room}"
+
+    def room_token(self, room: str, participant: Participant, not_before: dt.datetime,
+                   expires_at: dt.datetime) -> str:
+        claims = {"aud": "simulated", "iss": self.app_id, "room": room, "sub": participant.identity,
+                  "name": participant.name, "moderator": participant.moderator,
+                  "nbf": _timestamp(not_before), "exp": _timestamp(expires_at)}
+        return jwt.encode(claims, self.secret, algorithm=ALGORITHM)
+
+
+PROVIDERS: dict[str, type] = {"jitsi": JitsiProvider, "livekit": LiveKitProvider, "simulated": SimulatedProvider}
 
 
 def make_provider(name: str, app_id: str, secret: str, base_url: str) -> VideoProvider:

@@ -69,7 +69,7 @@ def test_send_code_enter_it_read_and_reply_with_a_png(page):
     assert first.headers["Referrer-Policy"] == "no-referrer"
     assert first.headers["Cache-Control"] == "no-store"
     assert "script-src 'self'" in first.headers["Content-Security-Policy"]
-    assert client.get("/support/static/page.js").status_code == 200
+    assert client.get("/ui/static/js/pages/guest_ticket.js").status_code == 200
 
     assert t not in body, "the page never writes the link's token into its HTML"
     sent = send_code(client, number, t)
@@ -88,7 +88,7 @@ def test_send_code_enter_it_read_and_reply_with_a_png(page):
     body = text(ticket_page)
     assert ticket_page.status_code == 200 and 'data-verified="true"' in body
     assert "My card payment failed twice." in body and 'lang="es"' in body  # the ticket's language
-    assert "Esperando al soporte" in body
+    assert "Esperando a soporte" in body  # the site's own status words
 
     replied = client.post(f"/support/tickets/{number}/reply", data={
         "body": "Here is the receipt", "csrf_token": csrf(client),
@@ -155,10 +155,10 @@ def test_a_verified_browser_opening_a_link_again_sees_the_ticket_and_no_other(pa
     again = client.get(f"/support/tickets/{number}?t={t}")
     assert 'data-verified="true"' in text(again)  # page.js then drops the token from the address bar
     other = stack.client().post("/api/v1/guest/tickets", json={
-        "email": "other@example.com", "subject": "Other problem", "category": "other", "description": "secret"})
+        "email": "other@example.com", "subject": "Other problem", "category": "other", "description": "the other guest's words"})
     other_number = other.json["number"]
     foreign = client.get(f"/support/tickets/{other_number}?t={link_token(other_number, 'other@example.com')}")
-    assert foreign.status_code == 200 and 'data-view="verify"' in text(foreign) and "secret" not in text(foreign)
+    assert foreign.status_code == 200 and 'data-view="verify"' in text(foreign) and "the other guest" not in text(foreign)
     clock.clock.advance(dt.timedelta(hours=24, seconds=1))
     ended = client.post(f"/support/tickets/{number}/reply", data={"body": "late", "csrf_token": csrf(client)},
                         content_type="multipart/form-data")

@@ -19,6 +19,9 @@ def expected_claims(name: str, room: str, identity: str, opens: int, expires: in
                 "nbf": opens, "exp": expires,
                 "context": {"user": {"id": identity, "name": "user1", "email": "alice@example.com",
                                      "moderator": False}}}
+    if name == "simulated":
+        return {"aud": "simulated", "iss": "support-app", "sub": identity, "room": room, "name": "user1",
+                "nbf": opens, "exp": expires}
     return {"iss": "support-app", "sub": identity, "nbf": opens, "exp": expires,
             "video": {"room": room, "roomJoin": True}}
 
@@ -32,7 +35,8 @@ def contains(actual, expected) -> bool:
 
 @pytest.mark.parametrize("name", sorted(PROVIDERS))
 def test_join_signs_the_configured_providers_jwt(name, tmp_path, tickets_url):
-    base = {"jitsi": "https://meet.example.org", "livekit": "https://rooms.example.org"}[name]
+    base = {"jitsi": "https://meet.example.org", "livekit": "https://rooms.example.org",
+            "simulated": "http://support.example.org/video/rooms"}[name]
     app = create_app(video_config(f"sqlite:///{tmp_path}/video.db", tickets_url, VIDEO_PROVIDER=name,
                                   VIDEO_APP_ID="support-app", VIDEO_ROOM_BASE_URL=base))
     try:
@@ -49,7 +53,8 @@ def test_join_signs_the_configured_providers_jwt(name, tmp_path, tickets_url):
         opens = clock.parse_iso(wanted["start"]) - 5 * MINUTES
         expires = clock.parse_iso(wanted["end"]) + dt.timedelta(minutes=15)
         assert joined.json["expires_at"] == clock.isoformat(expires)
-        decode = {"algorithms": ["HS256"], "audience": "jitsi"} if name == "jitsi" else {"algorithms": ["HS256"]}
+        decode = {"algorithms": ["HS256"], "audience": name} if name in ("jitsi", "simulated") \
+            else {"algorithms": ["HS256"]}
         claims = jwt.decode(joined.json["room_token"], VIDEO_SECRET, **decode)
         stamp = lambda value: int(value.replace(tzinfo=dt.UTC).timestamp())  # noqa: E731
         assert contains(claims, expected_claims(name, room, "user-1", stamp(opens), stamp(expires))), claims
@@ -58,7 +63,9 @@ def test_join_signs_the_configured_providers_jwt(name, tmp_path, tickets_url):
             jwt.decode(joined.json["room_token"], "another secret of at least thirty-two bytes", **decode)
         moderator = jwt.decode(support.post(f"/api/v1/agent/video-calls/{call['id']}/join").json["room_token"],
                                VIDEO_SECRET, **decode)
-        assert (moderator["context"]["user"]["moderator"] if name == "jitsi" else moderator["video"]["roomAdmin"])
+        admin = {"jitsi": lambda c: c["context"]["user"]["moderator"], "livekit": lambda c: c["video"]["roomAdmin"],
+                 "simulated": lambda c: c["moderator"]}[name]
+        assert admin(moderator)
     finally:
         close_database(db)
 

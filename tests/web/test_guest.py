@@ -55,3 +55,57 @@ def test_a_logged_in_customer_opening_a_ticket_link_gets_the_account_page(browse
     browser.open(f"/support/tickets/{number}")  # the link in every ticket email and notification
     browser.wait_text("#ticket-subject", "Link from the email")
     assert browser.exists("#reply-form") and not browser.exists("#send-code")
+
+
+def verified_guest(browser, product, web_mailbox, subject: str) -> str:
+    """A guest ticket opened through its emailed link and the code, in this browser; its number."""
+    import requests
+
+    address = data.email("guest-live")
+    created = requests.post(product.url("/api/v1/guest/tickets"), timeout=30, json={
+        "email": address, "subject": subject, "category": "wallet", "description": "Where is my deposit?"})
+    assert created.status_code == 201, created.text
+    [(number, token)] = ticket_links(web_mailbox.wait(address, 1)[0], product.base_url)
+    browser.open(f"/support/tickets/{number}?t={token}")
+    browser.click("#send-code")
+    browser.visible("#notice")
+    browser.type("#code", code_in(web_mailbox.wait(address, 2)[1]))
+    browser.click("#verify")
+    browser.visible("#history")
+    return number
+
+
+def test_the_guest_page_is_the_sites_own_and_follows_the_ticket_live(browser, product, web_mailbox,
+                                                                      support_agent, tmp_path):
+    number = verified_guest(browser, product, web_mailbox, "Deposit missing")
+    # The main front end's header, status badge and attachment picker, not a second bare page.
+    assert browser.exists("header.topbar .brand") and browser.exists("#status.status-badge.open")
+    assert browser.exists("[data-dropzone=guest] #files")
+    # Dates in the page language's own format, in the reader's zone: no ISO text, no "UTC" left.
+    when = browser.text_of("#history time")
+    assert when and "T" not in when.replace("PM", "").replace("AM", "") and "UTC" not in when
+    browser.mark_page()
+    data.agent_message(support_agent, number, "We found your deposit.")
+    browser.wait_text("#history", "We found your deposit.", timeout=20)
+    assert browser.not_reloaded(), "the reply arrived without a reload"
+
+    picture = tmp_path / "receipt.png"
+    picture.write_bytes(png_bytes(6, 6))
+    browser.find("#files").send_keys(str(picture))
+    browser.visible("#guest-previews img")
+    browser.type("#body", "Thanks, here is the receipt.")
+    browser.click("#send-reply")
+    browser.visible("#reply-sent")
+    assert "Thanks, here is the receipt." in browser.text_of("#history") and browser.not_reloaded()
+    assert browser.exists("#history a[download='receipt.png']")
+    assert not browser.console_errors()
+
+
+def test_an_empty_guest_reply_is_explained_in_view_with_the_focus_on_the_field(browser, product, web_mailbox):
+    verified_guest(browser, product, web_mailbox, "Empty reply")
+    browser.driver.set_window_size(390, 844)
+    browser.click("#send-reply")
+    browser.visible("#reply-error")
+    assert browser.driver.execute_script("return document.activeElement.id") == "body"
+    top = browser.driver.execute_script("return document.getElementById('reply-error').getBoundingClientRect().top")
+    assert 0 <= top <= 844

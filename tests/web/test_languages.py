@@ -71,7 +71,7 @@ def customer_pages(number: str) -> list[tuple[str, list[str]]]:
         ("/support/video-calls", [".call-card .checklist li"]),
         ("/notifications", ["#inbox-list li"]),
         ("/settings/notifications", ["#email-ticket_updates:enabled", "#push-state"]),
-        ("/rewards", ["#progress"]),
+        ("/rewards", ["#progress:not([aria-busy])"]),
         ("/rewards/boxes", ["#box-list li"]),
         ("/assets/capital-flows", ["#flow-rows tr"]),
         ("/help/articles/withdrawal-delayed", ["#article-body p"]),

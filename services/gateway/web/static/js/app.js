@@ -1,6 +1,6 @@
 // Loaded by every page: the language switch, logging out, the notifications bell
 // (its unread count follows the live stream) and the chat button.
-import { api, page, t, toast } from "./core.js";
+import { api, formatDateTime, page, quietAfterAction, t, toast } from "./core.js";
 import { mountChat } from "./chat.js";
 import { mountAgentBar } from "./agent/bar.js";
 
@@ -75,7 +75,7 @@ let stopStream = () => {};
 
 function deliver(item) {
   window.dispatchEvent(new CustomEvent("app:notification", { detail: item }));
-  toast(item.title || t("bell.new"));
+  if (!quietAfterAction()) toast(item.title || t("bell.new"));
   refreshCount();
 }
 
@@ -125,6 +125,34 @@ window.addEventListener("pageshow", (event) => {
 });
 window.addEventListener("app:notifications-read", () => refreshCount());
 
+// Dates the server wrote (in UTC, web/dates.py) are shown in the reader's own zone, like the scripts' dates.
+function localizeServerDates() {
+  document.querySelectorAll("time[data-local][datetime]").forEach((node) => {
+    node.textContent = formatDateTime(node.getAttribute("datetime"));
+  });
+}
+
+// On a phone the header's links fold into a menu (app.css); the button says whether it is open.
+function setupNavToggle() {
+  const button = document.getElementById("nav-toggle");
+  if (!button) return;
+  const bar = button.closest(".topbar");
+  button.addEventListener("click", () => {
+    const open = button.getAttribute("aria-expanded") !== "true";
+    button.setAttribute("aria-expanded", String(open));
+    bar.classList.toggle("nav-open", open);
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && bar.classList.contains("nav-open")) {
+      bar.classList.remove("nav-open");
+      button.setAttribute("aria-expanded", "false");
+      button.focus();
+    }
+  });
+}
+
+localizeServerDates();
+setupNavToggle();
 setupLanguageSwitch();
 setupLogout();
 // Customers and agents alike: an agent's bell tells of replies on the tickets it holds.

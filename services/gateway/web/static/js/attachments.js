@@ -12,7 +12,7 @@ function extensionOf(name) {
 
 export function attachmentPicker(prefix) {
   const limits = JSON.parse($(`[data-dropzone="${prefix}"]`).dataset.limits || "null");
-  const input = $(`#${prefix}-files`);
+  const input = $(`[data-dropzone="${prefix}"] input[type=file]`);
   const target = $(`#${prefix}-drop`);
   const list = $(`#${prefix}-previews`);
   const error = $(`#${prefix}-file-error`);

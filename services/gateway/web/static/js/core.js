@@ -163,11 +163,30 @@ export function hide(element) {
   if (element) element.hidden = true;
 }
 
+/**
+ * Show a form's error where it cannot be missed: the message (`text`, if given) is shown,
+ * scrolled into view, and the focus goes to `field` (the input to fix) or the message itself.
+ */
+export function revealError(element, text, field) {
+  if (!element) return;
+  show(element, text);
+  if (!element.hasAttribute("tabindex")) element.setAttribute("tabindex", "-1");
+  element.scrollIntoView({ block: "center" });
+  (field || element).focus({ preventScroll: true });
+}
+
+// The one date format of every page: the page language's own (Intl), never the browser's default
+// or raw ISO text. Server-rendered dates (web/dates.py) are rewritten with it by app.js.
 const dateTimeFormat = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" });
+const dateFormat = new Intl.DateTimeFormat(lang, { dateStyle: "medium" });
 const timeFormat = new Intl.DateTimeFormat(lang, { timeStyle: "short" });
 
 export function formatDateTime(iso) {
   return iso ? dateTimeFormat.format(new Date(iso)) : "";
+}
+
+export function formatDate(iso) {
+  return iso ? dateFormat.format(new Date(iso)) : "";
 }
 
 export function formatTime(iso) {
@@ -189,13 +208,30 @@ export function formatAge(seconds) {
   return t("age.days", { n: Math.floor(seconds / 86400) });
 }
 
-/** A short message that screen readers announce and that fades away. */
-export function toast(text, kind = "info") {
+// One toast per action: what the person just did is said once, by the page that did it. The
+// notifications the same action causes (a booking's confirmation, the ticket's update) arrive
+// on the live stream a moment later; for a short while they only count on the bell.
+const ACTION_QUIET_MS = 15000;
+let lastActionToast = 0;
+
+/**
+ * A short message that screen readers announce and that fades away. `action: true` marks
+ * the answer to the person's own action (see `quietAfterAction`); a toast with the text of
+ * one still shown replaces it instead of stacking.
+ */
+export function toast(text, kind = "info", { action = false } = {}) {
   const box = document.getElementById("toasts");
   if (!box) return;
+  if (action) lastActionToast = Date.now();
+  [...box.children].filter((old) => old.textContent === text).forEach((old) => old.remove());
   const item = h("p", { class: "toast " + kind }, text);
   box.append(item);
   setTimeout(() => item.remove(), 6000);
+}
+
+/** Whether an action of this page was just announced (a notification it caused needs no toast of its own). */
+export function quietAfterAction() {
+  return Date.now() - lastActionToast < ACTION_QUIET_MS;
 }
 
 /** Show a field-level error list (`details.fields`) next to the named inputs; returns whether any matched. */

@@ -1,7 +1,7 @@
 // The customer's rating of a resolved ticket, apart from the ticket page's own script: the element
 // with data-rating-ticket="<number>" gets the form (good or bad, a comment) while the rating may
 // still change, and the rating given once it is final. Nothing rates on a GET.
-import { api, errorText, formatDateTime, h, serverNow, t } from "./core.js";
+import { api, errorText, formatDateTime, h, revealError, serverNow, t } from "./core.js";
 
 function choice(value, current) {
   return h("label", {},
@@ -43,15 +43,14 @@ function render(box, ticket, notice) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const picked = form.querySelector("input[name=rating]:checked");
-    if (!picked) { error.textContent = t("error.validation_error"); error.hidden = false; return; }
+    if (!picked) { revealError(error, t("error.validation_error")); return; }
     try {
       const answer = await api("POST", "/api/v1/tickets/" + encodeURIComponent(ticket.number) + "/satisfaction",
         { json: { rating: picked.value, comment: comment.value.trim() || null } });
       render(box, { ...ticket, satisfaction: answer.satisfaction }, t("satisfaction.thanks"));
       document.getElementById("rating-sent")?.focus?.();
     } catch (failure) {
-      error.textContent = errorText(failure);
-      error.hidden = false;
+      revealError(error, errorText(failure));
     }
   });
   parts.push(form);

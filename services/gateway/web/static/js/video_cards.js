@@ -2,7 +2,7 @@
 // translation choice, and the "Join call" card. The card appears by itself when the
 // call can be joined: a timer fires at `join_opens_at` and asks the server, whose
 // `joinable` decides (a browser clock that runs ahead only makes it ask again shortly).
-import { api, errorText, formatDateTime, formatTime, h, lang, page, serverNow, t, tEnum, toast } from "./core.js";
+import { api, errorText, formatDateTime, formatTime, h, lang, page, revealError, serverNow, t, tEnum, toast } from "./core.js";
 
 const POLL_MS = 60 * 1000;      // new proposals and changes made by support
 const RETRY_MS = 2000;          // the window should be open: ask again soon
@@ -58,15 +58,14 @@ export function mountCalls(container, { activeOnly = false, onRender, onUnauthor
     button.addEventListener("click", async () => {
       const chosen = container.querySelector(`input[name="${name}"]:checked`);
       errorBox.hidden = true;
-      if (!chosen) { errorBox.textContent = t("video.pick_slot_first"); errorBox.hidden = false; return; }
+      if (!chosen) { revealError(errorBox, t("video.pick_slot_first")); return; }
       button.disabled = true;
       try {
         const answer = await api("POST", `/api/v1/video-calls/${call.id}/booking`, { json: { slot_start: chosen.value } });
-        toast(t("video.booked_toast", { time: slotText(answer.call.booked_slot) }));
+        toast(t("video.booked_toast", { time: slotText(answer.call.booked_slot) }), "info", { action: true });
         replaceCall(answer.call);
       } catch (failure) {
-        errorBox.textContent = errorText(failure);
-        errorBox.hidden = false;
+        revealError(errorBox, errorText(failure));
         button.disabled = false;
       }
     });
@@ -100,7 +99,7 @@ export function mountCalls(container, { activeOnly = false, onRender, onUnauthor
       event.preventDefault();
       errorBox.hidden = true;
       saved.hidden = true;
-      if (on.checked && !from.value) { errorBox.textContent = t("video.choose_language_first"); errorBox.hidden = false; from.focus(); return; }
+      if (on.checked && !from.value) { revealError(errorBox, t("video.choose_language_first"), from); return; }
       const body = on.checked ? { enabled: true, translate_from: from.value, translate_to: to.value } : { enabled: false };
       try {
         const answer = await api("PUT", `/api/v1/video-calls/${call.id}/translation`, { json: body });
@@ -108,8 +107,7 @@ export function mountCalls(container, { activeOnly = false, onRender, onUnauthor
         signatures.set(call.id, signature(answer.call));
         saved.hidden = false;
       } catch (failure) {
-        errorBox.textContent = errorText(failure);
-        errorBox.hidden = false;
+        revealError(errorBox, errorText(failure));
       }
     });
     return form;
@@ -132,8 +130,7 @@ export function mountCalls(container, { activeOnly = false, onRender, onUnauthor
         showRoom(pass);
         document.getElementById("room-link-" + call.id).focus();
       } catch (failure) {
-        errorBox.textContent = errorText(failure);
-        errorBox.hidden = false;
+        revealError(errorBox, errorText(failure));
         if (failure.code === "not_joinable") load();
       } finally {
         button.disabled = false;

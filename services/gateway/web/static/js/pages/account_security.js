@@ -1,6 +1,6 @@
 // Account security: two-factor sign-in (enrol with an authenticator app, the ten recovery
 // codes shown once, turning it off) and the anti-phishing code that every email shows.
-import { $, ApiError, api, errorText, h, hide, page, show, t } from "../core.js";
+import { $, api, ApiError, errorText, h, hide, page, revealError, show, t } from "../core.js";
 
 const state = { mfa: page.mfa_enabled, apc: page.anti_phishing_code_set };
 
@@ -36,7 +36,7 @@ $("#mfa-start").addEventListener("click", async () => {
     button.hidden = true;
     $("#mfa-confirm-code").focus();
   } catch (failure) {
-    show($("#mfa-error"), errorText(failure));
+    revealError($("#mfa-error"), errorText(failure));
   } finally {
     button.disabled = false;
   }

@@ -1,6 +1,6 @@
 // Logging in (with its second step for accounts with two-factor sign-in) and registering
 // (with a referral code from an invitation link).
-import { $, ApiError, api, clearFieldErrors, errorText, hide, lang, page, show, showFieldErrors, t } from "../core.js";
+import { $, api, ApiError, clearFieldErrors, errorText, hide, lang, page, revealError, show, showFieldErrors, t } from "../core.js";
 
 function destination(user) {
   if (page.next) return page.next;
@@ -53,7 +53,7 @@ if (loginForm) {
     try {
       await login(email, password);
     } catch (failure) {
-      show(error, failure instanceof ApiError && failure.status === 401 ? t("error.invalid_credentials") : errorText(failure));
+      revealError(error, failure instanceof ApiError && failure.status === 401 ? t("error.invalid_credentials") : errorText(failure));
       button.disabled = false;
       $("#password").focus();
     }
@@ -79,7 +79,7 @@ if (mfaForm) {
         backToPassword(t("login.mfa_ended"));  // too many wrong codes, or too long: the password again
         return;
       }
-      show(error, errorText(failure));
+      revealError(error, errorText(failure));
       $("#mfa-code").select();
     }
   });
@@ -115,7 +115,7 @@ if (registerForm) {
       await login(email, password);
     } catch (failure) {
       if (!showFieldErrors(registerForm, failure) || failure.code !== "validation_error") {
-        show(error, errorText(failure));
+        revealError(error, errorText(failure));
       }
       button.disabled = false;
     }

@@ -1,6 +1,6 @@
 // The referral program: the code and link to share (with copy buttons), how many friends
 // count, and the boxes earned per milestone.
-import { $, api, errorText, h, show, t, tEnum } from "../core.js";
+import { $, api, errorText, formatDate, h, show, t, tEnum } from "../core.js";
 
 async function copy(input) {
   const text = input.value;
@@ -28,13 +28,16 @@ async function allBoxes() {
 async function load() {
   try {
     const me = await api("GET", "/api/v1/referrals/me");
+    // Both sections are laid out from the start (no shift when the figures arrive); the
+    // invitation gives way to the reason when there is none to share.
     if (!me.eligible) {
+      $("#invite").hidden = true;
       show($("#ineligible"), tEnum("referral_reason", me.reason || "unavailable"));
     } else {
       $("#referral-code").value = me.code;
       $("#referral-link").value = me.link;
-      $("#invite").hidden = false;
     }
+    $("#invite").removeAttribute("aria-busy");
     $("#invitee-count").textContent = String(Array.isArray(me.invitees) ? me.invitees.length : me.invitees);
     $("#boxes-earned").textContent = String(me.boxes_earned);
     const invitees = me.eligible ? (await api("GET", "/api/v1/referrals/invitees?limit=100")).items : [];
@@ -42,7 +45,7 @@ async function load() {
       // Each friend who joined with the code, when they joined and the milestones they reached.
       const list = $("#invitee-list");
       list.replaceChildren(...invitees.map((invitee) => h("li", {},
-        h("span", {}, `${t("rewards.friend")} · ${new Date(invitee.registered_at).toLocaleDateString()}`),
+        h("span", {}, `${t("rewards.friend")} · ${formatDate(invitee.registered_at)}`),
         " ", invitee.milestones.length
           ? invitee.milestones.map((milestone) => h("span", { class: "tag" }, tEnum("milestone", milestone)))
           : h("span", { class: "muted" }, t("rewards.no_milestone_yet")))));
@@ -55,8 +58,10 @@ async function load() {
         $(`#m-${milestone}-${role}`).textContent = String(count);
       }
     }
-    $("#progress").hidden = false;
+    $("#progress").removeAttribute("aria-busy");
   } catch (failure) {
+    $("#invite").hidden = true;
+    $("#progress").hidden = true;
     show($("#rewards-error"), errorText(failure));
   }
 }

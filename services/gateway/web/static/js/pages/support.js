@@ -13,6 +13,7 @@ async function loadTickets() {
     ]);
     $("#recent-tickets").replaceChildren(...recent.items.map(ticketRow));
     $("#recent-empty").hidden = recent.items.length > 0;
+    $("#recent-tickets").removeAttribute("aria-busy");
     $("#awaiting-tickets").replaceChildren(...awaiting.items.map((ticket) => {
       const row = ticketRow(ticket);
       row.prepend(h("span", { class: "tag" }, t("support.needs_your_reply")));
@@ -29,7 +30,11 @@ mountHelpSearch();
 if (page.user) {
   let waiting = 0;
   let calls = 0;
-  const updateEmpty = () => { $("#active-empty").hidden = waiting + calls > 0; };
+  let pending = 2;  // the tickets and the calls: the section keeps its room until both are in
+  const updateEmpty = () => {
+    $("#active-empty").hidden = waiting + calls > 0;
+    if (--pending <= 0) $("#active-items").removeAttribute("aria-busy");
+  };
   loadTickets().then((count) => { waiting = count; updateEmpty(); });
   mountCalls($("#calls"), { activeOnly: true, onRender: (count) => { calls = count; updateEmpty(); } });
   window.addEventListener("app:notification", () => loadTickets().then((count) => { waiting = count; updateEmpty(); }));

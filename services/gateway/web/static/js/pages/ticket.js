@@ -1,5 +1,5 @@
 // A customer's ticket: the whole history, the reply box with attachments, escalation.
-import { $, api, errorText, formatDateTime, h, hide, page, show, t, tEnum } from "../core.js";
+import { $, api, errorText, formatDateTime, h, hide, page, revealError, show, t, tEnum } from "../core.js";
 import { attachmentPicker } from "../attachments.js";
 import { renderHistory } from "../history.js";
 
@@ -73,7 +73,7 @@ $("#reply-form").addEventListener("submit", async (event) => {
   hide(error);
   hide($("#reply-sent"));
   const text = $("#reply-body").value.trim();
-  if (!text && !picker.files().length) { show(error, t("ticket.reply_empty")); $("#reply-body").focus(); return; }
+  if (!text && !picker.files().length) { revealError(error, t("ticket.reply_empty"), $("#reply-body")); return; }
   const body = new FormData();
   body.append("body", text);
   picker.appendTo(body);
@@ -86,9 +86,9 @@ $("#reply-form").addEventListener("submit", async (event) => {
     await load();
     show($("#reply-sent"));
   } catch (failure) {
-    show(error, errorText(failure));
+    // A wallet secret: nothing was sent; the focus goes to the text to take it out.
+    revealError(error, errorText(failure), failure.code === "secret_detected" ? $("#reply-body") : null);
     if (failure.code === "ticket_closed") load();
-    if (failure.code === "secret_detected") $("#reply-body").focus();  // nothing was sent; take it out
   } finally {
     button.disabled = false;
   }
@@ -99,7 +99,7 @@ $("#escalate-form").addEventListener("submit", async (event) => {
   const error = $("#escalate-error");
   hide(error);
   const reason = $("#escalate-reason").value.trim();
-  if (reason.length < 3) { show(error, t("escalate.reason_needed")); $("#escalate-reason").focus(); return; }
+  if (reason.length < 3) { revealError(error, t("escalate.reason_needed"), $("#escalate-reason")); return; }
   const department = $("#escalate-to").value || null;
   const button = $("#escalate-submit");
   button.disabled = true;
@@ -109,7 +109,7 @@ $("#escalate-form").addEventListener("submit", async (event) => {
     render();
     $("#escalation-state").focus();
   } catch (failure) {
-    show(error, errorText(failure));
+    revealError(error, errorText(failure));
   } finally {
     button.disabled = false;
   }

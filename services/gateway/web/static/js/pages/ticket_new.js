@@ -1,6 +1,6 @@
 // A new ticket, logged in or as a guest: category, subject, description, TXID, order
 // number, the time of the problem, attachments; the likely help articles as one writes.
-import { $, ApiError, api, clearFieldErrors, errorText, h, hide, lang, show, showFieldErrors, t } from "../core.js";
+import { $, api, ApiError, clearFieldErrors, errorText, h, hide, lang, revealError, show, showFieldErrors, t } from "../core.js";
 import { attachmentPicker } from "../attachments.js";
 
 const form = $("#ticket-form");
@@ -57,9 +57,7 @@ function secretMessage(failure) {
     const input = form.querySelector("#" + CSS.escape(name));
     if (input) input.setAttribute("aria-invalid", "true");
   }
-  show($("#form-error"), errorText(failure));
-  const first = form.querySelector("[aria-invalid=true]");
-  if (first) first.focus();
+  revealError($("#form-error"), errorText(failure), form.querySelector("[aria-invalid=true]"));
 }
 
 function duplicateMessage(failure) {
@@ -69,7 +67,7 @@ function duplicateMessage(failure) {
   if (!guest) {
     box.append(" ", h("a", { href: "/support/tickets/" + encodeURIComponent(number), id: "duplicate-link" }, t("new_ticket.open_existing", { number })));
   }
-  box.hidden = false;
+  revealError(box);
 }
 
 form.addEventListener("submit", async (event) => {
@@ -128,6 +126,6 @@ form.addEventListener("submit", async (event) => {
       return;
     }
     showFieldErrors(form, failure);
-    show(error, errorText(failure));
+    revealError(error, errorText(failure), form.querySelector("[aria-invalid=true]"));
   }
 });

@@ -1,6 +1,6 @@
 // Video calls: logged in, the customer's calls; otherwise "Join video call appointment":
 // an email, the code sent to it, then the calls booked for that email.
-import { $, ApiError, api, cookie, errorText, hide, page, show, t } from "../core.js";
+import { $, api, ApiError, cookie, errorText, hide, page, revealError, show, t } from "../core.js";
 import { mountCalls } from "../video_cards.js";
 
 let startOver = () => location.reload();
@@ -36,7 +36,7 @@ if (page.user) {
       await api("POST", "/api/v1/guest/video-calls/verification-code", { json: { email } });
       return true;
     } catch (failure) {
-      show(error, errorText(failure));
+      revealError(error, errorText(failure));
       return false;
     }
   }
@@ -61,7 +61,7 @@ if (page.user) {
       await api("POST", "/api/v1/guest/video-calls/verification-code", { json: { email } });
       show($("#appointment-sent"), t("appointment.code_sent", { email }));
     } catch (failure) {
-      show(error, errorText(failure));
+      revealError(error, errorText(failure));
     }
   });
 
@@ -80,7 +80,7 @@ if (page.user) {
       showCalls();
       $("#appointment-calls-heading").focus();
     } catch (failure) {
-      show(error, failure instanceof ApiError ? errorText(failure) : t("error.generic"));
+      revealError(error, failure instanceof ApiError ? errorText(failure) : t("error.generic"));
     } finally {
       button.disabled = false;
     }
