@@ -113,3 +113,28 @@ def test_the_scripts_have_one_date_format():
             assert raw not in text, (path.name, raw)
         if path.name != "core.js":
             assert "Intl.DateTimeFormat" not in text, path.name
+
+
+def test_an_agent_form_error_is_scrolled_into_view_and_its_field_focused(browser, product, support_agent):
+    customer = data.customer(product)
+    number = data.ticket(customer, subject="Agent form error")["number"]
+    browser.log_in_as(support_agent.email, "agent password 1")
+    browser.driver.set_window_size(*PHONE)
+    browser.open(f"/agent/tickets/{number}")
+    browser.visible("#agent-send")
+    browser.driver.execute_script("window.scrollTo(0, 0)")
+    browser.driver.execute_script("document.querySelector('#agent-send').click()")  # an empty reply
+    error = browser.visible("#compose-error")
+    browser.wait().until(lambda d: d.execute_script(IN_VIEW, error))
+    assert browser.driver.execute_script("return document.activeElement.id") == "agent-body"
+
+    # A refusal from the service (another requester's ticket) is brought into view and focused too.
+    other = data.ticket(data.customer(product), subject="Someone else's")["number"]
+    browser.type("#merge-into", other)
+    browser.click("#merge-submit")
+    browser.visible("#merge-confirm")
+    browser.driver.execute_script("window.scrollTo(0, 0)")
+    browser.driver.execute_script("document.querySelector('#merge-confirm').click()")
+    merge_error = browser.visible("#merge-error")
+    browser.wait().until(lambda d: d.execute_script(IN_VIEW, merge_error))
+    assert browser.driver.execute_script("return document.activeElement.id") == "merge-error"

@@ -1,6 +1,6 @@
 // Macros on a ticket: pick one, then either put it in the reply box (filled for this ticket, in
 // its language, kind and "resolve" set as the macro says) to edit before sending, or send it.
-import { $, api, errorText, h, hide, show, t } from "../core.js";
+import { $, api, errorText, h, hide, revealError, show, t } from "../core.js";
 
 function setKind(kind) {
   const radio = document.getElementById("kind-" + kind);
@@ -48,7 +48,7 @@ export function mountMacros(base, { ticket, filled, sent }) {
       filled();
       $("#agent-body").focus();
     } catch (failure) {
-      show(error, errorText(failure));
+      revealError(error, errorText(failure));
     } finally {
       sync();
     }
@@ -62,7 +62,7 @@ export function mountMacros(base, { ticket, filled, sent }) {
       await api("POST", `${base}/macros/${encodeURIComponent(macro.id)}`, { json: {} });
       sent(macro.kind);
     } catch (failure) {
-      show(error, errorText(failure));
+      revealError(error, errorText(failure));
     } finally {
       sync();
     }

@@ -1,6 +1,6 @@
 // The video calls of an agent's ticket: propose times (or offer new ones), join, record the
 // outcome, cancel.
-import { $, api, errorText, formatDateTime, formatTime, h, hide, show, t, tEnum } from "../core.js";
+import { $, api, errorText, formatDateTime, formatTime, h, hide, revealError, show, t, tEnum } from "../core.js";
 
 /** `done(key)` and `failed(error)` report on the page; `reload()` fetches the ticket again. */
 export function mountVideoCalls(base, { done, failed, reload }) {
@@ -127,7 +127,7 @@ export function mountVideoCalls(base, { done, failed, reload }) {
     try {
       slots = slotsFromForm();
     } catch (bad) {
-      show(error, t("agent.slot_invalid"));
+      revealError(error, t("agent.slot_invalid"));
       return;
     }
     const button = $("#propose");
@@ -142,7 +142,7 @@ export function mountVideoCalls(base, { done, failed, reload }) {
       }
       await Promise.all([loadCalls(), load()]);
     } catch (failure) {
-      show(error, errorText(failure));
+      revealError(error, errorText(failure));
     } finally {
       button.disabled = false;
     }

@@ -1,6 +1,6 @@
 // The ticket page's workspace panels: who holds it (reassign by name from the directory), its
 // tags, merging it into another ticket, "merged into" on a merged one, and the requester's context.
-import { $, api, errorText, formatDateTime, h, hide, lang, page, show, t, tEnum } from "../core.js";
+import { $, api, errorText, formatDateTime, h, hide, lang, page, revealError, show, t, tEnum } from "../core.js";
 import { directory } from "./bar.js";
 
 const me = page.user;
@@ -69,7 +69,7 @@ export function mountTags(base, saved) {
     try {
       saved(await api("PUT", base + "/tags", { json: { tags } }));
     } catch (failure) {
-      show(error, errorText(failure));
+      revealError(error, errorText(failure));
       $("#tags-input").focus();
     } finally {
       button.disabled = false;
@@ -89,7 +89,7 @@ export function mountMerge(base, number) {
     event.preventDefault();
     hide(error);
     const into = input.value.trim();
-    if (!/^\d{4,12}$/.test(into) || into === number) { show(error, t("merge.bad_number")); input.focus(); return; }
+    if (!/^\d{4,12}$/.test(into) || into === number) { revealError(error, t("merge.bad_number"), input); return; }
     question.textContent = t("merge.question", { number, into });
     asking(true);
     confirmButton.focus();
@@ -103,7 +103,7 @@ export function mountMerge(base, number) {
       location.assign("/agent/tickets/" + encodeURIComponent(into) + "?merged=" + encodeURIComponent(number));
     } catch (failure) {
       asking(false);
-      show(error, errorText(failure));
+      revealError(error, errorText(failure));
     } finally {
       confirmButton.disabled = false;
     }

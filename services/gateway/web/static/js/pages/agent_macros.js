@@ -1,6 +1,6 @@
 // The editors' macros: each a title, a kind, whether it resolves, and a body in English,
 // Spanish and Traditional Chinese with {{customer_name}}, {{ticket_number}}, {{agent_name}}.
-import { $, api, errorText, h, hide, show, t } from "../core.js";
+import { $, api, errorText, h, hide, revealError, show, t } from "../core.js";
 
 const form = $("#macro-form");
 const bodies = [...document.querySelectorAll(".macro-body")];
@@ -82,7 +82,7 @@ form.addEventListener("submit", async (event) => {
   const title = $("#macro-title").value.trim();
   // A title and the English text are needed; a language left empty falls back to English.
   const missing = [$("#macro-title"), $("#macro-body-en")].find((field) => !field.value.trim());
-  if (missing) { show(error, t("macros.incomplete")); missing.focus(); return; }
+  if (missing) { revealError(error, t("macros.incomplete"), missing); return; }
   const macro = { title, kind: $("#macro-kind").value, resolve: $("#macro-resolve").checked,
     bodies: Object.fromEntries(bodies.map((field) => [field.dataset.lang, field.value.trim() || null])) };
   const button = $("#macro-save");
@@ -94,7 +94,7 @@ form.addEventListener("submit", async (event) => {
     resetForm();
     await load();
   } catch (failure) {
-    show(error, errorText(failure));
+    revealError(error, errorText(failure));
   } finally {
     button.disabled = false;
   }

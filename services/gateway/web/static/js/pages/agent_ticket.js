@@ -3,7 +3,7 @@
 // record outcomes. The workspace around it: who else is here (agent/presence.js), macros
 // (agent/macros.js), tags, merging, reassigning by name and the requester's context
 // (agent/workspace.js); a reply is refused, until confirmed, when newer messages arrived.
-import { $, api, errorText, formatAge, formatDateTime, h, hide, page, show, t, tEnum } from "../core.js";
+import { $, api, errorText, formatAge, formatDateTime, h, hide, page, revealError, show, t, tEnum } from "../core.js";
 import { attachmentPicker } from "../attachments.js";
 import { renderHistory } from "../history.js";
 import { showViewers, startPresence } from "../agent/presence.js";
@@ -117,7 +117,7 @@ async function sendMessage(force) {
   hide($("#stale-box"));
   const kind = document.querySelector("input[name=kind]:checked").value;
   const text = $("#agent-body").value.trim();
-  if (!text && !picker.files().length) { show(error, t("ticket.reply_empty")); $("#agent-body").focus(); return; }
+  if (!text && !picker.files().length) { revealError(error, t("ticket.reply_empty"), $("#agent-body")); return; }
   // `seen_message_id`: the reply answers what the page shows; `force` once the agent confirmed.
   const fields = { body: text, kind, seen_message_id: newestSeen() ?? undefined, force: force || undefined };
   let sending = { json: fields };
@@ -143,7 +143,7 @@ async function sendMessage(force) {
     if (failure.code === "ticket_changed") {
       staleWarning(failure.details.new_messages || []);
     } else {
-      show(error, errorText(failure));
+      revealError(error, errorText(failure));
       if (failure.code === "secret_detected") $("#agent-body").focus();  // nothing was sent; take it out
     }
   } finally {
@@ -199,7 +199,7 @@ redactForm.addEventListener("submit", async (event) => {
   const error = $("#redact-error");
   hide(error);
   const reason = $("#redact-reason").value.trim();
-  if (!reason) { show(error, t("agent.redact_reason_missing")); $("#redact-reason").focus(); return; }
+  if (!reason) { revealError(error, t("agent.redact_reason_missing"), $("#redact-reason")); return; }
   const button = $("#redact-confirm");
   button.disabled = true;
   try {
@@ -208,7 +208,7 @@ redactForm.addEventListener("submit", async (event) => {
     await load();
     done("agent.redacted_done");
   } catch (failure) {
-    show(error, errorText(failure));
+    revealError(error, errorText(failure));
   } finally {
     button.disabled = false;
   }
@@ -224,7 +224,7 @@ function assign(agentId) {
 $("#assign-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const value = $("#assign-to").value;
-  if (!/^\d+$/.test(value)) { show($("#page-error"), t("agent.assign_hint")); $("#assign-to").focus(); return; }
+  if (!/^\d+$/.test(value)) { revealError($("#page-error"), t("agent.assign_hint"), $("#assign-to")); return; }
   assign(Number(value));
 });
 $("#assign-me").addEventListener("click", () => assign(me.id));
