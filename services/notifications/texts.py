@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 import tomllib
 from pathlib import Path
 
@@ -31,11 +32,33 @@ def topics() -> set[str]:
     return set(catalogue("en")["topics"])
 
 
+# A time in a notice's params (notices.format_slot: `2025-03-01 14:00 UTC`), written as the
+# pages write dates in each language (Intl's medium style), in UTC since a notice has no time zone.
+SLOT = re.compile(r"^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}) UTC$")
+MONTHS = {"en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+          "es": ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept", "oct", "nov", "dic")}
+
+
+def local_time(value: str, locale: str) -> str:
+    """`2025-03-01 14:00 UTC` as `Mar 1, 2025, 2:00 PM UTC`, `1 mar 2025, 14:00 UTC` or `2025年3月1日 下午2:00 UTC`."""
+    match = SLOT.match(value)
+    if match is None:
+        return value
+    year, month, day, hour, minute = (int(part) for part in match.groups())
+    if locale == "es":
+        return f"{day} {MONTHS['es'][month - 1]} {year}, {hour:02d}:{minute:02d} UTC"
+    twelve = hour % 12 or 12
+    if locale == "zh-Hant":
+        return f"{year}年{month}月{day}日 {'上午' if hour < 12 else '下午'}{twelve}:{minute:02d} UTC"
+    return f"{MONTHS['en'][month - 1]} {day}, {year}, {twelve}:{minute:02d} {'AM' if hour < 12 else 'PM'} UTC"
+
+
 def text(topic: str, locale: str, params: dict) -> Text:
     """The topic's words in `locale` (English for a string a translation lacks), filled in."""
     localized = catalogue(locale)["topics"].get(topic, {})
     english = catalogue("en")["topics"][topic]
-    return Text(**{name: localized.get(name, english[name]).format(**params) for name in FIELDS})
+    values = {key: local_time(value, locale) if isinstance(value, str) else value for key, value in params.items()}
+    return Text(**{name: localized.get(name, english[name]).format(**values) for name in FIELDS})
 
 
 def common(locale: str) -> dict:

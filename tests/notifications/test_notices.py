@@ -142,3 +142,16 @@ def test_default_backoff_outlasts_a_minute_of_smtp_outage():
     settings = config.settings()
     total = sum(backoff_seconds(attempt, settings["BACKOFF_BASE"]) for attempt in range(settings["MAX_RETRIES"]))
     assert settings["MAX_RETRIES"] == 8 and total > 120
+
+
+def test_a_notices_times_read_as_the_pages_write_dates_in_each_language():
+    from services.notifications.texts import local_time, text
+
+    assert local_time("2025-03-01 14:00 UTC", "en") == "Mar 1, 2025, 2:00 PM UTC"
+    assert local_time("2025-03-01 09:05 UTC", "en") == "Mar 1, 2025, 9:05 AM UTC"
+    assert local_time("2025-12-24 00:30 UTC", "es") == "24 dic 2025, 00:30 UTC"
+    assert local_time("2025-03-01 14:00 UTC", "zh-Hant") == "2025年3月1日 下午2:00 UTC"
+    assert local_time("not a time", "es") == "not a time"
+    params = {"number": "12345678", "slot": "2025-03-01 14:00 UTC", "previous_slot": ""}
+    assert text("video_call_booked", "es", params).title == "Videollamada programada para el 1 mar 2025, 14:00 UTC"
+    assert "2025-03-01" not in text("video_call_booked", "en", params).title

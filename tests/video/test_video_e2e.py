@@ -71,8 +71,8 @@ def slot(start_in: dt.timedelta, minutes: int = 30) -> dict:
 
 
 def human(instant: str) -> str:
-    """How the notifications write a slot: `2026-11-22 10:30 UTC`."""
-    return dt.datetime.fromisoformat(instant.replace("Z", "")).strftime("%Y-%m-%d %H:%M UTC")
+    """How the notifications write a slot in English: `Nov 22, 2026, 10:30 AM UTC`."""
+    return dt.datetime.fromisoformat(instant.replace("Z", "")).strftime("%b %-d, %Y, %-I:%M %p UTC")
 
 
 def plain_text(message: email.message.EmailMessage) -> str:
