@@ -11,10 +11,9 @@ from services.tickets.chat.models import Chat
 from services.tickets.chat.presenters import chat_dict
 from services.tickets.chat.schemas import AgentChatPageOut, AgentChatQuery, ChatOut, StreamQuery
 from services.tickets.chat.stream import event_stream
-from services.tickets.core.access import visible_to
+from services.tickets.core.access import agents_only, visible_to
 from services.tickets.core.models import Ticket
 from services.tickets.extensions import window_days
-from shared.errors import ApiError
 from shared.pagination import keyset_page
 from shared.web import Blueprint, current_caller
 
@@ -22,10 +21,7 @@ agent_blp = Blueprint("agent_chats", __name__, url_prefix="/api/v1/agent/chats",
                       description="Agents: handed-over chats (answer them through their tickets)")
 
 
-@agent_blp.before_request
-def _agents_only():
-    if not current_caller().is_agent:
-        raise ApiError(403, "forbidden", "This is for support agents.")
+agent_blp.before_request(agents_only)
 
 
 @agent_blp.route("")

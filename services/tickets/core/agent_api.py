@@ -9,7 +9,7 @@ from flask.views import MethodView
 
 from services.tickets.core import escalation as escalation_flow
 from services.tickets.core import presence, presenters, redaction, schemas, workflow
-from services.tickets.core.access import agent_ticket, visible_to
+from services.tickets.core.access import agent_ticket, agents_only, visible_to
 from services.tickets.core.models import Escalation, Ticket
 from services.tickets.core.secret_guard import refuse_wallet_secrets
 from services.tickets.core.stale_guard import check_not_changed
@@ -25,10 +25,7 @@ from shared.web import Blueprint, current_caller, load_body
 blp = Blueprint("agent_tickets", __name__, url_prefix="/api/v1/agent", description="Agents' queues and tickets")
 
 
-@blp.before_request
-def _agents_only():
-    if not current_caller().is_agent:
-        raise ApiError(403, "forbidden", "This is for support agents.")
+blp.before_request(agents_only)
 
 
 @blp.route("/tickets")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from services.tickets.core import presence, presenters, schemas
-from services.tickets.core.access import agent_ticket
+from services.tickets.core.access import agent_ticket, agents_only
 from services.tickets.core.collab_schemas import MergeSchema, PresenceOut, PresenceSchema
 from services.tickets.core.merge import merge
 from services.tickets.core.merge_links import history_ticket_ids
@@ -14,17 +14,13 @@ from services.tickets.core.stale_guard import PUBLIC_KINDS
 from services.tickets.core.workflow import is_closed
 from services.tickets.extensions import outbox, window_days
 from services.tickets.models import db
-from shared.errors import ApiError
 from shared.web import Blueprint, current_caller
 
 blp = Blueprint("agent_collab", __name__, url_prefix="/api/v1/agent",
                 description="Agents side by side: presence on a ticket, and merging duplicates")
 
 
-@blp.before_request
-def _agents_only():
-    if not current_caller().is_agent:
-        raise ApiError(403, "forbidden", "This is for support agents.")
+blp.before_request(agents_only)
 
 
 @blp.route("/tickets/<string:number>/presence")

@@ -3,20 +3,16 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from services.tickets.core.access import agent_ticket
+from services.tickets.core.access import agent_ticket, agents_only
 from services.tickets.customers import schemas
 from services.tickets.customers.context import context
-from shared.errors import ApiError
 from shared.web import Blueprint, current_caller
 
 blp = Blueprint("agent_customer_context", __name__, url_prefix="/api/v1/agent",
                 description="The requester's context beside a ticket")
 
 
-@blp.before_request
-def _agents_only():
-    if not current_caller().is_agent:
-        raise ApiError(403, "forbidden", "This is for support agents.")
+blp.before_request(agents_only)
 
 
 @blp.route("/tickets/<string:number>/context")

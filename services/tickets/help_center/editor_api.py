@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from flask.views import MethodView
 
+from services.tickets.core.access import agents_only
 from services.tickets.help_center import articles as help_articles
 from services.tickets.help_center import votes as help_votes
 from services.tickets.help_center.models import HelpArticle
@@ -26,10 +27,7 @@ blp = Blueprint("help_editor", __name__, url_prefix="/api/v1/agent/help",
 EDITOR_ROLE = "editor"
 
 
-@blp.before_request
-def _agents_only():
-    if not current_caller().is_agent:
-        raise ApiError(403, "forbidden", "This is for support agents.")
+blp.before_request(agents_only)
 
 
 def require_editor():

@@ -5,22 +5,18 @@ import marshmallow as ma
 from flask.views import MethodView
 
 from services.tickets.core import presenters
-from services.tickets.core.access import agent_ticket
+from services.tickets.core.access import agent_ticket, agents_only
 from services.tickets.core.models import Ticket
 from services.tickets.core.schemas import AgentTicketOut
 from services.tickets.models import db
 from services.tickets.search import finder, schemas
 from services.tickets.search.tags import set_tags
-from shared.errors import ApiError
 from shared.web import Blueprint, current_caller
 
 blp = Blueprint("agent_search", __name__, url_prefix="/api/v1/agent", description="Agents' search and tags")
 
 
-@blp.before_request
-def _agents_only():
-    if not current_caller().is_agent:
-        raise ApiError(403, "forbidden", "This is for support agents.")
+blp.before_request(agents_only)
 
 
 @blp.route("/search")

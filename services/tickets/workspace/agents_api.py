@@ -3,18 +3,15 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
+from services.tickets.core.access import agents_only
 from services.tickets.models import db
 from services.tickets.workspace import agents, schemas
-from shared.errors import ApiError
 from shared.web import Blueprint, current_caller
 
 blp = Blueprint("agent_directory", __name__, url_prefix="/api/v1/agent", description="Agents: the directory")
 
 
-@blp.before_request
-def _agents_only():
-    if not current_caller().is_agent:
-        raise ApiError(403, "forbidden", "This is for support agents.")
+blp.before_request(agents_only)
 
 
 @blp.route("/agents")

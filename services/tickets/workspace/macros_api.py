@@ -6,7 +6,7 @@ from flask import request
 from flask.views import MethodView
 
 from services.tickets.core import presenters
-from services.tickets.core.access import agent_ticket
+from services.tickets.core.access import agent_ticket, agents_only
 from services.tickets.extensions import attachment_store, outbox, window_days
 from services.tickets.models import db
 from services.tickets.workspace import macros, schemas
@@ -18,10 +18,7 @@ blp = Blueprint("agent_macros", __name__, url_prefix="/api/v1/agent", descriptio
 EDITOR_ROLE = "editor"
 
 
-@blp.before_request
-def _agents_only():
-    if not current_caller().is_agent:
-        raise ApiError(403, "forbidden", "This is for support agents.")
+blp.before_request(agents_only)
 
 
 def require_editor():
