@@ -15,6 +15,14 @@ def agents_only() -> None:
         raise ApiError(403, "forbidden", "This is for support agents.")
 
 
+def require_role(role: str, refusal: str) -> Caller:
+    """The caller, an agent holding `role` (editor, supervisor); 403 `forbidden` saying `refusal` otherwise."""
+    caller = current_caller()
+    if not caller.is_agent or role not in caller.roles:
+        raise ApiError(403, "forbidden", refusal)
+    return caller
+
+
 def agent_may_see(agent: Caller, ticket: Ticket) -> bool:
     """Escalated tickets belong to their tier or department. A senior agent without a
     department supervises every queue, so no escalation is left where nobody sees it."""

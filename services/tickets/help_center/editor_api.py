@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from flask.views import MethodView
 
-from services.tickets.core.access import agents_only
+from services.tickets.core.access import agents_only, require_role
 from services.tickets.help_center import articles as help_articles
 from services.tickets.help_center import votes as help_votes
 from services.tickets.help_center.models import HelpArticle
@@ -17,9 +17,8 @@ from services.tickets.help_center.schemas import (
     EditorListQuery,
 )
 from services.tickets.models import db
-from shared.errors import ApiError
 from shared.pagination import keyset_page
-from shared.web import Blueprint, current_caller, load_body
+from shared.web import Blueprint, load_body
 
 blp = Blueprint("help_editor", __name__, url_prefix="/api/v1/agent/help",
                 description="Agents: help articles, drafts and votes")
@@ -31,10 +30,7 @@ blp.before_request(agents_only)
 
 
 def require_editor():
-    caller = current_caller()
-    if EDITOR_ROLE not in caller.roles:
-        raise ApiError(403, "forbidden", "Only agents with the editor role write help articles.")
-    return caller
+    return require_role(EDITOR_ROLE, "Only agents with the editor role write help articles.")
 
 
 @blp.route("/articles")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import marshmallow as ma
 from flask.views import MethodView
 
+from services.tickets.core.access import require_role
 from services.tickets.help_center.api import reader_locale
 from services.tickets.help_center.editor_api import EDITOR_ROLE
 from services.tickets.help_center.models import HelpNotice
@@ -22,9 +23,7 @@ def require_editor() -> Caller:
     caller = current_caller()
     if caller.kind not in ("user", "guest", "service"):
         raise ApiError(401, "not_authenticated", "Log in as an editor to change notices.")
-    if not caller.is_agent or EDITOR_ROLE not in caller.roles:
-        raise ApiError(403, "forbidden", "Only agents with the editor role change notices.")
-    return caller
+    return require_role(EDITOR_ROLE, "Only agents with the editor role change notices.")
 
 
 def notice_dict(notice: HelpNotice) -> dict:

@@ -8,12 +8,11 @@ import marshmallow as ma
 from flask import Response
 from flask.views import MethodView
 
-from services.tickets.core.access import customer_ticket
+from services.tickets.core.access import customer_ticket, require_role
 from services.tickets.extensions import outbox, window_days
 from services.tickets.models import db
 from services.tickets.sla import policies, reports, satisfaction, schemas
 from shared import clock
-from shared.errors import ApiError
 from shared.web import Blueprint, current_caller
 
 admin_blp = Blueprint("sla_admin", __name__, url_prefix="/api/v1/admin", description="Service levels (supervisors)")
@@ -25,9 +24,7 @@ DEFAULT_PERIOD = dt.timedelta(days=30)
 
 
 def require_supervisor() -> None:
-    caller = current_caller()
-    if not caller.is_agent or SUPERVISOR_ROLE not in caller.roles:
-        raise ApiError(403, "forbidden", "This is for supervisors.")
+    require_role(SUPERVISOR_ROLE, "This is for supervisors.")
 
 
 @admin_blp.before_request

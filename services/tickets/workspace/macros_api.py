@@ -6,11 +6,10 @@ from flask import request
 from flask.views import MethodView
 
 from services.tickets.core import presenters
-from services.tickets.core.access import agent_ticket, agents_only
+from services.tickets.core.access import agent_ticket, agents_only, require_role
 from services.tickets.extensions import attachment_store, outbox, window_days
 from services.tickets.models import db
 from services.tickets.workspace import macros, schemas
-from shared.errors import ApiError
 from shared.web import Blueprint, current_caller, load_body
 
 blp = Blueprint("agent_macros", __name__, url_prefix="/api/v1/agent", description="Agents: macros")
@@ -22,10 +21,7 @@ blp.before_request(agents_only)
 
 
 def require_editor():
-    caller = current_caller()
-    if EDITOR_ROLE not in caller.roles:
-        raise ApiError(403, "forbidden", "Only agents with the editor role write macros.")
-    return caller
+    return require_role(EDITOR_ROLE, "Only agents with the editor role write macros.")
 
 
 def _macro_body() -> dict:
