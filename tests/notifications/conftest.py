@@ -2,6 +2,7 @@ import pytest
 
 from services.notifications.app import create_app
 from services.notifications.models import db
+from services.notifications.worker import create_worker
 from shared.logs import configure_logging
 from tests.conftest import close_database
 from tests.notifications.support import Broker, SmtpServer
@@ -72,3 +73,14 @@ def smtp():
     server = SmtpServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def releasing_worker(broker, smtp, tmp_path, database_url):
+    """The service with its worker on RabbitMQ and the SMTP server, releasing held notices within 0.1 s."""
+    app = create_app(app_settings(database_url, **broker.settings(), **smtp.settings(),
+                                  MAIL_DIR=str(tmp_path / "mail"), BACKOFF_BASE=0.05, RELEASE_SECONDS=0.1))
+    worker = create_worker(dict(app.config)).start()
+    yield app
+    worker.stop(timeout=10)
+    close_database(db)

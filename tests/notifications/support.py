@@ -23,6 +23,7 @@ import requests
 from aiosmtpd.controller import Controller
 from kombu import Connection
 
+from services.notifications.models import db
 from shared.bus import EventPublisher, connect, event_exchange
 from shared.events import Envelope
 from tests.e2e.harness import wait_for
@@ -339,3 +340,10 @@ class WorkerProcess:
             self.process.kill()
             self.process.wait(10)
         self.log_file.close()
+
+
+def count(model, *where) -> int:
+    """Rows of a notifications table (matching `where`), read on a connection of their own."""
+    with db.connection_context():
+        query = model.select()
+        return (query.where(*where) if where else query).count()

@@ -4,32 +4,11 @@ within the window (NOTIFICATIONS_DIGEST_SECONDS) are one email. On the real Rabb
 server, on SQLite and PostgreSQL; time moves by the injectable clock."""
 import datetime as dt
 
-import pytest
-
-from services.notifications.app import create_app
 from services.notifications.attention import mark_present
 from services.notifications.models import Contact, Held, Notification, StreamPresence, db
-from services.notifications.worker import create_worker
 from shared import clock
-from tests.conftest import close_database
-from tests.notifications.conftest import As, app_settings, customer
-from tests.notifications.support import message_added, plain_part, registered, requester, wait_until
-
-
-@pytest.fixture
-def attention_app(broker, smtp, tmp_path, database_url):
-    app = create_app(app_settings(database_url, **broker.settings(), **smtp.settings(),
-                                  MAIL_DIR=str(tmp_path / "mail"), BACKOFF_BASE=0.05, RELEASE_SECONDS=0.1))
-    worker = create_worker(dict(app.config)).start()
-    yield app
-    worker.stop(timeout=10)
-    close_database(db)
-
-
-def count(model, *where) -> int:
-    with db.connection_context():
-        query = model.select()
-        return (query.where(*where) if where else query).count()
+from tests.notifications.conftest import As, customer
+from tests.notifications.support import count, message_added, plain_part, registered, requester, wait_until
 
 
 def registered_alice(app, broker):
@@ -38,8 +17,8 @@ def registered_alice(app, broker):
     return As(app.test_client(), customer(1, "alice@example.com"))
 
 
-def test_an_open_page_holds_the_email_and_a_read_item_drops_it(attention_app, broker, smtp):
-    alice = registered_alice(attention_app, broker)
+def test_an_open_page_holds_the_email_and_a_read_item_drops_it(releasing_worker, broker, smtp):
+    alice = registered_alice(releasing_worker, broker)
     with db.connection_context():
         mark_present(1)  # what the live stream does when it opens, and at each heartbeat
     read_it, leave_it = (message_added("12345678", requester(1), message_id=n) for n in (1, 2))
@@ -62,10 +41,10 @@ def test_an_open_page_holds_the_email_and_a_read_item_drops_it(attention_app, br
     smtp.wait_for(2)
 
 
-def test_the_stream_says_the_page_is_open(attention_app):
+def test_the_stream_says_the_page_is_open(releasing_worker):
     from tests.notifications.test_stream import Served
 
-    served = Served(attention_app)
+    served = Served(releasing_worker)
     try:
         stream = served.stream(7)
         wait_until(lambda: count(StreamPresence, StreamPresence.user_id == 7) == 1, message="the presence")
@@ -74,8 +53,8 @@ def test_the_stream_says_the_page_is_open(attention_app):
         served.close()
 
 
-def test_the_digest_makes_one_email_of_the_updates_within_its_window(attention_app, broker, smtp):
-    alice = registered_alice(attention_app, broker)
+def test_the_digest_makes_one_email_of_the_updates_within_its_window(releasing_worker, broker, smtp):
+    alice = registered_alice(releasing_worker, broker)
     assert alice.put("/api/v1/notification-preferences", json={"email_digest": True}).json["email_digest"] is True
     broker.publish(message_added("12345678", requester(1), message_id=1),
                    message_added("23456789", requester(1), message_id=2, kind="info_request"))

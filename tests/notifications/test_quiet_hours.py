@@ -9,11 +9,10 @@ import pytest
 from services.notifications.app import create_app
 from services.notifications.models import Contact, Held, Notification, db
 from services.notifications.quiet_hours import quiet_until
-from services.notifications.worker import create_worker
 from shared import clock
 from tests.conftest import close_database
 from tests.notifications.conftest import As, app_settings, customer
-from tests.notifications.support import code_requested, message_added, registered, requester, wait_until
+from tests.notifications.support import code_requested, count, message_added, registered, requester, wait_until
 
 QUIET = {"start": "22:00", "end": "07:00", "timezone": "Europe/Madrid"}
 
@@ -49,26 +48,10 @@ def test_quiet_hours_are_preferences_of_their_own(client, alice):
     assert cleared.get_json()["quiet_hours"] is None
 
 
-@pytest.fixture
-def quiet_worker(broker, smtp, tmp_path, database_url):
-    app = create_app(app_settings(database_url, **broker.settings(), **smtp.settings(),
-                                  MAIL_DIR=str(tmp_path / "mail"), BACKOFF_BASE=0.05, RELEASE_SECONDS=0.1))
-    worker = create_worker(dict(app.config)).start()
-    yield app
-    worker.stop(timeout=10)
-    close_database(db)
-
-
-def count(model, *where) -> int:
-    with db.connection_context():
-        query = model.select()
-        return (query.where(*where) if where else query).count()
-
-
-def test_what_quiet_hours_hold_goes_once_when_they_end(quiet_worker, broker, smtp):
+def test_what_quiet_hours_hold_goes_once_when_they_end(releasing_worker, broker, smtp):
     # 23:00 in Madrid.
     clock.clock.advance(dt.datetime(2026, 1, 10, 22, 0) - clock.now())
-    alice = As(quiet_worker.test_client(), customer(1, "alice@example.com"))
+    alice = As(releasing_worker.test_client(), customer(1, "alice@example.com"))
     assert alice.put("/api/v1/notification-preferences", json={"quiet_hours": QUIET}).status_code == 200
     broker.publish(registered(1, "alice@example.com"))
     wait_until(lambda: count(Contact, Contact.user_id == 1) == 1, message="the address book")
