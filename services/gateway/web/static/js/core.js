@@ -229,6 +229,14 @@ export function toast(text, kind = "info", { action = false } = {}) {
   setTimeout(() => item.remove(), 6000);
 }
 
+/**
+ * Mark the start of an action whose answer will be a toast: the notifications it causes can
+ * reach the live stream before its own answer does, and they too only count on the bell.
+ */
+export function actionStarted() {
+  lastActionToast = Date.now();
+}
+
 /** Whether an action of this page was just announced (a notification it caused needs no toast of its own). */
 export function quietAfterAction() {
   return Date.now() - lastActionToast < ACTION_QUIET_MS;
