@@ -22,6 +22,8 @@ import time
 import uuid
 from pathlib import Path
 
+import psutil
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import ROOT, base_env, free_port, wait_ready  # noqa: E402
@@ -35,14 +37,16 @@ def start(data_dir: Path, amqp: str | None) -> tuple[subprocess.Popen, int]:
     env.update(PORT=str(port), PUBLIC_URL=f"http://127.0.0.1:{port}", RATE_LIMIT_REGISTER="1000/minute",
                RATE_LIMIT_LOGIN="1000/minute", RATE_LIMIT_LOGIN_PER_EMAIL="1000/minute",
                MAIL_CATCHER_PORT=str(free_port()))
-    for name in ("tickets", "notifications", "video", "referrals"):
-        env[f"{name.upper()}_URL"] = f"http://127.0.0.1:{free_port()}"
+    backends = {name: free_port() for name in ("tickets", "notifications", "video", "referrals")}
+    for name, backend_port in backends.items():
+        env[f"{name.upper()}_URL"] = f"http://127.0.0.1:{backend_port}"
     if amqp:
         env.update(AMQP_URL=amqp, EVENT_EXCHANGE=f"bench.{uuid.uuid4().hex[:8]}",
                    QUEUE_PREFIX=f"bench-{uuid.uuid4().hex[:8]}.")
     process = subprocess.Popen([sys.executable, "-m", "services", "run"], cwd=ROOT, env=env,
                                stdout=open(data_dir / "product.log", "w"), stderr=subprocess.STDOUT)
-    wait_ready(port, timeout=90)
+    for each in (*backends.values(), port):
+        wait_ready(each, timeout=120)
     return process, port
 
 
@@ -90,6 +94,25 @@ def client(port: int, seconds: float, samples: dict, errors: list, ready: thread
         samples[op].extend(mine[op])
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of the product's processes so far."""
+    total = 0.0
+    root = psutil.Process(pid)
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def tree_pss(pid: int) -> float:
+    """PSS in MB of the product's processes."""
+    root = psutil.Process(pid)
+    return sum(p.memory_full_info().pss for p in [root, *root.children(recursive=True)]) / 2**20
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[max(0, int(len(ordered) * share) - 1)] if ordered else float("nan")
@@ -101,19 +124,25 @@ def one_round(clients: int, seconds: float, amqp: str | None) -> dict:
     try:
         samples = {op: [] for op in OPERATIONS}
         errors: list = []
-        ready = threading.Barrier(clients)
+        ready = threading.Barrier(clients + 1)
         threads = [threading.Thread(target=client, args=(port, seconds, samples, errors, ready))
                    for _ in range(clients)]
         for thread in threads:
             thread.start()
+        ready.wait()
+        cpu_before = tree_cpu(process.pid)
         for thread in threads:
             thread.join()
+        cpu = tree_cpu(process.pid) - cpu_before
+        pss = tree_pss(process.pid)
     finally:
         process.terminate()
         process.wait(30)
     result = {op: {"n": len(v), "rps": len(v) / seconds, "p50": statistics.median(v) if v else float("nan"),
                    "p99": percentile(v, 0.99)} for op, v in samples.items()}
     result["errors"] = len(errors)
+    result["cpu_ms_per_loop"] = 1000 * cpu / max(1, len(samples["create"]))
+    result["pss_mb"] = pss
     if errors:
         print("errors, first ones:", errors[:3], file=sys.stderr)
     return result
@@ -132,13 +161,17 @@ def main() -> None:
         rounds.append(result)
         print(f"round {number + 1}: " + "; ".join(
             f"{op} {result[op]['rps']:.1f}/s p50 {result[op]['p50']:.0f} p99 {result[op]['p99']:.0f} ms"
-            for op in OPERATIONS) + f"; errors {result['errors']}", flush=True)
+            for op in OPERATIONS) + f"; errors {result['errors']}; CPU {result['cpu_ms_per_loop']:.0f} ms per "
+            f"create+read+reply+list; PSS {result['pss_mb']:.0f} MB", flush=True)
     print(f"\n{args.clients} clients, {args.seconds:.0f} s, median of {args.rounds} rounds")
     print(f"{'operation':<10}{'ops/s':>8}{'p50 ms':>9}{'p99 ms':>9}")
     for op in OPERATIONS:
         print(f"{op:<10}{statistics.median(r[op]['rps'] for r in rounds):>8.1f}"
               f"{statistics.median(r[op]['p50'] for r in rounds):>9.0f}"
               f"{statistics.median(r[op]['p99'] for r in rounds):>9.0f}")
+    print(f"CPU of the product's processes per create+read+reply+list: "
+          f"{statistics.median(r['cpu_ms_per_loop'] for r in rounds):.0f} ms; "
+          f"PSS {statistics.median(r['pss_mb'] for r in rounds):.0f} MB")
 
 
 if __name__ == "__main__":
