@@ -15,12 +15,15 @@ import threading
 import weakref
 import zlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlparse
 
 import peewee
-from flask import Flask
 from playhouse.migrations import Runner
 from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
+
+if TYPE_CHECKING:  # a worker process needs no Flask
+    from flask import Flask
 
 log = logging.getLogger(__name__)
 
@@ -93,12 +96,30 @@ def is_postgres(database: peewee.Database) -> bool:
     return isinstance(database, peewee.PostgresqlDatabase)
 
 
+_made: weakref.WeakSet = weakref.WeakSet()
+
+
+def close_pooled_connections() -> None:
+    """Close every pooled connection this process holds, in every database made here: what gunicorn's
+    master calls before it forks workers from a preloaded app (deploy/gunicorn.conf.py), so that no two
+    processes share a connection's socket (the migrations at start-up left one in the pool)."""
+    for database in list(_made):
+        if hasattr(database, "close_all"):
+            database.close_all()
+
+
 def make_database(url: str, schema: str) -> peewee.Database:
     """Open (lazily) the database that `url` names.
 
     On PostgreSQL the service's tables live in `schema` (the service's name unless
     the URL says `?schema=...`).
     """
+    database = _make_database(url, schema)
+    _made.add(database)
+    return database
+
+
+def _make_database(url: str, schema: str) -> peewee.Database:
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
         path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else parsed.path
