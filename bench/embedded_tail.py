@@ -31,8 +31,9 @@ from bench.common import ROOT, base_env, free_port, wait_ready  # noqa: E402
 OPERATIONS = ("create", "read", "reply", "list")
 
 
-def start(data_dir: Path, amqp: str | None) -> tuple[subprocess.Popen, int]:
+def start(data_dir: Path, amqp: str | None, root: Path = ROOT) -> tuple[subprocess.Popen, int]:
     env = base_env(data_dir)
+    env["PYTHONPATH"] = str(root)
     port = free_port()
     env.update(PORT=str(port), PUBLIC_URL=f"http://127.0.0.1:{port}", RATE_LIMIT_REGISTER="1000/minute",
                RATE_LIMIT_LOGIN="1000/minute", RATE_LIMIT_LOGIN_PER_EMAIL="1000/minute",
@@ -43,7 +44,7 @@ def start(data_dir: Path, amqp: str | None) -> tuple[subprocess.Popen, int]:
     if amqp:
         env.update(AMQP_URL=amqp, EVENT_EXCHANGE=f"bench.{uuid.uuid4().hex[:8]}",
                    QUEUE_PREFIX=f"bench-{uuid.uuid4().hex[:8]}.")
-    process = subprocess.Popen([sys.executable, "-m", "services", "run"], cwd=ROOT, env=env,
+    process = subprocess.Popen([sys.executable, "-m", "services", "run"], cwd=root, env=env,
                                stdout=open(data_dir / "product.log", "w"), stderr=subprocess.STDOUT)
     for each in (*backends.values(), port):
         wait_ready(each, timeout=120)
@@ -118,9 +119,9 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[max(0, int(len(ordered) * share) - 1)] if ordered else float("nan")
 
 
-def one_round(clients: int, seconds: float, amqp: str | None) -> dict:
+def one_round(clients: int, seconds: float, amqp: str | None, root: Path = ROOT) -> dict:
     data_dir = Path(tempfile.mkdtemp(prefix="bench-embedded-"))
-    process, port = start(data_dir, amqp)
+    process, port = start(data_dir, amqp, root)
     try:
         samples = {op: [] for op in OPERATIONS}
         errors: list = []
@@ -153,11 +154,13 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--amqp", default=None, help="AMQP_URL for the product (default: none, as make run)")
+    parser.add_argument("--amqp", default=None, help="AMQP_URL for the product (default: none: one process, "
+                                                     "in-process bus; with one: a process per service)")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the checkout to run (to compare with another)")
     args = parser.parse_args()
     rounds = []
     for number in range(args.rounds):
-        result = one_round(args.clients, args.seconds, args.amqp or os.environ.get("BENCH_AMQP_URL"))
+        result = one_round(args.clients, args.seconds, args.amqp or os.environ.get("BENCH_AMQP_URL"), args.root)
         rounds.append(result)
         print(f"round {number + 1}: " + "; ".join(
             f"{op} {result[op]['rps']:.1f}/s p50 {result[op]['p50']:.0f} p99 {result[op]['p99']:.0f} ms"

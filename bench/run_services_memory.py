@@ -77,7 +77,7 @@ def traffic(port: int) -> None:
             call("/api/v1/notifications", token=token)
 
 
-def one_round(workers: int) -> dict:
+def one_round(workers: int, root: Path = ROOT) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="bench-memory-"))
     database = f"bench_memory_{uuid.uuid4().hex[:8]}"
     admin(f'CREATE DATABASE "{database}"')
@@ -91,7 +91,7 @@ def one_round(workers: int) -> dict:
                PUBLIC_URL=f"http://127.0.0.1:{ports['gateway']}", PASSWORD_HASH_MEMORY_KIB="1024",
                PASSWORD_HASH_TIME_COST="1", GUNICORN_ACCESS_LOG="false", VENV=str(Path(sys.executable).parent.parent))
     process = subprocess.Popen(["make", "--no-print-directory", "-o", f"{env['VENV']}/.installed", "run-services"],
-                               cwd=ROOT, env=env, stdout=open(tmp / "run.log", "w"), stderr=subprocess.STDOUT,
+                               cwd=root, env=env, stdout=open(tmp / "run.log", "w"), stderr=subprocess.STDOUT,
                                start_new_session=True)
     try:
         for port in ports.values():
@@ -123,10 +123,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2, help="GUNICORN_WORKERS")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the checkout to run (to compare with another)")
     args = parser.parse_args()
     rounds = []
     for number in range(args.rounds):
-        rounds.append(one_round(args.workers))
+        rounds.append(one_round(args.workers, args.root))
         print(f"round {number + 1}: application {rounds[-1]['total']:.0f} MB PSS; "
               f"launchers {rounds[-1]['launchers']:.0f} MB", flush=True)
     best = sorted(rounds, key=lambda r: r["total"])[len(rounds) // 2]

@@ -25,7 +25,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from services import registry
 from shared.bus import resolve_broker_url
-from shared.config import amqp_url, data_dir, env_str, listen_host, log_level, service_url
+from shared.config import amqp_url, data_dir, embedded_process_per_service, listen_host, log_level, service_url
 from shared.logs import configure_logging
 
 log = logging.getLogger("services")
@@ -122,7 +122,7 @@ def wait_until_listening(url: str, timeout: float = 120.0) -> bool:
 def run(only: str | None = None) -> int:
     configure_logging(log_level())
     broker = resolve_broker_url(amqp_url(), fall_back=True)
-    if only is None and not broker.startswith("memory") and env_str("EMBEDDED_PROCESSES", "service") != "one":
+    if only is None and not broker.startswith("memory") and embedded_process_per_service():
         from services.supervisor import supervise
 
         return supervise([s.name for s in registry.BACKENDS if s.installed()] + [registry.GATEWAY.name], broker)

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import ctypes
 import logging
-import os
 import signal
 import subprocess
 import sys
 import threading
 import time
 from dataclasses import dataclass, field
+
+from shared.config import environment_with
 
 log = logging.getLogger("services")
 
@@ -122,7 +123,7 @@ class Supervisor:
 def supervise(names: list[str], broker: str, startup_grace: float = 20.0, command=None) -> int:
     """Run each service in `names` as its own process on `broker`, until SIGTERM or SIGINT.
     `command(name)`: the child's command line (tests give their own)."""
-    env = dict(os.environ, AMQP_URL=broker)
+    env = environment_with(AMQP_URL=broker)
     supervisor = Supervisor(names, env, ready_after=time.monotonic() + startup_grace, command=command)
 
     def _stop(signum, frame):
