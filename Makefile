@@ -15,12 +15,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 venv install: $(VENV)/.installed
 
-## make run: the whole product on the embedded default (gateway on :8000). When RabbitMQ answers at
-## AMQP_URL (this machine's by default, on an exchange and queues of its own) each service runs as its
-## own process; without one, all of them share one process and an in-process bus.
-run: export AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672//
-run: export EVENT_EXCHANGE ?= support.embedded.events
-run: export QUEUE_PREFIX ?= embedded.
+## make run: the whole product on the embedded default (gateway on :8000).
 run: $(VENV)/.installed
 	$(PY) -m services run
 

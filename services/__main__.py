@@ -4,10 +4,10 @@
     python -m services run --service tickets   # one service and its worker (what the parent starts)
 
 Each service keeps its own port, database file and worker, exactly as when it is
-deployed alone. Without a broker every service shares one process, which lets the
-in-process bus stand in for RabbitMQ; when `AMQP_URL` reaches one, each service runs
-as a child process of this one (services/supervisor.py), so they do not share a GIL
-(`EMBEDDED_PROCESSES=one` keeps them in one process anyway).
+deployed alone. By default every service shares one process, which lets the
+in-process bus stand in for RabbitMQ when `AMQP_URL` does not reach one; with
+`EMBEDDED_PROCESSES=service` and a broker that answers, each service runs as a child
+process of this one (services/supervisor.py), so they do not share a GIL.
 """
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
-"""`make run` with a broker: each service (its app and its worker) as a child process of one parent.
+"""`make run` with a broker and `EMBEDDED_PROCESSES=service`: each service (its app and its worker) as a
+child process of one parent.
 
 In one process every service and worker shares one GIL, and under 8 concurrent ticket creations
 the tail reached a second (issue 23). When the bus crosses processes (RabbitMQ answers at
-`AMQP_URL`), the parent starts `python -m services run --service NAME` for each service instead,
+`AMQP_URL`) and `EMBEDDED_PROCESSES=service` asks for it, the parent starts `python -m services run --service NAME` for each service instead,
 on the ports and data files the one-process run uses, and watches them:
 
 - SIGTERM or SIGINT (Ctrl-C) to the parent stops every child (SIGTERM, then SIGKILL after
