@@ -55,8 +55,13 @@ class QueuedSqliteDatabase(PooledSqliteDatabase):
             return _write_locks.setdefault(str(self.database), threading.Lock())
 
     def begin(self, lock_type=None) -> None:
-        lock = self._file_lock()
-        self._turn.lock = lock if lock.acquire(timeout=_BUSY_TIMEOUT_MS / 1000) else None
+        if getattr(self._turn, "lock", None) is None:  # a thread that has its turn keeps it, never waits on itself
+            lock = self._file_lock()
+            if lock.acquire(timeout=_BUSY_TIMEOUT_MS / 1000):
+                self._turn.lock = lock
+            else:
+                log.warning("sqlite write turn not given in time; going on without it",
+                            extra={"database": str(self.database)})
         try:
             super().begin(lock_type)
         except BaseException:

@@ -64,3 +64,23 @@ def test_the_turn_ends_with_a_rollback_and_with_a_closed_connection(database):
     assert done.wait(5), "a writer of another thread still waits for a turn that ended"
     with database.connection_context():
         assert [row[0] for row in database.execute_sql("SELECT value FROM item")] == ["next"]
+
+
+def test_a_thread_that_begins_again_before_its_transaction_ended_keeps_its_turn_and_gives_it_back(database):
+    database.connect(reuse_if_open=True)
+    database.begin()
+    database.execute_sql("COMMIT")  # ended behind the database's back: its turn is still held
+    started = time.perf_counter()
+    database.begin()  # no wait on itself, and the turn is the same one
+    assert time.perf_counter() - started < 1
+    database.commit()
+    database.close()
+    done = threading.Event()
+
+    def other_writer() -> None:
+        with database.connection_context(), database.atomic():
+            database.execute_sql("INSERT INTO item (value) VALUES ('after')")
+        done.set()
+
+    threading.Thread(target=other_writer).start()
+    assert done.wait(5), "the turn was lost"
