@@ -51,7 +51,7 @@ def test_the_customer_rates_a_resolved_ticket(browser, product, support_agent):
     browser.click("#rating-bad")
     browser.type("#rating-comment", "Too slow")
     browser.click("#send-rating")
-    browser.visible("#rating-sent")
+    browser.wait_toast("Thank you for your rating.")
     assert browser.find("#rating-current").get_attribute("data-rating") == "bad"
     browser.click("#rating-good")
     browser.click("#send-rating")
@@ -80,7 +80,7 @@ def test_a_guest_rates_through_the_ticket_page(browser, product, web_mailbox, su
     browser.open(f"/support/tickets/{number}")
     browser.click("#rating-good")
     browser.click("#send-rating")
-    browser.visible("#rating-sent")
+    browser.wait_toast("Thank you for your rating.")
     assert browser.find("#rating-current").get_attribute("data-rating") == "good"
     browser.screenshot("guest-rating")
 
