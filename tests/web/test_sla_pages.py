@@ -80,7 +80,7 @@ def test_a_guest_rates_through_the_ticket_page(browser, product, web_mailbox, su
     browser.open(f"/support/tickets/{number}")
     browser.click("#rating-good")
     browser.click("#send-rating")
-    browser.wait_toast("Thank you for your rating.")
+    browser.visible("#rating-sent")
     assert browser.find("#rating-current").get_attribute("data-rating") == "good"
     browser.screenshot("guest-rating")
 
