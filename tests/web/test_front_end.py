@@ -87,7 +87,7 @@ return [header.height, shown];
 """
 
 
-@pytest.mark.parametrize("who,lang", [("visitor", "es"), ("customer", "en"), ("customer", "zh-Hant")])
+@pytest.mark.parametrize("who,lang", [("visitor", "es"), ("customer", "en"), ("customer", "es"), ("customer", "zh-Hant")])
 def test_the_phone_header_is_one_row_with_the_rest_in_its_menu(browser, product, who, lang):
     browser.driver.set_window_size(*PHONE)
     browser.open("/help")
