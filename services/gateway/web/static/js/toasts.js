@@ -7,8 +7,8 @@
 // on the live stream a moment later; for a short while they only count on the bell. The moment
 // is kept for the tab (sessionStorage), so an action that ends on another page stays quiet there.
 const ACTION_QUIET_MS = 15000;
-const ACTION_AT = "support.action_at";
-const NEXT_PAGE_TOAST = "support.next_page_toast";
+const ACTION_AT = "support:action-at";  // (a colon: no catalogue key)
+const NEXT_PAGE_TOAST = "support:next-page-toast";
 
 function stored(key) {
   try { return sessionStorage.getItem(key); } catch (unavailable) { return null; }
