@@ -44,3 +44,11 @@ def close_database(proxy) -> None:
         database.close_all()
     elif not database.is_closed():
         database.close()
+
+
+def pytest_collection_modifyitems(config, items):
+    """The files that start a whole product (marked e2e) first: `make test` runs whole files in
+    each of its processes, and the long ones left for the end would make one process run on
+    alone while the other has finished."""
+    started = {item.path for item in items if item.get_closest_marker("e2e")}
+    items.sort(key=lambda item: item.path not in started)
