@@ -20,6 +20,19 @@ def database(tmp_path):
     database.close_all()
 
 
+def another_thread_writes(database, value: str, timeout: float = 5.0) -> bool:
+    """Whether a writer on another thread gets its turn and commits within `timeout`."""
+    done = threading.Event()
+
+    def writer() -> None:
+        with database.connection_context(), database.atomic():
+            database.execute_sql("INSERT INTO item (value) VALUES (?)", (value,))
+        done.set()
+
+    threading.Thread(target=writer, daemon=True).start()
+    return done.wait(timeout)
+
+
 def test_concurrent_writers_each_wait_about_the_others_transactions_not_the_busy_handler(database):
     hold = 0.02
     waits: list[float] = []
@@ -53,15 +66,7 @@ def test_the_turn_ends_with_a_rollback_and_with_a_closed_connection(database):
     database.connect(reuse_if_open=True)
     database.begin()  # a transaction left open when its connection goes back to the pool
     database.close()
-    done = threading.Event()
-
-    def other_writer() -> None:
-        with database.connection_context(), database.atomic():
-            database.execute_sql("INSERT INTO item (value) VALUES ('next')")
-        done.set()
-
-    threading.Thread(target=other_writer).start()
-    assert done.wait(5), "a writer of another thread still waits for a turn that ended"
+    assert another_thread_writes(database, "next"), "a writer of another thread still waits for a turn that ended"
     with database.connection_context():
         assert [row[0] for row in database.execute_sql("SELECT value FROM item")] == ["next"]
 
@@ -75,12 +80,4 @@ def test_a_thread_that_begins_again_before_its_transaction_ended_keeps_its_turn_
     assert time.perf_counter() - started < 1
     database.commit()
     database.close()
-    done = threading.Event()
-
-    def other_writer() -> None:
-        with database.connection_context(), database.atomic():
-            database.execute_sql("INSERT INTO item (value) VALUES ('after')")
-        done.set()
-
-    threading.Thread(target=other_writer).start()
-    assert done.wait(5), "the turn was lost"
+    assert another_thread_writes(database, "after"), "the turn was lost"
