@@ -173,9 +173,16 @@ def run_step(product, customers, mix, agent_token, clients, seconds, max_ops, sh
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
-    cpu = products.cpu_spent(cpu_before, products.cpu_seconds(product.processes()))
+    cpu_after = products.cpu_seconds(product.processes())
+    cpu = products.cpu_spent(cpu_before, cpu_after)
+    by_process: dict[str, float] = {}
+    for process in processes:
+        if process.pid in cpu_after:
+            name = products.label(process)
+            by_process[name] = by_process.get(name, 0.0) + cpu_after[process.pid] - cpu_before.get(process.pid, 0.0)
     backing_cpu = products.cpu_spent(backing_before, products.cpu_seconds(backing))
-    result = {"clients": clients, "elapsed": elapsed, "cpu": cpu, "backing_cpu": backing_cpu, "ops": {}}
+    result = {"clients": clients, "elapsed": elapsed, "cpu": cpu, "backing_cpu": backing_cpu, "ops": {},
+              "cpu_by_process": by_process}
     for name in mix:
         latencies = [ms for thread in threads for ms in thread.latencies[name]]
         result["ops"][name] = {"count": len(latencies), "errors": sum(t.errors[name] for t in threads),
@@ -195,6 +202,9 @@ def report(result: dict, measured: bool) -> None:
         print(f"  CPU of the product's processes: {1000 * result['cpu'] / total:.2f} ms per operation "
               f"({result['cpu']:.1f} s); with PostgreSQL and RabbitMQ (machine-wide): "
               f"{1000 * (result['cpu'] + result['backing_cpu']) / total:.2f} ms")
+        heaviest = sorted(result["cpu_by_process"].items(), key=lambda item: -item[1])[:6]
+        print("  of which (ms per operation): " + ", ".join(f"{name} {1000 * seconds / total:.2f}"
+                                                           for name, seconds in heaviest))
 
 
 def report_medians(results: list[dict]) -> None:

@@ -199,17 +199,17 @@ def label(process: psutil.Process) -> str:
         command = " ".join(process.cmdline())
     except psutil.Error:
         return "?"
+    if match := re.search(r"respawn\.py (\S+)", command):
+        return f"respawn {match.group(1)}"
     if match := re.search(r"services\.(\w+)\.(app|worker)", command):
         name = f"{match.group(1)} {'gunicorn' if 'gunicorn' in command else match.group(2)}"
         if "gunicorn" in command:
             with contextlib.suppress(psutil.Error):
                 name += " master" if process.children() else " worker"
         return name
-    if match := re.search(r"respawn\.py (\S+)", command):
-        return f"respawn {match.group(1)}"
     if "services run" in command:
         return "python -m services run"
-    return command.split(" ")[0].rsplit("/", 1)[-1] if command else "?"
+    return " ".join(part.rsplit("/", 1)[-1] for part in command.split(" ")[:2]) if command else "?"
 
 
 def pss_mib(processes: list[psutil.Process]) -> list[tuple[str, int, float]]:
