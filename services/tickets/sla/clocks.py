@@ -85,8 +85,13 @@ def _report(ticket: Ticket) -> TicketSla:
 
 def _save(ticket: Ticket, report: TicketSla, clocks: list[SlaClock]) -> None:
     """Save the clocks, and the reporting row with the ticket's facts the reports filter on."""
+    new = [sla for sla in clocks if sla.id is None]
+    inserted: set[int] = set()
+    if len(new) > 1 and SlaClock._meta.database.returning_clause:  # a new ticket's two clocks: one INSERT
+        SlaClock.bulk_create(new)
+        inserted = {id(sla) for sla in new}
     for sla in clocks:
-        if sla.id is None or sla.is_dirty():  # a clock this change did not touch needs no UPDATE
+        if id(sla) not in inserted and (sla.id is None or sla.is_dirty()):  # an untouched clock needs no UPDATE
             sla.save()
     running = [sla.due_at for sla in clocks if sla.running_since is not None and sla.achieved_at is None]
     report.due_key = min(running, default=FAR_FUTURE)
