@@ -76,7 +76,8 @@ def find_duplicate(requester: Requester, txid: str | None, order_id: str | None)
 
 
 def similar_open_tickets(requester: Requester, category: str) -> list[Ticket]:
-    return list(Ticket.select().where(requester_filter(requester) & Ticket.status.in_(ACTIVE_STATUSES)
+    """Up to five: their number, subject, status and category (all the answer shows of them)."""
+    return list(Ticket.select(Ticket.id, Ticket.number, Ticket.subject, Ticket.status, Ticket.category).where(requester_filter(requester) & Ticket.status.in_(ACTIVE_STATUSES)
                                       & (Ticket.category == category))
                 .order_by(Ticket.updated_at.desc()).limit(5))
 
