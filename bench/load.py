@@ -35,6 +35,7 @@ from urllib.parse import urlparse
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import product as products  # noqa: E402
+from bench.common import run_threads  # noqa: E402
 
 MIXED = {"create": 2, "reply": 2, "read": 3, "list": 2, "agent_queue": 1, "agent_reply": 1}
 SUBJECTS = ["Withdrawal pending for hours", "Deposit not credited", "Cannot pass identity check",
@@ -167,12 +168,7 @@ def run_step(product, customers, mix, agent_token, clients, seconds, max_ops, sh
     threads = [Client(step, token, tickets, seed) for seed, (token, tickets) in enumerate(customers[:clients])]
     processes, backing = product.processes(), products.backing_services()
     cpu_before, backing_before = products.cpu_seconds(processes), products.cpu_seconds(backing)
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
+    elapsed = run_threads(threads)
     cpu_after = products.cpu_seconds(product.processes())
     cpu = products.cpu_spent(cpu_before, cpu_after)
     by_process: dict[str, float] = {}

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -22,7 +21,7 @@ from pathlib import Path
 
 import psutil
 
-from bench.common import ROOT, free_port, wait_ready
+from bench.common import ROOT, free_port, stop_process_group, wait_ready
 from services.registry import ALL, BACKENDS
 
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -58,14 +57,7 @@ class Product:
         if self.process is None:
             return
         tree = self.processes()
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(40)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(5)
+        stop_process_group(self.process)
         # What outlived its parent (respawn.py puts each child in a process group of its own).
         for process in tree:
             with contextlib.suppress(psutil.Error):
@@ -119,7 +111,7 @@ def start_services(workdir: Path, gunicorn_workers: int | None = None) -> Produc
                                cwd=ROOT, env=env, stdout=open(workdir / "product.log", "w"),
                                stderr=subprocess.STDOUT, start_new_session=True)
     product = Product(env["PUBLIC_URL"], process.pid, env, process)
-    product.cleanup += [lambda: _delete_queues(env), lambda: _pg(psycopg2, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')]
+    product.cleanup += [lambda: delete_queues(env), lambda: _pg(psycopg2, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')]
     try:
         _wait(product, list(ports.values()), workdir / "product.log", workers=len(ALL))
     except BaseException:
@@ -148,18 +140,21 @@ def _pg(psycopg2, sql: str) -> None:
             cursor.execute(sql)
 
 
-def _delete_queues(env: dict) -> None:
+def delete_queues(env: dict, amqp_url: str = AMQP_URL) -> None:
+    """The queues (with their retry and dead-letter queues) and exchanges of a product started with
+    `env`'s QUEUE_PREFIX and EVENT_EXCHANGE, on a shared broker; whatever is not there is skipped."""
     from services.notifications import config as notifications_config
     from shared.bus import connect
 
     names = [notifications_config.INBOX_QUEUE, notifications_config.EMAIL_QUEUE,
              notifications_config.PUSH_QUEUE] + [f"{s.name}.events" for s in ALL]
-    with connect(AMQP_URL) as connection:
+    with contextlib.suppress(Exception), connect(amqp_url) as connection:
         channel = connection.channel()
         for name in names:
             for suffix in ("", ".retry", ".dlq"):
                 with contextlib.suppress(Exception):
                     channel.queue_delete(env["QUEUE_PREFIX"] + name + suffix)
+        # The event exchange and the live-stream exchange the notifications service derives from it.
         for exchange in (env["EVENT_EXCHANGE"], env["EVENT_EXCHANGE"] + ".notifications.live"):
             with contextlib.suppress(Exception):
                 channel.exchange_delete(exchange)
