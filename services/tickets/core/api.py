@@ -96,7 +96,7 @@ class TicketMessages(MethodView):
             ticket = customer_ticket(caller, number)
             message = workflow.add_message(outbox(), attachment_store(), ticket, workflow.Author.of(caller),
                                            "reply", fields["body"], checked, window_days=window_days())
-        return {"message": presenters.message_dict(message, list(message.attachments) if checked else [])}
+        return {"message": presenters.new_message_dict(message, bool(checked))}
 
 
 @blp.route("/tickets/<string:number>/escalation")

@@ -36,6 +36,11 @@ def message_dict(message: Message, attachments: list[Attachment], *, agent_view:
     return data
 
 
+def new_message_dict(message: Message, had_files: bool) -> dict:
+    """A message made in this request: its attachments are looked up only if files came with it."""
+    return message_dict(message, list(message.attachments) if had_files else [])
+
+
 _UNSET = object()
 
 
