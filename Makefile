@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test venv install test-unit create-agent bench lint clean run-services migrate dlq-list dlq-replay screenshots lighthouse
+.PHONY: run test venv install test-unit create-agent bench bench-load lint clean run-services migrate dlq-list dlq-replay screenshots lighthouse
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +72,11 @@ bench: $(VENV)/.installed
 	$(PY) bench/presence_heartbeats.py
 	$(PY) bench/agent_search.py
 	$(PY) bench/sla_reports.py
+
+## make bench-load [TARGET=services|run] [ARGS="--headline"]: the load benchmark (bench/load.py): it starts
+## `make run-services` (or `make run`) afresh and drives mixed customer and agent traffic at 1, 8 and 32 clients.
+bench-load: $(VENV)/.installed
+	$(PY) bench/load.py --target $(or $(TARGET),services) $(ARGS)
 
 ## make screenshots: the main pages in three languages at desktop and phone size, into docs/screenshots/
 ## (tests/web/screenshots.py starts the product and drives headless Chromium).
