@@ -98,8 +98,15 @@ class Product:
             self.workers.append(worker.start())
 
     def stop(self) -> None:
-        for server in self.servers:
-            server.shutdown()
+        """Everything is told to stop at once, then waited for: each server's loop and each
+        worker's threads take up to a poll interval to notice, and need not take turns."""
+        for worker in self.workers:
+            worker.request_stop()
+        closing = [threading.Thread(target=server.shutdown, daemon=True) for server in self.servers]
+        for thread in closing:
+            thread.start()
+        for thread in closing:
+            thread.join(10)
         for worker in self.workers:
             worker.stop(timeout=10)
         self.stopped.set()
