@@ -121,3 +121,42 @@ def test_batching_is_an_option_of_every_services_worker(database, tmp_path):
     assert type(plain) is EventConsumer
     assert isinstance(batching, BatchingEventConsumer) and batching.batch_size == 50
     assert batching.topology.event_types == plain.topology.event_types == ["user.registered.v1"]
+
+
+def test_a_stopping_consumer_finishes_what_it_took_and_gives_back_the_rest(database, broker):
+    """SIGTERM's path (`should_stop`): the batches taken before the stop are committed and acked; the
+    prefetch still on the wire, which kombu hands over while it cancels the consumer, is neither handled
+    nor acked but goes back to the queue. (Taken, it was written after the acks were done: committed,
+    never acked, delivered again; and a worker's stop took as long as its whole prefetch.)"""
+    release = threading.Event()
+
+    def handler(envelopes):
+        release.wait(30)  # the first batch holds the writer until the stop is asked
+        for envelope in envelopes:
+            database.Effect.create(user_id=envelope.data["user_id"])
+        return []
+
+    topology = QueueTopology(broker.prefix + "notifications.events", event_exchange(broker.exchange),
+                             ["user.registered.v1"])
+    consumer = BatchingEventConsumer(Connection(AMQP_URL), topology, {"user.registered.v1": [handler]},
+                                     database.database, database.processed, batch_size=10, prefetch=100)
+    with Connection(AMQP_URL) as connection:
+        topology.declare(connection.default_channel)
+    broker.publish(*[registered(user_id, f"u{user_id}@example.com") for user_id in range(100)])
+    thread = threading.Thread(target=consumer.run, daemon=True)
+    thread.start()
+    try:
+        # Every message is out to the consumer: a few batches taken, the rest of the prefetch on the wire.
+        wait_until(lambda: broker.queue_depth("notifications.events") == 0, timeout=20, message="the prefetch")
+        wait_until(lambda: consumer.in_flight >= 2, timeout=20, message="batches handed to the writer")
+    finally:
+        consumer.should_stop = True
+        release.set()
+        thread.join(30)
+    assert not thread.is_alive()
+    taken = consumer.handled
+    assert 20 <= taken < 100 and len(effects(database)) == taken
+    wait_until(lambda: broker.queue_depth("notifications.events") == 100 - taken, timeout=20,
+               message="the rest back in the queue")
+    with database.database.connection_context():
+        assert database.processed.select().count() == taken  # none written beyond what was acked
