@@ -61,6 +61,7 @@ def start_channel_workers(env: dict, tmp_path, name: str) -> list[WorkerProcess]
     return workers
 
 
+@pytest.mark.chaos
 def test_sigkill_mid_burst_then_restart_gives_every_item_and_email_once(pg_url, broker, smtp, processes, tmp_path):
     open_database(pg_url)
     env = worker_env(pg_url, broker, smtp.port, tmp_path)
@@ -84,6 +85,7 @@ def test_sigkill_mid_burst_then_restart_gives_every_item_and_email_once(pg_url, 
     close_database(db)
 
 
+@pytest.mark.chaos
 def test_competing_workers_share_a_backlog_and_stop_cleanly_on_sigterm(pg_url, broker, smtp, processes, tmp_path):
     open_database(pg_url)
     env = worker_env(pg_url, broker, smtp.port, tmp_path, NOTIFICATIONS_PREFETCH="50",
@@ -108,6 +110,7 @@ def test_competing_workers_share_a_backlog_and_stop_cleanly_on_sigterm(pg_url, b
     close_database(db)
 
 
+@pytest.mark.chaos
 def test_smtp_outage_during_a_burst_delays_emails_and_loses_none(broker, smtp, processes, tmp_path):
     """An outage of several back-off steps (the default 1..60 s steps scaled by 0.1, so eight seconds stand
     for the minute-long outage): the inbox goes on, emails wait and then each arrives once."""
