@@ -26,7 +26,7 @@ from services.video.models import OutboxMessage, Reminder, VideoCall, db
 from shared import clock
 from shared.events import EventType
 from tests.conftest import close_database
-from tests.e2e.harness import ROOT, wait_for
+from tests.e2e.harness import ROOT, wait_for, wait_for_count
 from tests.e2e.test_worker_kill import delete
 from tests.support import AMQP_URL, PG_URL, drop_pg_schema, unique
 
@@ -58,9 +58,9 @@ def reminders() -> int:
         return Reminder.select().count()
 
 
-def unsent() -> int:
+def published() -> int:
     with db.connection_context():
-        return OutboxMessage.select().where(OutboxMessage.sent_at.is_null()).count()
+        return OutboxMessage.select().where(OutboxMessage.sent_at.is_null(False)).count()
 
 
 def watch(queue: str, exchange: str) -> None:
@@ -108,7 +108,7 @@ def test_the_scheduler_killed_mid_burst_sends_each_reminder_once(tmp_path):
         return f'"pid": {process.pid}' in log_path.read_text(errors="replace")
 
     def kill_when(process: subprocess.Popen, reminded: int) -> int:
-        wait_for(lambda: reminders() >= reminded, timeout=60, interval=0.02, message=f"{reminded} reminders")
+        wait_for_count(reminders, reminded, interval=0.02, message=f"{reminded} reminders")
         process.send_signal(signal.SIGKILL)
         process.wait(10)
         return reminders()
@@ -124,10 +124,10 @@ def test_the_scheduler_killed_mid_burst_sends_each_reminder_once(tmp_path):
         for process in (start(), start()):
             wait_for(lambda process=process: started(process), timeout=60, message="a new replica started")
 
-        wait_for(lambda: reminders() >= BURST and unsent() == 0, timeout=90, interval=0.25,
-                 message="every reminder written and published")
+        wait_for_count(lambda: min(reminders(), published()), BURST, progress=lambda: (reminders(), published()),
+                       interval=0.25, message="every reminder written and published")
         with db.connection_context():
-            assert Reminder.select().count() == BURST
+            assert Reminder.select().count() == BURST and OutboxMessage.select().count() == BURST
             assert {reminder.call_id for reminder in Reminder.select(Reminder.call)} == calls
             written = {row.event_id for row in OutboxMessage.select().where(OutboxMessage.event_type == REMINDER)}
         assert len(written) == BURST
