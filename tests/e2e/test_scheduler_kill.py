@@ -82,7 +82,7 @@ def drain(queue: str) -> list[dict]:
     return bodies
 
 
-@pytest.mark.timeout(240)
+@pytest.mark.timeout(600)
 def test_the_scheduler_killed_mid_burst_sends_each_reminder_once(tmp_path):
     schema = unique("vkill")
     database_url = f"{PG_URL}?schema={schema}"

@@ -63,6 +63,7 @@ def start_channel_workers(env: dict, tmp_path, name: str) -> list[WorkerProcess]
 
 
 @pytest.mark.chaos
+@pytest.mark.timeout(600)  # a burst drained on a loaded machine: bounded by its progress (wait_for_count)
 def test_sigkill_mid_burst_then_restart_gives_every_item_and_email_once(pg_url, broker, smtp, processes, tmp_path):
     open_database(pg_url)
     env = worker_env(pg_url, broker, smtp.port, tmp_path)
@@ -87,6 +88,7 @@ def test_sigkill_mid_burst_then_restart_gives_every_item_and_email_once(pg_url, 
 
 
 @pytest.mark.chaos
+@pytest.mark.timeout(600)  # a burst drained on a loaded machine: bounded by its progress (wait_for_count)
 def test_competing_workers_share_a_backlog_and_stop_cleanly_on_sigterm(pg_url, broker, smtp, processes, tmp_path):
     open_database(pg_url)
     env = worker_env(pg_url, broker, smtp.port, tmp_path, NOTIFICATIONS_PREFETCH="50",
@@ -115,6 +117,7 @@ def test_competing_workers_share_a_backlog_and_stop_cleanly_on_sigterm(pg_url, b
 
 
 @pytest.mark.chaos
+@pytest.mark.timeout(600)  # a burst drained on a loaded machine: bounded by its progress (wait_for_count)
 def test_smtp_outage_during_a_burst_delays_emails_and_loses_none(broker, smtp, processes, tmp_path):
     """An outage of several back-off steps (the default 1..60 s steps scaled by 0.1, so eight seconds stand
     for the minute-long outage): the inbox goes on, emails wait and then each arrives once."""
