@@ -338,6 +338,8 @@ class Processes:
         from bench.common import base_env, gunicorn, wait_ready
 
         self.data_dir = folder
+        self.mfa_keys: dict = {}  # the harness's login and create_agent keep an agent's 2FA here
+        self.mfa_sessions: dict = {}
         port = free_port()
         self.base_url = f"http://127.0.0.1:{port}"
         ports = {name: free_port() for name in ("tickets", "notifications")}

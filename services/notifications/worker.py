@@ -19,10 +19,9 @@ import sys
 from kombu import Connection
 
 from services.notifications import config, handlers
-from services.notifications.app import init_database
 from services.notifications.attention import release_digests
 from services.notifications.email_channel import EmailChannel
-from services.notifications.models import ProcessedEvent, db
+from services.notifications.models import ProcessedEvent, db, init_database
 from services.notifications.notices import ADDRESS_BOOK_TYPES, INBOX_TYPES, NOTIFYING_TYPES
 from services.notifications.push import PushChannel, PushJobs
 from services.notifications.quiet_hours import release_due
