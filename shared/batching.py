@@ -8,10 +8,13 @@ one by one costs more than the handling itself.
 - `ChannelConsumer` (a delivery that leaves the service: email, Web Push): it runs
   outside any transaction; the caller records each delivery itself (unique per event,
   channel and recipient) the moment it is handed over, and an event whose delivery
-  failed takes the shared retry and dead-letter path alone.
+  failed takes the shared retry and dead-letter path alone. Its queue is a work queue
+  a previous stage fills: each message is the event as it came, with what that stage
+  made of it in the `x-job` header (JSON), handed to the delivery as a `Job`.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -25,6 +28,28 @@ from shared.consumer import EventConsumer
 from shared.events import Envelope, InvalidEvent
 
 log = logging.getLogger(__name__)
+
+# The header of a work queue's message that carries what the stage that queued the event made of it.
+JOB_HEADER = "x-job"
+
+
+@dataclasses.dataclass(frozen=True)
+class Job:
+    """An event on a work queue, with what the stage that queued it attached (None: the bare event)."""
+
+    envelope: Envelope
+    attached: object = None
+
+    @classmethod
+    def of(cls, envelope: Envelope, message) -> Job:
+        raw = (message.headers or {}).get(JOB_HEADER)
+        return cls(envelope, json.loads(raw) if raw else None)
+
+
+def job_headers(attached) -> dict:
+    """The headers of a work queue's message carrying `attached` (JSON-ready)."""
+    return {JOB_HEADER: json.dumps(attached, separators=(",", ":"))}
+
 
 # How long a batching consumer waits for more events before handling the ones it holds.
 LINGER_SECONDS = 0.002
@@ -111,10 +136,10 @@ class BatchingConsumer(EventConsumer):
 
 
 class ChannelConsumer(BatchingConsumer):
-    """`deliver_many(events)` sends and records, outside any transaction, and answers for each event
+    """`deliver_many(jobs)` sends and records, outside any transaction, and answers for each job
     how many messages left (an int) or why it failed (an exception: that event is retried alone)."""
 
-    def __init__(self, *args, deliver_many: Callable[[list[Envelope]], list], **kwargs) -> None:
+    def __init__(self, *args, deliver_many: Callable[[list[Job]], list], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.deliver_many = deliver_many
 
@@ -122,7 +147,7 @@ class ChannelConsumer(BatchingConsumer):
         # One connection per consumer thread, kept across batches: opening one costs more than the queries.
         self.database.connect(reuse_if_open=True)
         try:
-            outcomes = self.deliver_many([envelope for envelope, _ in batch])
+            outcomes = self.deliver_many([Job.of(envelope, message) for envelope, message in batch])
         except Exception as exc:  # noqa: BLE001 - e.g. the database is down: every event is retried
             outcomes = [exc] * len(batch)
         if any(isinstance(o, (peewee.InterfaceError, peewee.OperationalError)) for o in outcomes):
@@ -143,15 +168,16 @@ class ChannelConsumer(BatchingConsumer):
                 message.ack()
 
 
-def each(deliver: Callable[[Envelope], int]) -> Callable[[list[Envelope]], list]:
-    """`deliver_many` from a one-event `deliver`, keeping each event's failure to itself."""
+def each(deliver: Callable[[Job], int]) -> Callable[[list[Job]], list]:
+    """`deliver_many` from a one-job `deliver`, keeping each event's failure to itself."""
 
-    def deliver_many(envelopes: list[Envelope]) -> list:
+    def deliver_many(jobs: list[Job]) -> list:
         outcomes = []
-        for envelope in envelopes:
+        for job in jobs:
             try:
-                with tracing.continued(envelope.traceparent, f"deliver {envelope.type}", tracing.SpanKind.CLIENT):
-                    outcomes.append(deliver(envelope))
+                with tracing.continued(job.envelope.traceparent, f"deliver {job.envelope.type}",
+                                       tracing.SpanKind.CLIENT):
+                    outcomes.append(deliver(job))
             except Exception as exc:  # noqa: BLE001 - this event is retried; the others go on
                 outcomes.append(exc)
         return outcomes
