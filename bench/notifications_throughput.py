@@ -338,6 +338,7 @@ class Processes:
         from bench.common import base_env, gunicorn, wait_ready
 
         self.data_dir = folder
+        self.mfa_keys: dict = {}  # the agents' authenticators the e2e harness enrols (harness.with_2fa)
         port = free_port()
         self.base_url = f"http://127.0.0.1:{port}"
         ports = {name: free_port() for name in ("tickets", "notifications")}
