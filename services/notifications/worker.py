@@ -16,7 +16,6 @@ events in hand and gives back the rest.
 from __future__ import annotations
 
 import logging
-import sys
 
 from services.notifications import config, handlers
 from services.notifications.app import init_database
@@ -111,9 +110,6 @@ def _in(database, job, *args) -> int:
 
 def main() -> None:
     configure_logging()
-    # Consumer and writer threads share the interpreter: hand it over every 0.2 ms instead of every 5,
-    # so a thread whose database answer has arrived does not wait long for the one that is parsing.
-    sys.setswitchinterval(0.0002)
     create_worker(config.settings()).run_forever()
 
 
