@@ -17,7 +17,6 @@ import json
 import re
 import sys
 
-from shared.batching import JOB_HEADER
 from shared.bus import broker_reachable, connect, event_exchange
 from shared.config import amqp_url, event_exchange_name, queue_prefix
 from shared.consumer import QueueTopology, dead_letters, replay_dead_letters
@@ -40,20 +39,10 @@ def redact(value):
     return value
 
 
-def readable(letter: dict) -> dict:
-    """The letter with the JSON a work queue's job carries in its header (shared/batching.py) decoded, so its
-    secrets are found and blanked like the body's."""
-    headers = dict(letter["headers"])
-    if isinstance(headers.get(JOB_HEADER), (str, bytes)):
-        try:
-            headers[JOB_HEADER] = json.loads(headers[JOB_HEADER])
-        except ValueError:
-            headers[JOB_HEADER] = "[unreadable]"
-    return {**letter, "headers": headers}
-
-
 def summary(letter: dict) -> dict:
     body = letter["body"] if isinstance(letter["body"], dict) else {}
+    if isinstance(body.get("jobs"), list) and body["jobs"]:
+        body = body["jobs"][0].get("event") or {}  # a work queue's job (shared/batching.py): parked alone
     headers = letter["headers"]
     return {"event_id": body.get("id"), "type": body.get("type"), "occurred_at": body.get("occurred_at"),
             "parked_at": headers.get("x-parked-at"), "attempts": headers.get("x-retries", 0),
@@ -86,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         letters = dead_letters(connection, topology, limit=args.limit or 100)
     for letter in letters:
         if args.json:
-            print(json.dumps(redact(readable(letter)), default=str))
+            print(json.dumps(redact(letter), default=str))
         else:
             print(json.dumps(summary(letter), default=str))
     print(f"{len(letters)} message(s) parked in {topology.dead_letter_queue.name}", file=sys.stderr)

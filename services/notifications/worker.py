@@ -70,7 +70,8 @@ def create_worker(settings: dict | None = None, outbox: Outbox | None = None) ->
     if "inbox" in channels:
         handlers.configure(settings["PUBLIC_URL"])
         live = LivePublisher(broker_url, config.live_exchange_name(settings))
-        fan_out = ChannelJobs(broker_url, prefix + config.EMAIL_QUEUE, prefix + config.PUSH_QUEUE)
+        fan_out = ChannelJobs(broker_url, prefix + config.EMAIL_QUEUE, prefix + config.PUSH_QUEUE,
+                              chunk=settings["EMAIL_BATCH_SIZE"])
         inbox = dict(handlers=handlers.HANDLERS, queue_name=config.INBOX_QUEUE, prefetch=settings["INBOX_PREFETCH"],
                      batch_size=settings["INBOX_BATCH_SIZE"], before_commit=fan_out.enqueue,
                      after_commit=lambda fanouts: live.publish(items_of(fanouts)), label="inbox")
