@@ -338,7 +338,9 @@ class Processes:
         from bench.common import base_env, gunicorn, wait_ready
 
         self.data_dir = folder
-        self.mfa_keys: dict = {}  # the agents' authenticators the e2e harness enrols (harness.with_2fa)
+        # The agents' authenticators and second-factor sessions the e2e harness keeps (harness.with_2fa, login).
+        self.mfa_keys: dict = {}
+        self.mfa_sessions: dict = {}
         port = free_port()
         self.base_url = f"http://127.0.0.1:{port}"
         ports = {name: free_port() for name in ("tickets", "notifications")}
