@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test venv install test-unit create-agent bench lint clean run-services migrate dlq-list dlq-replay screenshots
+.PHONY: run test venv install test-unit create-agent bench lint clean run-services migrate dlq-list dlq-replay screenshots lighthouse
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -77,6 +77,12 @@ bench: $(VENV)/.installed
 ## (tests/web/screenshots.py starts the product and drives headless Chromium).
 screenshots: $(VENV)/.installed
 	$(PY) tests/web/screenshots.py
+
+## make lighthouse: Lighthouse's accessibility, best-practices and CLS figures for the main pages, desktop
+## and phone (bench/lighthouse.py starts the product; skipped with a hint when Lighthouse is not installed;
+## LIGHTHOUSE=/path/to/lighthouse picks one). Not part of `make test`.
+lighthouse: $(VENV)/.installed
+	$(PY) bench/lighthouse.py
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

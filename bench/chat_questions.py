@@ -17,6 +17,7 @@ QUESTIONS = [
     ("en", "how much can I withdraw each day", "withdrawal-fees-limits"),
     ("en", "move funds from funding account to trading account", "funding-and-trading-accounts"),
     ("en", "I don't receive push notifications", "notifications-missing"),
+    ("es", "Mi depósito de USDT no ha llegado", "deposit-not-credited"),
     ("es", "Mi retiro de BTC sigue en proceso desde ayer", "withdrawal-delayed"),
     ("es", "¿Qué comisión pago al operar?", "trading-fees"),
     ("es", "¿Cómo activo el 2FA con Google Authenticator?", "two-factor-authentication"),

@@ -9,8 +9,13 @@ import pytest
 # Secrets the embedded default would write to DATA_DIR go to a folder of the test run.
 os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="support-tests-"))
 
-from shared import clock  # noqa: E402
+from shared import clock, db as shared_db  # noqa: E402
 from tests.support import PG_URL, drop_pg_schema, unique  # noqa: E402
+from tests.sqlite_templates import migrate_from_templates  # noqa: E402
+
+# A fresh SQLite database of a service starts as a copy of the first one this process migrated
+# (the same migrations give the same schema); upgrades of existing files still migrate for real.
+shared_db.run_migrations = migrate_from_templates(shared_db.run_migrations)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -39,3 +44,11 @@ def close_database(proxy) -> None:
         database.close_all()
     elif not database.is_closed():
         database.close()
+
+
+def pytest_collection_modifyitems(config, items):
+    """The files that start a whole product (marked e2e) first: `make test` runs whole files in
+    each of its processes, and the long ones left for the end would make one process run on
+    alone while the other has finished."""
+    started = {item.path for item in items if item.get_closest_marker("e2e")}
+    items.sort(key=lambda item: item.path not in started)

@@ -73,7 +73,8 @@ def test_guest_page_in_headless_chromium(mail_product, mailbox, browser, tmp_pat
     browser.find_element(By.ID, "body").send_keys("Here is a screenshot of the wallet.")
     browser.find_element(By.ID, "files").send_keys(str(screenshot))
     browser.find_element(By.ID, "send-reply").click()
-    wait.until(ec.presence_of_element_located((By.ID, "reply-sent")))
+    wait.until(lambda driver: any("Your reply was sent." in toast.text
+                                  for toast in driver.find_elements(By.CSS_SELECTOR, "#toasts .toast")))
     assert "Here is a screenshot of the wallet." in browser.find_element(By.ID, "history").text
     link = browser.find_element(By.LINK_TEXT, "wallet.png")
     assert link.get_attribute("href").startswith(f"{mail_product.base_url}/api/v1/attachments/")

@@ -217,3 +217,28 @@ def test_agents_see_handed_over_chats_they_may_see(people, app):
     unhanded = start(people.bob, "How are trading fees calculated?")["chat"]["id"]
     assert people.support.get(f"/api/v1/agent/chats/{unhanded}").status_code == 404
     assert Message.select().where(Message.body == "talk to an agent").count() == 1
+
+
+def test_a_chat_whose_ticket_was_merged_follows_it_into_the_other_ticket(people):
+    chat_id = start(people.alice, "talk to an agent")["chat"]["id"]
+    number = people.alice.get(f"/api/v1/chats/{chat_id}").json["ticket_number"]
+    other = people.alice.post("/api/v1/tickets", json={
+        "subject": "Withdrawal pending", "category": "wallet", "description": "My BTC withdrawal is pending."})
+    assert other.status_code == 201, other.json
+    into = other.json["ticket"]["number"]
+    assert people.support.post(f"/api/v1/agent/tickets/{number}/merge", json={"into": into}).status_code == 200
+
+    chat = people.alice.get(f"/api/v1/chats/{chat_id}").json
+    assert (chat["status"], chat["ticket_number"]) == ("waiting_agent", into)
+    assert any("merged into ticket " + into in m["body"] for m in chat["messages"])
+    after = say(people.alice, chat_id, "Still waiting for the withdrawal")
+    assert after["status"] == "waiting_agent" and after["messages"][-1]["body"] == "Still waiting for the withdrawal"
+    target = people.support.get(f"/api/v1/agent/tickets/{into}").json
+    assert target["messages"][-1]["body"] == "Still waiting for the withdrawal"
+
+    assert people.support.post(f"/api/v1/agent/tickets/{into}/messages",
+                               json={"body": "Your withdrawal has left our wallet."}).status_code == 201
+    chat = people.alice.get(f"/api/v1/chats/{chat_id}").json
+    assert chat["status"] == "with_agent" and chat["messages"][-1]["body"] == "Your withdrawal has left our wallet."
+    assert people.support.post(f"/api/v1/agent/tickets/{into}/resolve").status_code == 200
+    assert people.alice.get(f"/api/v1/chats/{chat_id}").json["status"] == "closed"

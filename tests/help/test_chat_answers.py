@@ -92,6 +92,7 @@ def test_search_answers_an_exact_question_with_the_few_articles_that_answer_it(r
     slugs = [item["slug"] for item in response.json["items"]]
     assert slugs[0] == "deposit-not-credited"
     assert len(slugs) <= 3 and not any(slug.startswith("referral") for slug in slugs), slugs
-    # Broad questions still list several: the floor is relative to the best match.
-    broad = reader.get("/api/v1/help/articles", query_string={"q": "how do I join a video call", "locale": "en"})
+    # Broad questions still list several: the floor is relative to the best match. ("how do I join a
+    # video call" is no longer one: it is the title of the article that answers it, and finds that one.)
+    broad = reader.get("/api/v1/help/articles", query_string={"q": "video call", "locale": "en"})
     assert len(broad.json["items"]) >= 2

@@ -114,6 +114,17 @@ class Browser:
             return text if expected in text else False
         return self.wait(timeout).until(found, f"{expected!r} in {selector}")
 
+    def toasts(self) -> list[str]:
+        """The texts of the toasts shown now (each fades after a few seconds)."""
+        return self.driver.execute_script(
+            "return [...document.querySelectorAll('#toasts .toast')].map(e => e.textContent)")
+
+    def wait_toast(self, expected: str, timeout: float = 15.0) -> str:
+        """Wait for a toast whose text contains `expected`; returns its text."""
+        def found(_):
+            return next((text for text in self.toasts() if expected in text), False)
+        return self.wait(timeout).until(found, f"a toast saying {expected!r}")
+
     def type(self, selector: str, text: str, clear: bool = True) -> None:
         field = self.visible(selector)
         if clear:

@@ -192,7 +192,7 @@ def test_merging_shows_the_sources_messages_in_the_target(browser, product, supp
     browser.wait().until(lambda d: d.current_url.endswith(f"/agent/tickets/{target}"))
     browser.wait_text("#history", "Second ticket: the ETH withdrawal is still stuck.")
     assert "My ETH withdrawal is stuck." in browser.text_of("#history")
-    assert source in browser.visible("#action-done").text
+    assert "merged" in browser.wait_toast(source)
     browser.screenshot("agent-merged-target")
 
     browser.open(f"/agent/tickets/{source}")

@@ -79,6 +79,41 @@ def test_the_phone_header_folds_its_links_into_a_menu(browser, product):
     assert browser.find("#mainnav").is_displayed() and not browser.find("#nav-toggle").is_displayed()
 
 
+HEADER = """
+const header = document.querySelector('.topbar').getBoundingClientRect();
+const shown = [...document.querySelector('.topbar').children].filter(el => el.getClientRects().length)
+  .map(el => el.id || el.className);
+return [header.height, shown];
+"""
+
+
+@pytest.mark.parametrize("who,lang", [("visitor", "es"), ("customer", "en"), ("customer", "es"), ("customer", "zh-Hant")])
+def test_the_phone_header_is_one_row_with_the_rest_in_its_menu(browser, product, who, lang):
+    browser.driver.set_window_size(*PHONE)
+    browser.open("/help")
+    browser.driver.add_cookie({"name": "lang", "value": lang, "path": "/"})
+    if who == "customer":
+        browser.log_in_as(data.customer(product).email, data.PASSWORD)
+    browser.open("/support")
+    toggle = browser.visible("#nav-toggle")
+    height, shown = browser.driver.execute_script(HEADER)
+    expected = ["brand", "bell", "nav-toggle"] if who == "customer" else ["brand", "nav-toggle"]
+    assert [name.split()[0] for name in shown] == expected
+    assert height <= 64, f"the header takes {height}px: more than one row"
+    for inside in ("#lang-switch", ".account summary" if who == "customer" else "#login-link"):
+        assert not browser.find(inside).is_displayed(), inside
+    toggle.click()
+    assert browser.visible("#lang-switch") and browser.find("#mainnav").is_displayed()
+    if who == "customer":
+        browser.click(".account summary")
+        browser.visible("#logout")
+    else:
+        assert browser.visible("#login-link") and browser.find("a[href='/register']").is_displayed()
+    browser.driver.set_window_size(1366, 768)
+    height, shown = browser.driver.execute_script(HEADER)
+    assert "site-tools" in shown and not browser.find("#nav-toggle").is_displayed()
+
+
 @pytest.mark.parametrize("size", [(1366, 768), PHONE], ids=["desktop", "phone"])
 def test_every_control_has_a_name(browser, product, size):
     customer = data.customer(product)

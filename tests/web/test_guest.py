@@ -95,7 +95,7 @@ def test_the_guest_page_is_the_sites_own_and_follows_the_ticket_live(browser, pr
     browser.visible("#guest-previews img")
     browser.type("#body", "Thanks, here is the receipt.")
     browser.click("#send-reply")
-    browser.visible("#reply-sent")
+    browser.wait_toast("Your reply was sent.")
     assert "Thanks, here is the receipt." in browser.text_of("#history") and browser.not_reloaded()
     assert browser.exists("#history a[download='receipt.png']")
     assert not browser.console_errors()

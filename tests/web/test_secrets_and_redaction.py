@@ -47,7 +47,7 @@ def test_an_agent_redacts_a_message_from_the_ticket_page(browser, product, suppo
     assert "4111" in customer.get(f"/api/v1/tickets/{number}").text
     browser.type("#redact-reason", "Card number")
     browser.click("#redact-confirm")
-    browser.wait_text("#action-done", "redacted")
+    browser.wait_toast("redacted")
     shown = browser.wait_text(f"#message-{message['id']}", "removed by support")
     assert "4111" not in shown and "card.png" not in shown and "Card number" in shown
     assert not browser.exists(f"#redact-{message['id']}")

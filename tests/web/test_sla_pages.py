@@ -51,7 +51,7 @@ def test_the_customer_rates_a_resolved_ticket(browser, product, support_agent):
     browser.click("#rating-bad")
     browser.type("#rating-comment", "Too slow")
     browser.click("#send-rating")
-    browser.visible("#rating-sent")
+    browser.wait_toast("Thank you for your rating.")
     assert browser.find("#rating-current").get_attribute("data-rating") == "bad"
     browser.click("#rating-good")
     browser.click("#send-rating")

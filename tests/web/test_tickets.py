@@ -55,9 +55,8 @@ def test_new_ticket_with_attachments_then_the_duplicate_is_refused(browser, prod
 
     browser.click("#submit-ticket")
     browser.wait().until(lambda d: "/support/tickets/" in d.current_url and "/new" not in d.current_url)
-    created = browser.visible("#created-notice").text
     number = browser.driver.current_url.rstrip("/").split("/")[-1].split("?")[0]
-    assert number in created
+    assert "submitted" in browser.wait_toast(number)
     history = browser.wait_text("#history", "My USDT deposit has not arrived after two hours.")
     assert "deposit.png" in history and "statement.pdf" in history
     assert browser.text_of("#fact-txid") == "0xabc123def4567890"
@@ -119,7 +118,7 @@ def test_reply_with_a_file_after_a_request_for_details_then_escalate(browser, pr
     browser.find("#reply-files").send_keys(str(photo))
     browser.visible("#reply-previews img")
     browser.click("#send-reply")
-    browser.visible("#reply-sent")
+    browser.wait_toast("Your reply was sent.")
     browser.wait_text("#history", "Here is the card.")
     assert browser.find("#ticket-status").get_attribute("data-status") == "open"
     assert browser.count("#reply-previews li") == 0

@@ -12,6 +12,7 @@ import secrets
 from services.tickets.chat import helper as chat_helper
 from services.tickets.chat.models import Chat, ChatMessage
 from services.tickets.core import access, workflow
+from services.tickets.core.merge_links import merged_target
 from services.tickets.core.models import Message
 from services.tickets.help_center.models import HelpArticle
 from services.tickets.help_center.text import guess_locale, normalize_locale
@@ -110,7 +111,9 @@ def converse(outbox, store, chat: Chat, body: str, window_days: int) -> None:
     if chat.status == "closed" or (chat.status == "waiting_agent" and chat.ticket is None):
         raise chat_closed(chat)
     if chat.status == "waiting_agent":
-        workflow.add_message(outbox, store, chat.ticket, person(chat), "reply", body, [], window_days=window_days)
+        # A merged ticket's conversation goes on in the ticket it was merged into; so does the chat's.
+        workflow.add_message(outbox, store, merged_target(chat.ticket), person(chat), "reply", body, [],
+                             window_days=window_days)
         touch(chat)
         return
     add_chat_message(chat, person(chat), body.strip())

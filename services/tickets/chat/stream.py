@@ -37,7 +37,7 @@ def event_stream(chat_id: str, after: str | None) -> Response:
                 chat = Chat.get_by_id(chat_id)
                 messages = presenters.messages_of(chat, cursor)
                 current = presenters.status_of(chat, days)
-                number = chat.ticket.number if chat.ticket_id else None
+                number = presenters.ticket_number(chat)
             out = [sse("message", message, message["id"]) for message in messages]
             if messages:
                 cursor = presenters.parse_cursor(messages[-1]["id"])

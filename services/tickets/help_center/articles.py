@@ -151,10 +151,13 @@ def _ranked(query: help_text.Query, category: str | None, missing_locale: str | 
         rows = rows.where(HelpArticle.id.not_in(written))
     found = []
     for row in rows:
-        coverage = query.coverage(hits[row.id].matched)
+        hit = hits[row.id]
+        coverage = query.coverage(hit.matched)
         # Matching more of the question beats matching one of its words often ("USDT" in every
-        # referral article must not outrank the deposit article for "my USDT deposit").
-        found.append(Found(row.article, row, hits[row.id].score * coverage ** 2, coverage))
+        # referral article must not outrank the deposit article for "my USDT deposit"), and an
+        # article whose title asks the question beats one that mentions its words on the way.
+        titled = query.coverage(hit.titled)
+        found.append(Found(row.article, row, hit.score * coverage ** 2 * (1 + titled) ** 2, coverage))
     found.sort(key=lambda f: (-f.score, f.translation.title))
     return found
 

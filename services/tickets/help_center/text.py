@@ -2,7 +2,9 @@
 turning a question into search terms, and preparing article text for the index.
 
 English is stemmed by the databases themselves (FTS5's Porter tokenizer,
-PostgreSQL's `english` configuration). Spanish is stemmed by PostgreSQL's `spanish`
+PostgreSQL's `english` configuration); a stemmer only cuts endings, so an English
+question's irregular forms ("withdrew", "sent", "lost") are also searched as their
+dictionary form (simplemma's lemma: "withdraw", which finds "withdrawal"). Spanish is stemmed by PostgreSQL's `spanish`
 configuration, and on SQLite by the same Snowball algorithm here, since FTS5 has no
 Spanish stemmer. Chinese has no spaces between words, so it is indexed and searched
 as overlapping character pairs (bigrams) on both databases.
@@ -37,6 +39,7 @@ under until up very was wasn we were weren what when where which while who whom 
 yours yourself yourselves hi hello hey please thanks thank want wanted need needs needed know tell ok okay also
 still yet anyone someone something anything im ive id dont cant doesnt didnt wont isnt ago since already
 ever never yesterday today much many per getting gets lot lots way
+morning afternoon evening tonight night week weeks hour hours minute minutes says say said shows showing
 """.split())
 
 ES_STOP = frozenset("""
@@ -47,6 +50,7 @@ mucho muy nada ni no nos nosotros o os otra otro para pero poco por porque puede
 ser si sido sin sobre solo son soy su sus tambien te tengo tiene tienen todo todos tu tus un una uno unos usted
 ustedes vosotros y ya yo quiero quisiera necesito saber favor gracias buenas buenos dias tardes noches hacer hago
 hace hasta hacia ahora todavia luego despues ayer hoy cuanto cuanta cuantos cuantas cuales
+manana semana semanas dice decia
 """.split())
 
 # Character pairs that carry no topic in a question ("how", "my", "can", "please").
@@ -170,12 +174,27 @@ def spanish_index_text(text: str) -> str:
     return " ".join(fold(stem) for stem in _spanish().stemWords(WORD.findall(text.lower())))
 
 
+@lru_cache(maxsize=4096)
+def english_lemma(word: str) -> str | None:
+    """The dictionary form of an English word when it is not the word itself ("withdrew" ->
+    "withdraw"), else None. simplemma loads its English table on the first call."""
+    import simplemma  # noqa: PLC0415 - a second or two to load: only when a question is asked
+
+    lemma = simplemma.lemmatize(word, lang="en").lower()
+    return lemma if lemma != word and lemma.isalpha() else None
+
+
 @dataclass(frozen=True)
 class Query:
     """A question as search terms in one locale, with how much of it a match covers."""
 
     locale: str
     terms: tuple[str, ...]
+    lemmas: tuple[tuple[str, str], ...] = ()  # (term, its dictionary form) where the two differ
+
+    def forms(self, term: str) -> tuple[str, ...]:
+        """What a term is searched as: itself, and its dictionary form if it has another."""
+        return (term, *(lemma for word, lemma in self.lemmas if word == term))
 
     def coverage(self, matched: set[str] | frozenset[str]) -> float:
         """The share of the question an article's matched terms account for (0..1).
@@ -214,5 +233,8 @@ def analyze(text: str, locale: str) -> Query:
             if len(word) > 1 and fold(word) not in ALL_STOP:
                 terms.append(word)
     unique = list(dict.fromkeys(terms))[:MAX_TERMS]
-    return Query(locale, tuple(unique))
+    lemmas = ()
+    if locale == DEFAULT_LOCALE:
+        lemmas = tuple((term, lemma) for term in unique if (lemma := english_lemma(term)) and lemma not in ALL_STOP)
+    return Query(locale, tuple(unique), lemmas)
 

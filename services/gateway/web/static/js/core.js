@@ -208,39 +208,8 @@ export function formatAge(seconds) {
   return t("age.days", { n: Math.floor(seconds / 86400) });
 }
 
-// One toast per action: what the person just did is said once, by the page that did it. The
-// notifications the same action causes (a booking's confirmation, the ticket's update) arrive
-// on the live stream a moment later; for a short while they only count on the bell.
-const ACTION_QUIET_MS = 15000;
-let lastActionToast = 0;
-
-/**
- * A short message that screen readers announce and that fades away. `action: true` marks
- * the answer to the person's own action (see `quietAfterAction`); a toast with the text of
- * one still shown replaces it instead of stacking.
- */
-export function toast(text, kind = "info", { action = false } = {}) {
-  const box = document.getElementById("toasts");
-  if (!box) return;
-  if (action) lastActionToast = Date.now();
-  [...box.children].filter((old) => old.textContent === text).forEach((old) => old.remove());
-  const item = h("p", { class: "toast " + kind }, text);
-  box.append(item);
-  setTimeout(() => item.remove(), 6000);
-}
-
-/**
- * Mark the start of an action whose answer will be a toast: the notifications it causes can
- * reach the live stream before its own answer does, and they too only count on the bell.
- */
-export function actionStarted() {
-  lastActionToast = Date.now();
-}
-
-/** Whether an action of this page was just announced (a notification it caused needs no toast of its own). */
-export function quietAfterAction() {
-  return Date.now() - lastActionToast < ACTION_QUIET_MS;
-}
+// Toasts and the one-toast-per-action rule live in toasts.js; every page imports them from here.
+export { actionStarted, announce, announceOnNextPage, quietAfterAction, toast } from "./toasts.js";
 
 /** Show a field-level error list (`details.fields`) next to the named inputs; returns whether any matched. */
 export function showFieldErrors(form, error, prefix = "") {

@@ -1,7 +1,7 @@
 // The customer's rating of a resolved ticket, apart from the ticket page's own script: the element
 // with data-rating-ticket="<number>" gets the form (good or bad, a comment) while the rating may
 // still change, and the rating given once it is final. Nothing rates on a GET.
-import { api, errorText, formatDateTime, h, revealError, serverNow, t } from "./core.js";
+import { announce, api, errorText, formatDateTime, h, revealError, serverNow, t } from "./core.js";
 
 function choice(value, current) {
   return h("label", {},
@@ -9,14 +9,13 @@ function choice(value, current) {
     " ", t("satisfaction." + value));
 }
 
-function render(box, ticket, notice) {
+function render(box, ticket) {
   const rating = ticket.satisfaction;
   const resolved = ticket.status === "resolved" || ticket.status === "closed";
   if (!resolved) { box.hidden = true; return; }
   const parts = [h("h2", { id: "rating-heading" }, t("satisfaction.heading"))];
-  if (notice) parts.push(h("p", { class: "notice", role: "status", id: "rating-sent" }, notice));
   if (rating) {
-    parts.push(h("p", { id: "rating-current", dataset: { rating: rating.rating } },
+    parts.push(h("p", { id: "rating-current", tabindex: "-1", dataset: { rating: rating.rating } },
       t("satisfaction.current", { rating: t("satisfaction." + rating.rating) })));
   }
   const locked = rating && (rating.locked || (rating.changeable_until && Date.parse(rating.changeable_until) < serverNow()));
@@ -45,10 +44,10 @@ function render(box, ticket, notice) {
     const picked = form.querySelector("input[name=rating]:checked");
     if (!picked) { revealError(error, t("error.validation_error")); return; }
     try {
-      const answer = await api("POST", "/api/v1/tickets/" + encodeURIComponent(ticket.number) + "/satisfaction",
-        { json: { rating: picked.value, comment: comment.value.trim() || null } });
-      render(box, { ...ticket, satisfaction: answer.satisfaction }, t("satisfaction.thanks"));
-      document.getElementById("rating-sent")?.focus?.();
+      const answer = await announce(() => api("POST", "/api/v1/tickets/" + encodeURIComponent(ticket.number) + "/satisfaction",
+        { json: { rating: picked.value, comment: comment.value.trim() || null } }), t("satisfaction.thanks"));
+      render(box, { ...ticket, satisfaction: answer.satisfaction });
+      document.getElementById("rating-current")?.focus();  // the form it replaced had the focus
     } catch (failure) {
       revealError(error, errorText(failure));
     }

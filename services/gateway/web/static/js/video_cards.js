@@ -2,7 +2,7 @@
 // translation choice, and the "Join call" card. The card appears by itself when the
 // call can be joined: a timer fires at `join_opens_at` and asks the server, whose
 // `joinable` decides (a browser clock that runs ahead only makes it ask again shortly).
-import { actionStarted, api, errorText, formatDateTime, formatTime, h, lang, page, revealError, serverNow, t, tEnum, toast } from "./core.js";
+import { announce, api, errorText, formatDateTime, formatTime, h, lang, page, revealError, serverNow, t, tEnum } from "./core.js";
 
 const POLL_MS = 60 * 1000;      // new proposals and changes made by support
 const RETRY_MS = 2000;          // the window should be open: ask again soon
@@ -60,10 +60,9 @@ export function mountCalls(container, { activeOnly = false, onRender, onUnauthor
       errorBox.hidden = true;
       if (!chosen) { revealError(errorBox, t("video.pick_slot_first")); return; }
       button.disabled = true;
-      actionStarted();
       try {
-        const answer = await api("POST", `/api/v1/video-calls/${call.id}/booking`, { json: { slot_start: chosen.value } });
-        toast(t("video.booked_toast", { time: slotText(answer.call.booked_slot) }), "info", { action: true });
+        const answer = await announce(() => api("POST", `/api/v1/video-calls/${call.id}/booking`, { json: { slot_start: chosen.value } }),
+          (booked) => t("video.booked_toast", { time: slotText(booked.call.booked_slot) }));
         replaceCall(answer.call);
       } catch (failure) {
         revealError(errorBox, errorText(failure));

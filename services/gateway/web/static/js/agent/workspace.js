@@ -1,6 +1,6 @@
 // The ticket page's workspace panels: who holds it (reassign by name from the directory), its
 // tags, merging it into another ticket, "merged into" on a merged one, and the requester's context.
-import { $, api, errorText, formatDateTime, h, hide, lang, page, revealError, show, t, tEnum } from "../core.js";
+import { $, announceOnNextPage, api, errorText, formatDateTime, h, hide, lang, page, revealError, show, t, tEnum } from "../core.js";
 import { directory } from "./bar.js";
 
 const me = page.user;
@@ -100,6 +100,7 @@ export function mountMerge(base, number) {
     confirmButton.disabled = true;
     try {
       await api("POST", base + "/merge", { json: { into } });
+      announceOnNextPage(t("merge.done", { number }));
       location.assign("/agent/tickets/" + encodeURIComponent(into) + "?merged=" + encodeURIComponent(number));
     } catch (failure) {
       asking(false);

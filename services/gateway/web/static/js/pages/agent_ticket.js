@@ -3,7 +3,7 @@
 // record outcomes. The workspace around it: who else is here (agent/presence.js), macros
 // (agent/macros.js), tags, merging, reassigning by name and the requester's context
 // (agent/workspace.js); a reply is refused, until confirmed, when newer messages arrived.
-import { $, api, errorText, formatAge, formatDateTime, h, hide, page, revealError, show, t, tEnum } from "../core.js";
+import { $, announce, api, errorText, formatAge, formatDateTime, h, hide, page, revealError, show, t, tEnum, toast } from "../core.js";
 import { attachmentPicker } from "../attachments.js";
 import { renderHistory } from "../history.js";
 import { showViewers, startPresence } from "../agent/presence.js";
@@ -17,8 +17,10 @@ const picker = attachmentPicker("agent");
 const me = page.user;
 let ticket = null;
 
+// What the agent just did is said once, as a toast (core.js `announce`); what it causes on the
+// live stream meanwhile only counts on the bell.
 function done(key) {
-  show($("#action-done"), t(key));
+  toast(t(key), "info", { action: true });
 }
 
 function failed(failure, box = "#page-error") {
@@ -97,12 +99,10 @@ async function load() {
 
 async function act(button, work, message) {
   hide($("#page-error"));
-  hide($("#action-done"));
   button.disabled = true;
   try {
-    ticket = await work();
+    ticket = await announce(work, t(message));
     render();
-    done(message);
   } catch (failure) {
     failed(failure);
   } finally {
@@ -129,16 +129,16 @@ async function sendMessage(force) {
   }
   const button = $("#agent-send");
   button.disabled = true;
+  const resolving = $("#resolve-after").checked && kind !== "note";
   try {
-    await api("POST", base + "/messages", sending);
-    $("#agent-body").value = "";
-    picker.clear();
-    if ($("#resolve-after").checked && kind !== "note") {
-      await api("POST", base + "/resolve");
-    }
+    await announce(async () => {
+      await api("POST", base + "/messages", sending);
+      $("#agent-body").value = "";
+      picker.clear();
+      if (resolving) await api("POST", base + "/resolve");
+    }, t("agent.sent_" + kind));
     $("#resolve-after").checked = false;
     await load();
-    done("agent.sent_" + kind);
   } catch (failure) {
     if (failure.code === "ticket_changed") {
       staleWarning(failure.details.new_messages || []);
@@ -203,10 +203,10 @@ redactForm.addEventListener("submit", async (event) => {
   const button = $("#redact-confirm");
   button.disabled = true;
   try {
-    await api("POST", `${base}/messages/${encodeURIComponent(redacting)}/redaction`, { json: { reason } });
+    await announce(() => api("POST", `${base}/messages/${encodeURIComponent(redacting)}/redaction`, { json: { reason } }),
+      t("agent.redacted_done"));
     closeRedaction();
     await load();
-    done("agent.redacted_done");
   } catch (failure) {
     revealError(error, errorText(failure));
   } finally {
@@ -249,11 +249,8 @@ window.addEventListener("app:notification", (event) => {
   if (path.endsWith("/tickets/" + number)) load();
 });
 
-const mergedFrom = new URLSearchParams(location.search).get("merged");
-if (mergedFrom && /^\d+$/.test(mergedFrom)) {
-  show($("#action-done"), t("merge.done", { number: mergedFrom }));
-  history.replaceState(null, "", location.pathname);
-}
+// A merge's toast came with this page (agent/workspace.js); the address loses its `?merged=`.
+if (new URLSearchParams(location.search).has("merged")) history.replaceState(null, "", location.pathname);
 const loadCalls = mountVideoCalls(base, { done, failed, reload: load });
 fillAgents().then(() => { if (ticket) renderWorkspace(ticket); });
 load();

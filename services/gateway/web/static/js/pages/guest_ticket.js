@@ -1,9 +1,9 @@
 // The guest's ticket page (web/guest_ticket.html). The server renders the code steps and the
 // ticket so that they work without a script; here the verified page gets the site's own
 // attachment picker, live updates (the guest ticket's API, polled) and replies without a reload.
-import { $, api, errorText, h, hide, page, revealError, show, t, tEnum } from "../core.js";
-import { attachmentPicker } from "../attachments.js";
+import { $, api, page, revealError, t, tEnum } from "../core.js";
 import { renderHistory } from "../history.js";
+import { mountReplyForm } from "../reply_form.js";
 
 const POLL_MS = 5000;
 const root = $("#guest-page");
@@ -56,39 +56,10 @@ function poll() {
   }, POLL_MS);
 }
 
-function setupReply() {
-  const form = $("#reply-form");
-  if (!form) return;
-  const picker = attachmentPicker("guest");
-  const error = $("#reply-error");
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    hide(error);
-    const sent = $("#reply-sent");
-    if (sent) sent.remove();
-    const text = $("#body").value.trim();
-    if (!text && !picker.files().length) { revealError(error, t("guest.error_reply_failed"), $("#body")); return; }
-    const body = new FormData();
-    body.append("body", text);
-    picker.appendTo(body);
-    const button = $("#send-reply");
-    button.disabled = true;
-    try {
-      await api("POST", path + "/messages", { form: body });
-      $("#body").value = "";
-      picker.clear();
-      await refresh();
-      $("#reply").before(h("p", { class: "notice", role: "status", id: "reply-sent" }, t("guest.reply_sent")));
-    } catch (failure) {
-      revealError(error, errorText(failure), $("#body"));
-      if (failure.code === "ticket_closed") location.reload();
-    } finally {
-      button.disabled = false;
-    }
-  });
-}
-
 if (root.dataset.view === "ticket") {
-  setupReply();
+  mountReplyForm({
+    path, prefix: "guest", textarea: "#body", emptyText: t("guest.error_reply_failed"), sentText: t("guest.reply_sent"),
+    sent: refresh, closed: () => location.reload(),
+  });
   poll();
 }

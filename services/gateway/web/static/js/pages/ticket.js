@@ -1,11 +1,10 @@
 // A customer's ticket: the whole history, the reply box with attachments, escalation.
 import { $, api, errorText, formatDateTime, h, hide, page, revealError, show, t, tEnum } from "../core.js";
-import { attachmentPicker } from "../attachments.js";
 import { renderHistory } from "../history.js";
+import { mountReplyForm } from "../reply_form.js";
 
 const number = page.number;
 const path = "/api/v1/tickets/" + encodeURIComponent(number);
-const picker = attachmentPicker("reply");
 let ticket = null;
 
 function fact(id, value, rowClass) {
@@ -53,45 +52,22 @@ async function load() {
   }
 }
 
-function createdNotice() {
+// A ticket just made: its toast came with the page (ticket_new.js); here, the similar ones still open.
+function similarOpen() {
   if (new URLSearchParams(location.search).get("created") !== "1") return;
-  const box = $("#created-notice");
-  box.replaceChildren(t("ticket.created", { number }));
   let similar = [];
   try { similar = JSON.parse(sessionStorage.getItem("support.created." + number) || "[]"); } catch (bad) { similar = []; }
   if (similar.length) {
-    box.append(h("p", {}, t("ticket.similar_open")), h("ul", { id: "similar-tickets" }, similar.map((item) =>
+    $("#created-notice").replaceChildren(h("p", {}, t("ticket.similar_open")), h("ul", { id: "similar-tickets" }, similar.map((item) =>
       h("li", {}, h("a", { href: "/support/tickets/" + encodeURIComponent(item.number) }, t("ticket.number_short", { number: item.number }) + " · " + item.subject)))));
+    $("#created-notice").hidden = false;
   }
-  box.hidden = false;
   history.replaceState(null, "", location.pathname);
 }
 
-$("#reply-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const error = $("#reply-error");
-  hide(error);
-  hide($("#reply-sent"));
-  const text = $("#reply-body").value.trim();
-  if (!text && !picker.files().length) { revealError(error, t("ticket.reply_empty"), $("#reply-body")); return; }
-  const body = new FormData();
-  body.append("body", text);
-  picker.appendTo(body);
-  const button = $("#send-reply");
-  button.disabled = true;
-  try {
-    await api("POST", path + "/messages", { form: body });
-    $("#reply-body").value = "";
-    picker.clear();
-    await load();
-    show($("#reply-sent"));
-  } catch (failure) {
-    // A wallet secret: nothing was sent; the focus goes to the text to take it out.
-    revealError(error, errorText(failure), failure.code === "secret_detected" ? $("#reply-body") : null);
-    if (failure.code === "ticket_closed") load();
-  } finally {
-    button.disabled = false;
-  }
+mountReplyForm({
+  path, prefix: "reply", textarea: "#reply-body", emptyText: t("ticket.reply_empty"), sentText: t("ticket.reply_sent"),
+  sent: load, closed: load,
 });
 
 $("#escalate-form").addEventListener("submit", async (event) => {
@@ -121,5 +97,5 @@ window.addEventListener("app:notification", (event) => {
   if (link && new URL(link, location.origin).pathname === location.pathname) load();
 });
 
-createdNotice();
+similarOpen();
 load();

@@ -1,6 +1,6 @@
 // A new ticket, logged in or as a guest: category, subject, description, TXID, order
 // number, the time of the problem, attachments; the likely help articles as one writes.
-import { $, api, ApiError, clearFieldErrors, errorText, h, hide, lang, revealError, show, showFieldErrors, t } from "../core.js";
+import { $, announceOnNextPage, api, ApiError, clearFieldErrors, errorText, h, hide, lang, revealError, show, showFieldErrors, t } from "../core.js";
 import { attachmentPicker } from "../attachments.js";
 
 const form = $("#ticket-form");
@@ -114,6 +114,8 @@ form.addEventListener("submit", async (event) => {
     try {
       sessionStorage.setItem("support.created." + number, JSON.stringify(answer.similar_open_tickets || []));
     } catch (unavailable) { /* the hint is optional */ }
+    // The ticket's page says it, once (a toast); it also lists the similar tickets still open.
+    announceOnNextPage(t("ticket.created", { number }));
     location.assign(`/support/tickets/${encodeURIComponent(number)}?created=1`);
   } catch (failure) {
     button.disabled = false;
