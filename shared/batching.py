@@ -31,6 +31,7 @@ from shared.events import Envelope, InvalidEvent
 
 log = logging.getLogger(__name__)
 
+
 @dataclasses.dataclass(frozen=True)
 class Job:
     """An event on a work queue, with what the stage that queued it attached (None: a bare event)."""
