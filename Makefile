@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test venv install test-unit create-agent bench lint clean run-services migrate dlq-list dlq-replay screenshots lighthouse
+.PHONY: run test test-chaos venv install test-unit create-agent bench bench-load lint clean run-services migrate dlq-list dlq-replay screenshots lighthouse
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,12 @@ run: $(VENV)/.installed
 TEST_PROCESSES ?= 2
 test: $(VENV)/.installed
 	$(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile
+
+## make test-chaos: only the chaos tests (pytest marker `chaos`, also part of `make test`): a RabbitMQ node and a
+## PostgreSQL server of the tests' own stopped under load, workers and the video scheduler SIGKILLed mid-burst,
+## an SMTP outage, poison messages parked and replayed. README.md, "Chaos tests", lists them.
+test-chaos: $(VENV)/.installed
+	$(PY) -m pytest -m chaos -n $(TEST_PROCESSES) --dist loadfile
 
 test-unit: $(VENV)/.installed
 	$(PY) -m pytest -m "not e2e"
@@ -72,6 +78,11 @@ bench: $(VENV)/.installed
 	$(PY) bench/presence_heartbeats.py
 	$(PY) bench/agent_search.py
 	$(PY) bench/sla_reports.py
+
+## make bench-load [TARGET=services|run] [ARGS="--headline"]: the load benchmark (bench/load.py): it starts
+## `make run-services` (or `make run`) afresh and drives mixed customer and agent traffic at 1, 8 and 32 clients.
+bench-load: $(VENV)/.installed
+	$(PY) bench/load.py --target $(or $(TARGET),services) $(ARGS)
 
 ## make screenshots: the main pages in three languages at desktop and phone size, into docs/screenshots/
 ## (tests/web/screenshots.py starts the product and drives headless Chromium).

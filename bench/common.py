@@ -1,8 +1,10 @@
 """Helpers for the benchmarks: processes on free ports, a keep-alive load generator, percentiles."""
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -63,16 +65,34 @@ def load(port: int, path: str, headers: Callable[[], dict], requests: int, concu
         with lock:
             latencies.extend(mine)
 
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    elapsed = run_threads([threading.Thread(target=worker) for _ in range(concurrency)])
+    latencies.sort()
+    return {"requests": len(latencies), "errors": errors[0], "rps": len(latencies) / elapsed,
+            "p50": statistics.median(latencies), "p99": latencies[int(len(latencies) * 0.99) - 1]}
+
+
+def run_threads(threads: list[threading.Thread]) -> float:
+    """Start them all, wait for them all; the seconds it took."""
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    elapsed = time.perf_counter() - started
-    latencies.sort()
-    return {"requests": len(latencies), "errors": errors[0], "rps": len(latencies) / elapsed,
-            "p50": statistics.median(latencies), "p99": latencies[int(len(latencies) * 0.99) - 1]}
+    return time.perf_counter() - started
+
+
+def stop_process_group(process: subprocess.Popen, grace: float = 40.0) -> None:
+    """SIGTERM to the process group `process` leads (started with `start_new_session`), SIGKILL after
+    `grace` seconds."""
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(5)
 
 
 def base_env(data_dir: Path) -> dict:

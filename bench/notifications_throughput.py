@@ -338,8 +338,7 @@ class Processes:
         from bench.common import base_env, gunicorn, wait_ready
 
         self.data_dir = folder
-        # The agents' authenticators and second-factor sessions the e2e harness keeps (harness.with_2fa, login).
-        self.mfa_keys: dict = {}
+        self.mfa_keys: dict = {}  # the harness's login and create_agent keep an agent's 2FA here
         self.mfa_sessions: dict = {}
         port = free_port()
         self.base_url = f"http://127.0.0.1:{port}"

@@ -129,6 +129,17 @@ def listen_host(default: str) -> str:
     return env_str("HOST", default)
 
 
+def embedded_process_per_service() -> bool:
+    """`make run` on a broker: each service in a process of its own (`EMBEDDED_PROCESSES=service`), or
+    all in one (`one`, the default)."""
+    return env_str("EMBEDDED_PROCESSES", "one").lower() == "service"
+
+
+def environment_with(**values: str) -> dict:
+    """This process's environment with `values` set: what a child process it starts gets."""
+    return {**os.environ, **values}
+
+
 def common_settings(service: str, *, token_issuer: str) -> dict:
     """Settings every service reads the same way; `token_issuer` signs the internal tokens it accepts."""
     return {

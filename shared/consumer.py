@@ -122,6 +122,12 @@ class EventConsumer(ConsumerMixin):
                          prefetch_count=self.prefetch)]
 
     def _on_raw_message(self, message) -> None:
+        if self.should_stop:
+            # Stopping: kombu cancels the consumer on the way out, and while it waits for the broker's answer
+            # it hands over the whole prefetch still on the wire. Taken, that would be handled after the stop
+            # was asked (a batching consumer's last batches even committed but never acked, as the acks are
+            # done by then). Left unacked, each goes back to the queue when the channel closes.
+            return
         self.on_message(message.body, message)
 
     def on_message(self, body, message) -> None:

@@ -1,7 +1,8 @@
 """The database behind a service's peewee proxy, chosen by `DATABASE_URL`.
 
 SQLite (the embedded default) runs in WAL mode with a busy timeout and takes its
-write lock at BEGIN, so concurrent writers queue instead of failing on upgrade.
+write lock at BEGIN, so concurrent writers queue instead of failing on upgrade; the
+writers of one process queue on a lock of their own first (`QueuedSqliteDatabase`).
 PostgreSQL gets a connection pool and one schema per service, so several services
 may share one database without seeing each other's tables.
 """
@@ -14,25 +15,102 @@ import threading
 import weakref
 import zlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlparse
 
 import peewee
-from flask import Flask
 from playhouse.migrations import Runner
 from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
 
+if TYPE_CHECKING:  # a worker process needs no Flask
+    from flask import Flask
+
 log = logging.getLogger(__name__)
 
+_BUSY_TIMEOUT_MS = 15000
 _SQLITE_PRAGMAS = (
     ("journal_mode", "wal"),
-    ("busy_timeout", 15000),
+    ("busy_timeout", _BUSY_TIMEOUT_MS),
     ("synchronous", "normal"),
     ("foreign_keys", 1),
 )
 
 
+class QueuedSqliteDatabase(PooledSqliteDatabase):
+    """SQLite whose transactions in one process take turns on a Python lock before `BEGIN IMMEDIATE`.
+
+    SQLite's busy handler waits for the write lock by sleeping, up to 100 ms a time, and a writer
+    that wakes to find the lock taken again sleeps again: under 8 concurrent writers a few of them
+    waited over a second (`make run`'s tail, issue 23). A lock per database file hands the turn to
+    the next writer of this process as soon as the last one commits; writers of other processes
+    still meet the busy handler. A writer that waited the busy timeout for the lock goes on without it.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._turn = threading.local()
+
+    def _file_lock(self) -> threading.Lock:
+        with _write_locks_guard:
+            return _write_locks.setdefault(str(self.database), threading.Lock())
+
+    def begin(self, lock_type=None) -> None:
+        if getattr(self._turn, "lock", None) is None:  # a thread that has its turn keeps it, never waits on itself
+            lock = self._file_lock()
+            if lock.acquire(timeout=_BUSY_TIMEOUT_MS / 1000):
+                self._turn.lock = lock
+            else:
+                log.warning("sqlite write turn not given in time; going on without it",
+                            extra={"database": str(self.database)})
+        try:
+            super().begin(lock_type)
+        except BaseException:
+            self._end_turn()
+            raise
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self._end_turn()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._end_turn()
+
+    def close(self) -> bool:
+        try:
+            return super().close()
+        finally:
+            self._end_turn()  # the pool rolls back what a closed connection left open
+
+    def _end_turn(self) -> None:
+        lock = getattr(self._turn, "lock", None)
+        self._turn.lock = None
+        if lock is not None:
+            lock.release()
+
+
+_write_locks: dict[str, threading.Lock] = {}
+_write_locks_guard = threading.Lock()
+
+
 def is_postgres(database: peewee.Database) -> bool:
     return isinstance(database, peewee.PostgresqlDatabase)
+
+
+_made: weakref.WeakSet = weakref.WeakSet()
+
+
+def close_pooled_connections() -> None:
+    """Close every pooled connection this process holds, in every database made here: what gunicorn's
+    master calls before it forks workers from a preloaded app (deploy/gunicorn.conf.py), so that no two
+    processes share a connection's socket (the migrations at start-up left one in the pool)."""
+    for database in list(_made):
+        if hasattr(database, "close_all"):
+            database.close_all()
 
 
 def make_database(url: str, schema: str) -> peewee.Database:
@@ -41,13 +119,19 @@ def make_database(url: str, schema: str) -> peewee.Database:
     On PostgreSQL the service's tables live in `schema` (the service's name unless
     the URL says `?schema=...`).
     """
+    database = _make_database(url, schema)
+    _made.add(database)
+    return database
+
+
+def _make_database(url: str, schema: str) -> peewee.Database:
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
         path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else parsed.path
         if path not in ("", ":memory:"):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         # Pooled, so the pragmas run once per connection rather than once per request.
-        return PooledSqliteDatabase(path or ":memory:", pragmas=_SQLITE_PRAGMAS, lock_type="IMMEDIATE",
+        return QueuedSqliteDatabase(path or ":memory:", pragmas=_SQLITE_PRAGMAS, lock_type="IMMEDIATE",
                                     check_same_thread=False, max_connections=64, stale_timeout=300, timeout=10)
     if parsed.scheme in ("postgres", "postgresql"):
         query = dict(parse_qsl(parsed.query))

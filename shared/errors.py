@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import marshmallow as ma
 import peewee
-from flask import Flask, jsonify
-from werkzeug.exceptions import HTTPException
+
+if TYPE_CHECKING:  # a worker process raises ApiError without loading Flask
+    from flask import Flask
+    from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +67,8 @@ def not_found(what: str = "resource") -> ApiError:
 
 
 def error_response(error: ApiError):
+    from flask import jsonify
+
     response = jsonify(error.to_dict())
     response.status_code = error.status
     for key, value in error.headers.items():
@@ -109,6 +114,8 @@ def _flatten_locations(messages: dict) -> dict:
 
 
 def register_error_handlers(app: Flask) -> None:
+    from werkzeug.exceptions import HTTPException
+
     app.register_error_handler(ApiError, error_response)
 
     @app.errorhandler(HTTPException)

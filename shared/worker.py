@@ -85,10 +85,14 @@ class ServiceWorker:
             except Exception:  # noqa: BLE001 - a failed run is logged and tried next time
                 log.exception("periodic job failed", extra={"job": job.name})
 
-    def stop(self, timeout: float = 30.0) -> None:
+    def request_stop(self) -> None:
+        """Tell the consumers and periodic jobs to stop; they finish what they hold first."""
         self.stop_event.set()
         for consumer in self.consumers:
             consumer.should_stop = True
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self.request_stop()
         for thread in self.threads:
             thread.join(timeout)
 
@@ -96,9 +100,7 @@ class ServiceWorker:
         """Run until SIGTERM or SIGINT, with `/metrics` on `<NAME>_WORKER_METRICS_PORT` if set."""
         def _graceful(signum, _frame):
             log.info("worker stopping", extra={"worker": self.name, "signal": signum, "pid": os.getpid()})
-            self.stop_event.set()
-            for consumer in self.consumers:
-                consumer.should_stop = True
+            self.request_stop()
 
         signal.signal(signal.SIGTERM, _graceful)
         signal.signal(signal.SIGINT, _graceful)

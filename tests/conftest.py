@@ -9,9 +9,10 @@ import pytest
 # Secrets the embedded default would write to DATA_DIR go to a folder of the test run.
 os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="support-tests-"))
 
-from shared import clock, db as shared_db  # noqa: E402
-from tests.support import PG_URL, drop_pg_schema, unique  # noqa: E402
+from shared import clock  # noqa: E402
+from shared import db as shared_db
 from tests.sqlite_templates import migrate_from_templates  # noqa: E402
+from tests.support import PG_URL, drop_pg_schema, unique  # noqa: E402
 
 # A fresh SQLite database of a service starts as a copy of the first one this process migrated
 # (the same migrations give the same schema); upgrades of existing files still migrate for real.

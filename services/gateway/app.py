@@ -1,21 +1,17 @@
 """The gateway: identity, routing, rate limits; the only door to the services."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from services.gateway import accounts, config, identity
 from services.gateway.extensions import limiter
 from services.gateway.fast_reads import FastReads
-from services.gateway.models import OutboxMessage, db
+from services.gateway.models import MIGRATIONS, OutboxMessage, db, init_database  # noqa: F401 (services.migrate reads them here)
 from services.gateway.upstream import UpstreamClient
-from shared.db import open_service_database
 from shared.outbox import Outbox
 from shared.web import build_service
 
-MIGRATIONS = Path(__file__).parent / "migrations"
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
@@ -26,10 +22,6 @@ SECURITY_HEADERS = {
 def _has_credentials() -> bool:
     return "Authorization" in request.headers or any(
         name in request.cookies for name in (identity.SESSION_COOKIE, identity.GUEST_COOKIE))
-
-
-def init_database(url: str, migrate: bool = True):
-    return open_service_database(db, url, config.SERVICE, MIGRATIONS, migrate)
 
 
 def create_app(test_config: dict | None = None) -> Flask:

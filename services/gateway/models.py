@@ -1,13 +1,25 @@
 """The gateway's tables: identity (accounts, sessions, devices, second factors) and its outbox."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import peewee
 
+from services.gateway import config
 from shared import clock
 from shared.consumer import make_processed_event_model
+from shared.db import open_service_database
 from shared.outbox import make_outbox_model
 
 db = peewee.DatabaseProxy()
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def init_database(url: str, migrate: bool = True):
+    """Point `db` at the service's database and migrate it: here, not in app.py, so the worker
+    process opens it without importing Flask and the web stack (issue 23: its memory)."""
+    return open_service_database(db, url, config.SERVICE, MIGRATIONS, migrate)
 
 ROLES = ("customer", "agent")
 

@@ -5,8 +5,7 @@ Run alone with `python -m services.gateway.worker`.
 from __future__ import annotations
 
 from services.gateway import config
-from services.gateway.app import init_database
-from services.gateway.models import OutboxMessage, db
+from services.gateway.models import OutboxMessage, db, init_database
 from shared.bus import resolve_broker_url
 from shared.logs import configure_logging
 from shared.outbox import Outbox

@@ -3,23 +3,14 @@ Web Push subscriptions. Its worker (`worker.py`) turns events into inbox items, 
 and Web Push messages."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Flask
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from services.notifications import config, extensions
-from services.notifications.models import db
-from shared.db import open_service_database
+from services.notifications.models import MIGRATIONS, db, init_database  # noqa: F401 (services.migrate reads them here)
 from shared.web import build_service
 
-MIGRATIONS = Path(__file__).parent / "migrations"
-
 _catcher = None  # the embedded default's mail catcher (mail_catcher.EmbeddedCatcher), kept with the process
-
-
-def init_database(url: str, migrate: bool = True):
-    return open_service_database(db, url, config.SERVICE, MIGRATIONS, migrate)
 
 
 def before_embedded_start() -> str | None:

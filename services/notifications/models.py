@@ -1,12 +1,24 @@
 """The notifications service's tables. Datetimes are naive UTC."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import peewee
 
+from services.notifications import config
 from shared import clock
 from shared.consumer import make_processed_event_model
+from shared.db import open_service_database
 
 db = peewee.DatabaseProxy()
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def init_database(url: str, migrate: bool = True):
+    """Point `db` at the service's database and migrate it: here, not in app.py, so the worker
+    process opens it without importing Flask and the web stack (issue 23: its memory)."""
+    return open_service_database(db, url, config.SERVICE, MIGRATIONS, migrate)
 
 KINDS = ("ticket_updates", "video_calls", "rewards")
 # An agent's kinds: the tickets they hold (customers' replies, escalations, assignments), their ratings, and

@@ -8,7 +8,6 @@ import dataclasses
 import requests
 from cryptography.hazmat.primitives import serialization
 from py_vapid import Vapid, VapidException
-from pywebpush import WebPushException, webpush
 
 from services.notifications.config import vapid_subject
 from services.notifications.models import PushSubscription
@@ -72,6 +71,10 @@ class WebPushSender:
         self.session = checked_session(self.allowed)
 
     def send(self, subscription: PushSubscription, payload: str) -> None:
+        # Imported on the first push: pywebpush brings aiohttp, 17 MB that a process which sends no push
+        # (the web app, a worker without the push channel) need not hold (issue 23).
+        from pywebpush import WebPushException, webpush
+
         info = {"endpoint": subscription.endpoint, "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}}
         try:
             # Rows from before these checks, too: the address itself is checked again as the session connects.

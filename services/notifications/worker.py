@@ -18,11 +18,10 @@ from __future__ import annotations
 import logging
 
 from services.notifications import config, handlers
-from services.notifications.app import init_database
 from services.notifications.attention import release_digests
 from services.notifications.email_channel import EmailChannel
 from services.notifications.fanout import ChannelJobs, items_of
-from services.notifications.models import ProcessedEvent, db
+from services.notifications.models import ProcessedEvent, db, init_database
 from services.notifications.notices import NOTIFYING_TYPES
 from services.notifications.push import PushChannel
 from services.notifications.quiet_hours import release_due

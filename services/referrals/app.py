@@ -2,21 +2,12 @@
 funding account's capital-flows ledger."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Flask
 
 from services.referrals import config, extensions
 from services.referrals.api import blp
-from services.referrals.models import db
-from shared.db import open_service_database
+from services.referrals.models import MIGRATIONS, db, init_database  # noqa: F401 (services.migrate reads them here)
 from shared.web import build_service
-
-MIGRATIONS = Path(__file__).parent / "migrations"
-
-
-def init_database(url: str, migrate: bool = True):
-    return open_service_database(db, url, config.SERVICE, MIGRATIONS, migrate)
 
 
 def create_app(test_config: dict | None = None) -> Flask:

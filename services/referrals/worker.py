@@ -6,9 +6,8 @@ Run alone with `python -m services.referrals.worker`.
 from __future__ import annotations
 
 from services.referrals import config, ledger
-from services.referrals.app import init_database
 from services.referrals.handlers import handlers
-from services.referrals.models import OutboxMessage, ProcessedEvent, db
+from services.referrals.models import OutboxMessage, ProcessedEvent, db, init_database
 from services.referrals.program import ReferralProgram
 from shared.bus import resolve_broker_url
 from shared.logs import configure_logging

@@ -2,23 +2,14 @@
 room tokens, reminders, and logged-out joining through an email code."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Flask
 
 from services.video import config, extensions
 from services.video.agent_api import blp as agent_blp
 from services.video.api import blp as customer_blp
 from services.video.guest_api import blp as guest_blp
-from services.video.models import db
-from shared.db import open_service_database
+from services.video.models import MIGRATIONS, db, init_database  # noqa: F401 (services.migrate reads them here)
 from shared.web import build_service
-
-MIGRATIONS = Path(__file__).parent / "migrations"
-
-
-def init_database(url: str, migrate: bool = True):
-    return open_service_database(db, url, config.SERVICE, MIGRATIONS, migrate)
 
 
 def create_app(test_config: dict | None = None) -> Flask:

@@ -1,12 +1,24 @@
 """The video service's tables. Datetimes are naive UTC."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import peewee
 
+from services.video import config
 from shared import clock
+from shared.db import open_service_database
 from shared.outbox import make_outbox_model
 
 db = peewee.DatabaseProxy()
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def init_database(url: str, migrate: bool = True):
+    """Point `db` at the service's database and migrate it: here, not in app.py, so the worker
+    process opens it without importing Flask and the web stack (issue 23: its memory)."""
+    return open_service_database(db, url, config.SERVICE, MIGRATIONS, migrate)
 
 STATUSES = ("proposed", "booked", "completed", "cancelled", "no_show")
 OPEN_STATUSES = ("proposed", "booked")

@@ -5,8 +5,7 @@ Run alone with `python -m services.video.worker`; any number of replicas may run
 from __future__ import annotations
 
 from services.video import config, reminders
-from services.video.app import init_database
-from services.video.models import OutboxMessage, db
+from services.video.models import OutboxMessage, db, init_database
 from services.video.rules import Rules
 from shared.bus import resolve_broker_url
 from shared.logs import configure_logging

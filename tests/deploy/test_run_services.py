@@ -25,6 +25,8 @@ import psycopg2
 import pytest
 import requests
 
+from bench.common import stop_process_group
+from bench.product import delete_queues
 from shared.bus import EventPublisher, connect, event_exchange
 from shared.events import Envelope, EventType
 from tests.deploy.conftest import ROOT, SERVICES
@@ -55,14 +57,7 @@ class ServicesRun(RunningProduct):
                 if r.get("logger") == "respawn" and r.get("message") == "process started"]
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(40)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(5)
+        stop_process_group(self.process)
         # Anything honcho could not stop: each respawned child leads its own process group.
         for process in PROCESSES:
             for pid in self.started_pids(process):
@@ -137,20 +132,7 @@ def services(tmp_path_factory):
 
 
 def cleanup_queues(env: dict) -> None:
-    from services.notifications import config as notifications_config
-
-    names = [notifications_config.INBOX_QUEUE, notifications_config.EMAIL_QUEUE,
-             notifications_config.PUSH_QUEUE] + [f"{name}.events" for name in SERVICES]
-    with contextlib.suppress(Exception), connect(AMQP_URL) as connection:
-        channel = connection.channel()
-        for name in names:
-            for suffix in ("", ".retry", ".dlq"):
-                with contextlib.suppress(Exception):
-                    channel.queue_delete(env["QUEUE_PREFIX"] + name + suffix)
-        # The event exchange and the live-stream exchange the notifications service derives from it.
-        for exchange in (env["EVENT_EXCHANGE"], env["EVENT_EXCHANGE"] + ".notifications.live"):
-            with contextlib.suppress(Exception):
-                channel.exchange_delete(exchange)
+    delete_queues(env, AMQP_URL)
 
 
 def test_every_service_and_worker_is_its_own_process(services):

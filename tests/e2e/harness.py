@@ -160,6 +160,27 @@ def wait_for(predicate, timeout: float = 10.0, interval: float = 0.1, message: s
     raise AssertionError(f"timed out waiting for {message}; last value: {last!r}")
 
 
+def wait_for_count(count, target: int, *, progress=None, stall: float = 30.0, limit: float | None = None,
+                   interval: float = 0.1, message: str = "count") -> int:
+    """Poll `count()` until it reaches `target`, for as long as the work goes on (`progress()`, by default the
+    count itself, keeps changing): a burst drains slowly on a loaded machine, not wrongly, and a fixed deadline
+    would assert a throughput. Fails when nothing moves for `stall` seconds (something stuck or lost), or after
+    `limit` seconds in all if given; the test's own timeout (pytest-timeout) bounds it in any case."""
+    progress = progress or count
+    started = changed = time.monotonic()
+    last, moved = count(), progress()
+    while last < target:
+        now = time.monotonic()
+        if now - changed > stall or (limit is not None and now - started > limit):
+            why = f"no progress for {stall} s" if now - changed > stall else f"not done in {limit} s"
+            raise AssertionError(f"timed out waiting for {message}: {last} of {target}, {why}")
+        time.sleep(interval)
+        last, current = count(), progress()
+        if current != moved:
+            moved, changed = current, time.monotonic()
+    return last
+
+
 class Client:
     """An outside client of the public API: a bearer token, or cookies with CSRF."""
 

@@ -14,7 +14,7 @@ from tests.e2e.harness import register_and_login, start_product, wait_for
 from tests.e2e.private_broker import PrivateBroker, rabbitmq_available
 from tests.support import free_port
 
-pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not rabbitmq_available(), reason="needs rabbitmq-server as root")]
+pytestmark = [pytest.mark.e2e, pytest.mark.chaos, pytest.mark.skipif(not rabbitmq_available(), reason="needs rabbitmq-server as root")]
 
 
 def pika_params(url: str) -> pika.URLParameters:

@@ -22,7 +22,7 @@ from tests.e2e.private_broker import PrivateBroker, rabbitmq_available
 from tests.shared.test_messaging import Env
 from tests.support import free_port
 
-pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not rabbitmq_available(), reason="needs rabbitmq-server as root")]
+pytestmark = [pytest.mark.e2e, pytest.mark.chaos, pytest.mark.skipif(not rabbitmq_available(), reason="needs rabbitmq-server as root")]
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from tests.e2e.harness import register_and_login, start_product, wait_for
 from tests.e2e.private_postgres import PrivatePostgres, postgres_binaries_available
 from tests.support import free_port
 
-pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not postgres_binaries_available(), reason="needs initdb")]
+pytestmark = [pytest.mark.e2e, pytest.mark.chaos, pytest.mark.skipif(not postgres_binaries_available(), reason="needs initdb")]
 
 
 def unsent_outbox_rows(url: str) -> int:

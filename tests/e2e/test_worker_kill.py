@@ -17,7 +17,7 @@ from shared.events import Envelope, EventType
 from tests.e2e.harness import ROOT, wait_for
 from tests.support import AMQP_URL
 
-pytestmark = [pytest.mark.e2e, pytest.mark.rabbitmq]
+pytestmark = [pytest.mark.e2e, pytest.mark.rabbitmq, pytest.mark.chaos]
 
 BURST = 400
 

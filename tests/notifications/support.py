@@ -129,6 +129,12 @@ class Broker:
             with connection.channel() as channel:
                 return channel.queue_declare(self.prefix + name, passive=True).message_count
 
+    def consumers(self, name: str) -> int:
+        """How many consumers the queue has (a worker logs "worker started" before its threads subscribe)."""
+        with Connection(self.url) as connection:
+            with connection.channel() as channel:
+                return channel.queue_declare(self.prefix + name, passive=True).consumer_count
+
     def cleanup(self) -> None:
         with Connection(self.url) as connection:
             with connection.channel() as channel:
@@ -314,7 +320,7 @@ class WorkerProcess:
                 continue
         return lines
 
-    def wait_started(self, timeout: float = 30.0) -> WorkerProcess:
+    def wait_started(self, timeout: float = 60.0) -> WorkerProcess:
         wait_until(lambda: self.process.poll() is not None or any(
             line.get("message") == "worker started" and line.get("pid") == self.process.pid
             for line in self.log_lines()), timeout=timeout,

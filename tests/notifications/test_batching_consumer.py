@@ -38,6 +38,16 @@ def database(tmp_path):
     database.close_all()
 
 
+def inbox_consumer(env, broker, handler, **options) -> BatchingEventConsumer:
+    """A batching consumer of `user.registered.v1` on the test's own queue, the queue declared."""
+    topology = QueueTopology(broker.prefix + "notifications.events", event_exchange(broker.exchange),
+                             ["user.registered.v1"])
+    with Connection(AMQP_URL) as connection:
+        topology.declare(connection.default_channel)
+    return BatchingEventConsumer(Connection(AMQP_URL), topology, {"user.registered.v1": [handler]}, env.database,
+                                 env.processed, **options)
+
+
 def effects(env) -> list[int]:
     with env.database.connection_context():
         return sorted(row.user_id for row in env.Effect.select())
@@ -55,13 +65,8 @@ def test_a_failing_batch_goes_one_event_at_a_time(database, broker, caplog):
             raise RuntimeError("unlucky")  # rolls back the whole batch, the effects above included
         return [SimpleNamespace(user_id=user_id) for user_id in ids]
 
-    topology = QueueTopology(broker.prefix + "notifications.events", event_exchange(broker.exchange),
-                             ["user.registered.v1"])
-    consumer = BatchingEventConsumer(Connection(AMQP_URL), topology, {"user.registered.v1": [handler]},
-                                     database.database, database.processed, batch_size=50, max_retries=1,
-                                     backoff_base=0.01, after_commit=announced.extend)
-    with Connection(AMQP_URL) as connection:
-        topology.declare(connection.default_channel)
+    consumer = inbox_consumer(database, broker, handler, batch_size=50, max_retries=1, backoff_base=0.01,
+                              after_commit=announced.extend)
     thread = threading.Thread(target=consumer.run, daemon=True)
     thread.start()
     try:
@@ -87,12 +92,7 @@ def test_bodies_that_are_not_events_are_parked_and_the_batch_goes_on(database, b
             database.Effect.create(user_id=envelope.data["user_id"])
         return []
 
-    topology = QueueTopology(broker.prefix + "notifications.events", event_exchange(broker.exchange),
-                             ["user.registered.v1"])
-    consumer = BatchingEventConsumer(Connection(AMQP_URL), topology, {"user.registered.v1": [handler]},
-                                     database.database, database.processed, batch_size=50)
-    with Connection(AMQP_URL) as connection:
-        topology.declare(connection.default_channel)
+    consumer = inbox_consumer(database, broker, handler, batch_size=50)
     broker.publish(registered(1, "u1@example.com"))
     broker.publish_raw("{not json", "user.registered.v1")
     broker.publish_raw("user_id=2", "user.registered.v1", content_type="text/plain")
@@ -121,3 +121,37 @@ def test_batching_is_an_option_of_every_services_worker(database, tmp_path):
     assert type(plain) is EventConsumer
     assert isinstance(batching, BatchingEventConsumer) and batching.batch_size == 50
     assert batching.topology.event_types == plain.topology.event_types == ["user.registered.v1"]
+
+
+def test_a_stopping_consumer_finishes_what_it_took_and_gives_back_the_rest(database, broker):
+    """SIGTERM's path (`should_stop`): the batches taken before the stop are committed and acked; the
+    prefetch still on the wire, which kombu hands over while it cancels the consumer, is neither handled
+    nor acked but goes back to the queue. (Taken, it was written after the acks were done: committed,
+    never acked, delivered again; and a worker's stop took as long as its whole prefetch.)"""
+    release = threading.Event()
+
+    def handler(envelopes):
+        release.wait(30)  # the first batch holds the writer until the stop is asked
+        for envelope in envelopes:
+            database.Effect.create(user_id=envelope.data["user_id"])
+        return []
+
+    consumer = inbox_consumer(database, broker, handler, batch_size=10, prefetch=100)
+    broker.publish(*[registered(user_id, f"u{user_id}@example.com") for user_id in range(100)])
+    thread = threading.Thread(target=consumer.run, daemon=True)
+    thread.start()
+    try:
+        # Every message is out to the consumer: a few batches taken, the rest of the prefetch on the wire.
+        wait_until(lambda: broker.queue_depth("notifications.events") == 0, timeout=20, message="the prefetch")
+        wait_until(lambda: consumer.in_flight >= 2, timeout=20, message="batches handed to the writer")
+    finally:
+        consumer.should_stop = True
+        release.set()
+        thread.join(30)
+    assert not thread.is_alive()
+    taken = consumer.handled
+    assert 20 <= taken < 100 and len(effects(database)) == taken
+    wait_until(lambda: broker.queue_depth("notifications.events") == 100 - taken, timeout=20,
+               message="the rest back in the queue")
+    with database.database.connection_context():
+        assert database.processed.select().count() == taken  # none written beyond what was acked

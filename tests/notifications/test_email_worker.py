@@ -159,6 +159,7 @@ def run_dlq(broker, *args) -> subprocess.CompletedProcess:
                           text=True, timeout=60)
 
 
+@pytest.mark.chaos
 def test_parked_email_is_listed_and_replayed_once(start_worker, sqlite_url, broker, smtp):
     start_worker(sqlite_url, MAX_RETRIES=2)
     smtp.stop()

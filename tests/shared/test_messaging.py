@@ -185,6 +185,7 @@ def test_duplicate_delivery_has_one_effect(env, exchange_name):
         delete_queues(topology.name, topology.retry_queue.name, topology.dead_letter_queue.name)
 
 
+@pytest.mark.chaos
 def test_failing_handler_is_retried_then_parked_then_replayed(env, exchange_name):
     attempts = []
     broken = threading.Event()

@@ -149,10 +149,10 @@ def handover(outbox, store, chat: Chat, locale: str | None = None, *, after_miss
     requester = workflow.Requester(chat.requester_kind, chat.requester_email, chat.requester_user_id,
                                    chat.requester_name, chat.locale)
     subject = " ".join(f"Live chat: {first.body}".split())
-    ticket, _ = workflow.create_ticket(outbox, store, requester, {
+    ticket = workflow.create_ticket(outbox, store, requester, {
         "subject": subject if len(subject) <= 200 else subject[:199] + "…",
         "category": ticket_category(transcript), "description": first.body, "locale": chat.locale,
-    }, [], channel="chat")
+    }, [], channel="chat").ticket
     rest.append(add_chat_message(chat, helper(locale), chat_helper.text(
         locale, "handover_missed" if after_misses else "handover", number=ticket.number)))
     # The transcript is history, not new activity: copied without events, at the times it was written.

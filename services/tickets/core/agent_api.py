@@ -99,7 +99,7 @@ class AgentMessages(MethodView):
             check_not_changed(ticket, fields["kind"], fields["seen_message_id"], fields["force"])
             message = workflow.add_message(outbox(), attachment_store(), ticket, workflow.Author.of(agent),
                                            fields["kind"], fields["body"], checked, window_days=window_days())
-        return {"message": presenters.message_dict(message, list(message.attachments))}
+        return {"message": presenters.new_message_dict(message, bool(checked))}
 
 
 @blp.route("/tickets/<string:number>/messages/<int:message_id>/redaction")

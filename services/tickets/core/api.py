@@ -39,8 +39,9 @@ class Tickets(MethodView):
         checked = attachment_rules().check(files)
         refuse_wallet_secrets(ticket_texts(fields), checked)
         with db.atomic():
-            ticket, similar = workflow.create_ticket(outbox(), attachment_store(), requester, fields, checked)
-        return {"ticket": presenters.ticket_dict(ticket),
+            ticket, similar, messages = workflow.create_ticket(outbox(), attachment_store(), requester, fields, checked)
+        # A new ticket has no escalation, merged tickets or rating yet, and its messages are known.
+        return {"ticket": presenters.ticket_dict(ticket, escalation=None, messages=messages),
                 "similar_open_tickets": [{"number": t.number, "subject": t.subject, "status": t.status,
                                           "category": t.category} for t in similar]}
 
@@ -95,7 +96,7 @@ class TicketMessages(MethodView):
             ticket = customer_ticket(caller, number)
             message = workflow.add_message(outbox(), attachment_store(), ticket, workflow.Author.of(caller),
                                            "reply", fields["body"], checked, window_days=window_days())
-        return {"message": presenters.message_dict(message, list(message.attachments))}
+        return {"message": presenters.new_message_dict(message, bool(checked))}
 
 
 @blp.route("/tickets/<string:number>/escalation")

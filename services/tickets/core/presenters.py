@@ -36,6 +36,11 @@ def message_dict(message: Message, attachments: list[Attachment], *, agent_view:
     return data
 
 
+def new_message_dict(message: Message, had_files: bool) -> dict:
+    """A message made in this request: its attachments are looked up only if files came with it."""
+    return message_dict(message, list(message.attachments) if had_files else [])
+
+
 _UNSET = object()
 
 
@@ -61,7 +66,9 @@ def escalation_dict(ticket: Ticket, escalation=_UNSET) -> dict | None:
 
 def ticket_dict(ticket: Ticket, *, with_messages: bool = True, include_notes: bool = False,
                 agent_view: bool = False, escalation=_UNSET, assignees: dict | None = None,
-                tags=_UNSET) -> dict:
+                tags=_UNSET, messages: list[tuple[Message, list[Attachment]]] | None = None) -> dict:
+    """The ticket as the API shows it. `messages` (with their attachments) are those of a ticket
+    created in this request, which has no merged tickets or rating to look up yet."""
     data = {
         "number": ticket.number, "subject": ticket.subject, "category": ticket.category,
         "status": "closed" if is_closed(ticket, window_days()) else ticket.status, "description": ticket.description, "txid": ticket.txid,
@@ -71,20 +78,13 @@ def ticket_dict(ticket: Ticket, *, with_messages: bool = True, include_notes: bo
         "escalation": escalation_dict(ticket, escalation), "merged_into": ticket.merged_into,
     }
     if with_messages:
-        sources = merged_sources(ticket)  # merged tickets' messages show here, marked with their number
-        query = Message.select().where(Message.ticket.in_([ticket.id, *sources])).order_by(Message.created_at, Message.id)
-        if not include_notes:
-            query = query.where(Message.kind != "note")
-        messages = list(query)
-        by_message: dict[int, list[Attachment]] = {}
-        if messages:
-            for attachment in (Attachment.select()
-                               .where(Attachment.message.in_([m.id for m in messages]))
-                               .order_by(Attachment.created_at)):
-                by_message.setdefault(attachment.message_id, []).append(attachment)
-        data["messages"] = [message_dict(m, by_message.get(m.id, []), agent_view=agent_view,
-                                         from_ticket=sources.get(m.ticket_id)) for m in messages]
-        data["satisfaction"] = satisfaction_dict(ticket)
+        created = messages is not None
+        sources = {} if created else merged_sources(ticket)  # merged tickets' messages show here, marked
+        if not created:
+            messages = _stored_messages(ticket, sources, include_notes)
+        data["messages"] = [message_dict(m, attachments, agent_view=agent_view, from_ticket=sources.get(m.ticket_id))
+                            for m, attachments in messages]
+        data["satisfaction"] = None if created else satisfaction_dict(ticket)
         if agent_view:
             data["sla"] = sla_dict(ticket)
     if agent_view:
@@ -98,6 +98,22 @@ def ticket_dict(ticket: Ticket, *, with_messages: bool = True, include_notes: bo
                     age_seconds=int((clock.now() - ticket.created_at).total_seconds()),
                     tags=tags_of([ticket.id]).get(ticket.id, []) if tags is _UNSET else tags)
     return data
+
+
+def _stored_messages(ticket: Ticket, sources: dict[int, str],
+                     include_notes: bool) -> list[tuple[Message, list[Attachment]]]:
+    """The ticket's messages (and its merged tickets') in order, each with its attachments: two queries."""
+    query = Message.select().where(Message.ticket.in_([ticket.id, *sources])).order_by(Message.created_at, Message.id)
+    if not include_notes:
+        query = query.where(Message.kind != "note")
+    messages = list(query)
+    by_message: dict[int, list[Attachment]] = {}
+    if messages:
+        for attachment in (Attachment.select()
+                           .where(Attachment.message.in_([m.id for m in messages]))
+                           .order_by(Attachment.created_at)):
+            by_message.setdefault(attachment.message_id, []).append(attachment)
+    return [(m, by_message.get(m.id, [])) for m in messages]
 
 
 def ticket_list(tickets: list[Ticket], *, agent_view: bool = False) -> list[dict]:

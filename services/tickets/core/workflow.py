@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from services.tickets.core.attachments import AttachmentStore, CheckedFile
 from services.tickets.core.merge_links import ensure_not_merged, first_open
@@ -75,7 +76,8 @@ def find_duplicate(requester: Requester, txid: str | None, order_id: str | None)
 
 
 def similar_open_tickets(requester: Requester, category: str) -> list[Ticket]:
-    return list(Ticket.select().where(requester_filter(requester) & Ticket.status.in_(ACTIVE_STATUSES)
+    """Up to five: their number, subject, status and category (all the answer shows of them)."""
+    return list(Ticket.select(Ticket.id, Ticket.number, Ticket.subject, Ticket.status, Ticket.category).where(requester_filter(requester) & Ticket.status.in_(ACTIVE_STATUSES)
                                       & (Ticket.category == category))
                 .order_by(Ticket.updated_at.desc()).limit(5))
 
@@ -96,8 +98,14 @@ def event_data(ticket: Ticket, **extra) -> dict:
     }
 
 
+class NewTicket(NamedTuple):
+    ticket: Ticket
+    similar: list[Ticket]  # the requester's other open tickets of the category
+    messages: list[tuple[Message, list[Attachment]]]  # its one message: no query needed to show it
+
+
 def create_ticket(outbox, store: AttachmentStore, requester: Requester, fields: dict,
-                  files: list[CheckedFile], channel: str = "web") -> tuple[Ticket, list[Ticket]]:
+                  files: list[CheckedFile], channel: str = "web") -> NewTicket:
     duplicate = find_duplicate(requester, fields.get("txid"), fields.get("order_id"))
     if duplicate is not None:
         raise ApiError(409, "duplicate_ticket",
@@ -123,19 +131,21 @@ def create_ticket(outbox, store: AttachmentStore, requester: Requester, fields: 
                     requester.name or requester.email.split("@")[0], requester.user_id)
     first = Message.create(ticket=ticket, author_role=author.role, author_id=author.user_id,
                            author_name=author.name, kind="reply", body=fields["description"], created_at=now)
-    _attach(store, ticket, first, files)
+    attachments = _attach(store, ticket, first, files)
     auto_assign(outbox, ticket)
     sla_clocks.ticket_created(ticket)
     outbox.add(EventType.TICKET_CREATED, event_data(ticket, channel=channel))
-    return ticket, similar
+    return NewTicket(ticket, similar, [(first, attachments)])
 
 
-def _attach(store: AttachmentStore, ticket: Ticket, message: Message, files: list[CheckedFile]) -> None:
+def _attach(store: AttachmentStore, ticket: Ticket, message: Message, files: list[CheckedFile]) -> list[Attachment]:
+    attachments = []
     for checked in files:
         attachment_id, storage_name = store.save(checked)
-        Attachment.create(id=attachment_id, ticket=ticket, message=message, filename=checked.filename,
-                          content_type=checked.content_type, size=checked.size, sha256=checked.sha256,
-                          storage_name=storage_name)
+        attachments.append(Attachment.create(
+            id=attachment_id, ticket=ticket, message=message, filename=checked.filename,
+            content_type=checked.content_type, size=checked.size, sha256=checked.sha256, storage_name=storage_name))
+    return attachments
 
 
 def reopen_deadline(ticket: Ticket, window_days: int) -> dt.datetime | None:

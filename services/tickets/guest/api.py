@@ -56,7 +56,7 @@ class GuestTickets(MethodView):
         refuse_wallet_secrets(ticket_texts(fields_), checked)
         requester = workflow.Requester("guest", fields_["email"].strip().lower(), locale=guest_locale(fields_))
         with db.atomic():
-            ticket, _similar = workflow.create_ticket(outbox(), attachment_store(), requester, fields_, checked)
+            ticket = workflow.create_ticket(outbox(), attachment_store(), requester, fields_, checked).ticket
         return {"number": ticket.number, "status": ticket.status}
 
 

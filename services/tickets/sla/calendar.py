@@ -12,6 +12,7 @@ Rules:
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -91,8 +92,9 @@ class Calendar:
         object.__setattr__(self, "_openings", tuple(openings))
 
     @classmethod
+    @functools.cache
     def always(cls) -> Calendar:
-        """The 24/7 default: every day open from 00:00 to 24:00, no holidays."""
+        """The 24/7 default: every day open from 00:00 to 24:00, no holidays (made once: it is frozen)."""
         return cls("always", ZoneInfo("UTC"), {day: [("00:00", "24:00")] for day in WEEKDAYS})
 
     @classmethod

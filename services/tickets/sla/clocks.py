@@ -17,7 +17,7 @@ import datetime as dt
 from services.tickets.core.models import Ticket
 from services.tickets.sla.calendar import Calendar, add_business_seconds, business_seconds_between
 from services.tickets.sla.models import METRICS, SlaClock, TicketSla
-from services.tickets.sla.policies import calendar_named, policy_for
+from services.tickets.sla.policies import Policy, calendar_named, policy_for
 from shared import clock
 
 FAR_FUTURE = dt.datetime(9999, 12, 31)
@@ -61,8 +61,9 @@ def _flag_breach(report: TicketSla, sla: SlaClock) -> None:
 
 
 def _start(calendars: _Calendars, ticket: Ticket, metric: str, now: dt.datetime,
-           sla: SlaClock | None = None) -> SlaClock:
-    policy = policy_for(ticket.category, ticket.tier)
+           sla: SlaClock | None = None, policy: Policy | None = None) -> SlaClock:
+    """The clock started (not saved: the caller's `_save` writes every clock it moved, once)."""
+    policy = policy or policy_for(ticket.category, ticket.tier)
     if sla is None:
         sla = SlaClock(ticket=ticket, metric=metric, cycle=0)
     else:
@@ -74,7 +75,6 @@ def _start(calendars: _Calendars, ticket: Ticket, metric: str, now: dt.datetime,
         _run(calendars, sla, now)
     else:
         sla.due_at = None
-    sla.save()
     return sla
 
 
@@ -85,8 +85,14 @@ def _report(ticket: Ticket) -> TicketSla:
 
 def _save(ticket: Ticket, report: TicketSla, clocks: list[SlaClock]) -> None:
     """Save the clocks, and the reporting row with the ticket's facts the reports filter on."""
+    new = [sla for sla in clocks if sla.id is None]
+    inserted: set[int] = set()
+    if len(new) > 1 and SlaClock._meta.database.returning_clause:  # a new ticket's two clocks: one INSERT
+        SlaClock.bulk_create(new)
+        inserted = {id(sla) for sla in new}
     for sla in clocks:
-        sla.save()
+        if id(sla) not in inserted and (sla.id is None or sla.is_dirty()):  # an untouched clock needs no UPDATE
+            sla.save()
     running = [sla.due_at for sla in clocks if sla.running_since is not None and sla.achieved_at is None]
     report.due_key = min(running, default=FAR_FUTURE)
     report.created_at, report.resolved_at, report.status = ticket.created_at, ticket.resolved_at, ticket.status
@@ -105,7 +111,8 @@ def _clocks(ticket: Ticket) -> dict[str, SlaClock]:
 
 def ticket_created(ticket: Ticket) -> None:
     calendars, now = _Calendars(), ticket.created_at
-    clocks = [_start(calendars, ticket, metric, now) for metric in ("first_response", "resolution")]
+    policy = policy_for(ticket.category, ticket.tier)
+    clocks = [_start(calendars, ticket, metric, now, policy=policy) for metric in ("first_response", "resolution")]
     _save(ticket, TicketSla(ticket=ticket, due_key=FAR_FUTURE), clocks)
 
 

@@ -62,18 +62,28 @@ def _lock_group(ticket: Ticket) -> None:
 
 
 def choose(ticket: Ticket, limit: int | None = None) -> Agent | None:
-    """The next agent of the ticket's group, under the group's lock; call inside a transaction."""
+    """The next agent of the ticket's group, under the group's lock; call inside a transaction.
+
+    The lock is held until the caller commits, so every other choice in the group waits that long:
+    it is taken only when a first look (without it) finds an agent free. Nobody free then means
+    nobody to choose, whatever is committing meanwhile; otherwise the look is repeated under it.
+    """
     limit = max_open() if limit is None else limit
+    if not _free_agents(ticket, limit):
+        return None
     _lock_group(ticket)
+    free = _free_agents(ticket, limit)
+    return free[0] if free else None
+
+
+def _free_agents(ticket: Ticket, limit: int) -> list[Agent]:
+    """The group's available agents under the cap, in rotation order."""
     candidates = list(Agent.select()
                       .where(group_of(ticket.tier, ticket.department) & (Agent.status == "available")
                              & (Agent.active == True))  # noqa: E712
                       .order_by(Agent.assign_seq, Agent.user_id))
     held = open_counts([agent.user_id for agent in candidates])
-    for agent in candidates:
-        if held.get(agent.user_id, 0) < limit:
-            return agent
-    return None
+    return [agent for agent in candidates if held.get(agent.user_id, 0) < limit]
 
 
 def note_assignment(agent_id: int) -> None:
