@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import queue
 import socket
+import time
 from collections.abc import Iterable
 from urllib.parse import urlparse
 
@@ -55,15 +56,19 @@ def is_memory(url: str) -> bool:
     return url.startswith("memory")
 
 
-def connect(url: str, *, max_retries: int | None = None) -> Connection:
+def connect(url: str, *, max_retries: int | None = None, poll_interval: float | None = None) -> Connection:
     """A connection whose publishes wait for the broker's confirm.
 
     `max_retries` bounds the attempts to connect, for callers that have their own
     back-off (the outbox relay) and must not block on a broker that is down.
+    `poll_interval`: how often a consumer on the in-process bus (which polls) looks for messages
+    (kombu's default is a second).
     """
     options = {} if is_memory(url) else {"confirm_publish": True}
     if max_retries is not None:
         options["max_retries"] = max_retries
+    if poll_interval is not None and is_memory(url):
+        options["polling_interval"] = poll_interval
     return Connection(url, transport_options=options, heartbeat=0 if is_memory(url) else 30,
                       connect_timeout=5)
 
@@ -126,25 +131,32 @@ class PooledPublisher:
     """Raw JSON bodies to an exchange (or a queue, by name, on the default exchange), for a process whose
     threads publish in turn: each publish takes a kept connection and producer from the pool, or opens one,
     and gives it back; one that failed is closed instead, and the error is the caller's (no retry: a caller
-    inside a transaction rolls back). `confirm`: each publish waits for the broker's confirm. No heartbeats,
-    so an idle pooled connection is not dropped for missing them."""
+    inside a transaction rolls back). `confirm`: `publish_many` returns once the broker has confirmed every
+    message of the batch (publisher confirms, waited for once per batch rather than once per message: a batch
+    of jobs costs one round trip). No heartbeats, so an idle pooled connection is not dropped for missing them."""
 
     def __init__(self, broker_url: str, exchange: Exchange | None = None, *, confirm: bool = True,
-                 persistent: bool = True, size: int = 4) -> None:
+                 persistent: bool = True, size: int = 4, confirm_timeout: float = 30.0) -> None:
         self.broker_url = broker_url
         self.exchange = exchange
-        self.options = {"confirm_publish": True} if confirm and not is_memory(broker_url) else {}
+        self.confirm = confirm and not is_memory(broker_url)
+        self.confirm_timeout = confirm_timeout
         self.delivery_mode = 2 if persistent else 1
         self._idle: queue.LifoQueue = queue.LifoQueue(maxsize=size)
 
-    def publish_many(self, bodies: Iterable[tuple[str | bytes, str]]) -> None:
-        """Each `(body, routing_key)` in order, on one pooled producer."""
+    def publish_many(self, bodies: Iterable[tuple]) -> None:
+        """Each `(body, routing_key)`, or `(body, routing_key, headers)`, in order, on one pooled producer."""
         producer = self._acquire()
         try:
-            for body, routing_key in bodies:
+            for body, routing_key, *headers in bodies:
                 producer.publish(body, routing_key=routing_key, retry=False, content_type="application/json",
                                  content_encoding="utf-8", delivery_mode=self.delivery_mode,
+                                 headers=headers[0] if headers else None,
                                  **({} if self.exchange else {"exchange": ""}))
+                if self.confirm:
+                    producer.confirms.add()
+            if self.confirm:
+                producer.confirms.wait(producer.connection, self.confirm_timeout)
         except Exception:
             close_quietly(producer.connection)
             raise
@@ -153,19 +165,21 @@ class PooledPublisher:
         except queue.Full:
             close_quietly(producer.connection)
 
-    def publish(self, body: str | bytes, routing_key: str = "") -> None:
-        self.publish_many([(body, routing_key)])
+    def publish(self, body: str | bytes, routing_key: str = "", headers: dict | None = None) -> None:
+        self.publish_many([(body, routing_key, headers)])
 
     def _acquire(self) -> Producer:
         try:
             return self._idle.get_nowait()
         except queue.Empty:
             pass
-        connection = Connection(self.broker_url, transport_options=self.options, heartbeat=0, connect_timeout=5)
+        connection = Connection(self.broker_url, heartbeat=0, connect_timeout=5)
         try:
             producer = Producer(connection.default_channel, exchange=self.exchange)
             if self.exchange is not None:
                 self.exchange(producer.channel).declare()
+            if self.confirm:
+                producer.confirms = Confirms(producer.channel)
         except Exception:
             close_quietly(connection)
             raise
@@ -177,6 +191,45 @@ class PooledPublisher:
                 close_quietly(self._idle.get_nowait().connection)
             except queue.Empty:
                 return
+
+
+class MessageRefused(RuntimeError):
+    """The broker nacked a published message (it could not take it)."""
+
+
+class Confirms:
+    """A channel's publisher confirms: the broker numbers a channel's publishes from 1 and acks (or nacks) them,
+    several at once with `multiple`; `wait` drains the connection until every publish is settled."""
+
+    def __init__(self, channel) -> None:
+        self.published = 0
+        self.unsettled: set[int] = set()
+        self.refused = False
+        channel.confirm_select()
+        channel.events["basic_ack"].add(self._on_ack)
+        channel.events["basic_nack"].add(self._on_nack)
+
+    def add(self) -> None:
+        self.published += 1
+        self.unsettled.add(self.published)
+
+    def _on_ack(self, delivery_tag: int, multiple: bool) -> None:
+        if multiple:
+            self.unsettled = {tag for tag in self.unsettled if tag > delivery_tag}
+        else:
+            self.unsettled.discard(delivery_tag)
+
+    def _on_nack(self, delivery_tag: int, multiple: bool) -> None:
+        self._on_ack(delivery_tag, multiple)
+        self.refused = True
+
+    def wait(self, connection: Connection, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while self.unsettled:
+            connection.drain_events(timeout=max(0.001, deadline - time.monotonic()))
+        if self.refused:
+            self.refused = False
+            raise MessageRefused("the broker refused a published message")
 
 
 def close_quietly(connection: Connection | None) -> None:

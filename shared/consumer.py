@@ -168,13 +168,17 @@ class EventConsumer(ConsumerMixin):
         self.handled += 1
         return True
 
-    def _retry_or_park(self, message, envelope: Envelope, exc: Exception) -> None:
+    def _retry_or_park(self, message, envelope: Envelope, exc: Exception, *, body=None, settle: bool = True) -> None:
+        """Retry the event later (back-off), or park it after `max_retries`. `body`: what to queue again, when
+        the message carried more than this event (a chunk of jobs, shared/batching.py); `settle`: ack the
+        message (the caller acks one that carried more, once)."""
+        body = message.body if body is None else body
         attempt = int((message.headers or {}).get(RETRY_HEADER, 0))
         if attempt >= self.max_retries:
             log.error("event parked after retries", extra={
                 "event_id": envelope.id, "event_type": envelope.type, "attempts": attempt,
                 "error": repr(exc)[:300]})
-            self._park(message, reason=repr(exc)[:300])
+            self._park(message, reason=repr(exc)[:300], body=body, settle=settle)
             return
         delay = backoff_seconds(attempt, self.backoff_base)
         log.warning("event handler failed; retrying", extra={
@@ -183,20 +187,21 @@ class EventConsumer(ConsumerMixin):
         headers = dict(message.headers or {}, **{RETRY_HEADER: attempt + 1})
         if is_memory(self.connection.as_uri()):
             # The in-process bus has no message TTL: a timer puts the event back.
-            timer = threading.Timer(delay, self._republish, args=(message.body, headers, self.topology.name))
+            timer = threading.Timer(delay, self._republish, args=(body, headers, self.topology.name))
             timer.daemon = True
             timer.start()
             self._timers.append(timer)
         else:
-            self._republish(message.body, headers, self.topology.retry_queue.name,
-                            expiration=delay)
-        message.ack()
+            self._republish(body, headers, self.topology.retry_queue.name, expiration=delay)
+        if settle:
+            message.ack()
         metrics.consumer_messages.labels(self.topology.name, "retried").inc()
 
-    def _park(self, message, reason: str) -> None:
+    def _park(self, message, reason: str, *, body=None, settle: bool = True) -> None:
         headers = dict(message.headers or {}, **{"x-park-reason": reason, "x-parked-at": clock.isoformat(clock.now())})
-        self._republish(message.body, headers, self.topology.dead_letter_queue.name)
-        message.ack()
+        self._republish(message.body if body is None else body, headers, self.topology.dead_letter_queue.name)
+        if settle:
+            message.ack()
         metrics.consumer_messages.labels(self.topology.name, "parked").inc()
 
     def _republish(self, body, headers: dict, routing_key: str, expiration: float | None = None) -> None:

@@ -41,6 +41,8 @@ def redact(value):
 
 def summary(letter: dict) -> dict:
     body = letter["body"] if isinstance(letter["body"], dict) else {}
+    if isinstance(body.get("jobs"), list) and body["jobs"]:
+        body = body["jobs"][0].get("event") or {}  # a work queue's job (shared/batching.py): parked alone
     headers = letter["headers"]
     return {"event_id": body.get("id"), "type": body.get("type"), "occurred_at": body.get("occurred_at"),
             "parked_at": headers.get("x-parked-at"), "attempts": headers.get("x-retries", 0),

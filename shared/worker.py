@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ class ServiceWorker:
     jobs: list[PeriodicJob] = field(default_factory=list)
     # More queues consumed by the same process (a service with several, e.g. one per delivery channel).
     more_consumers: list[EventConsumer] = field(default_factory=list)
+    # The interpreter's thread switch interval while it runs (sys.setswitchinterval), None: Python's 5 ms.
+    switch_interval: float | None = None
     stop_event: threading.Event = field(default_factory=threading.Event)
     threads: list[threading.Thread] = field(default_factory=list)
 
@@ -101,6 +104,8 @@ class ServiceWorker:
 
         signal.signal(signal.SIGTERM, _graceful)
         signal.signal(signal.SIGINT, _graceful)
+        if self.switch_interval:
+            sys.setswitchinterval(self.switch_interval)
         tracing.configure(otlp_endpoint(), self.name)
         self.start()
         if port := worker_metrics_port(self.name):
@@ -112,28 +117,60 @@ class ServiceWorker:
         log.info("worker stopped", extra={"worker": self.name, "pid": os.getpid()})
 
 
+@dataclass
+class WorkQueue:
+    """A queue that an earlier stage fills with jobs (shared/batching.py's `ChannelConsumer`): delivered outside
+    any transaction by `deliver_many`, `consumers` of them in the process (each its own connection: a delivery
+    that mostly waits on a remote server goes faster with a few)."""
+
+    name: str
+    deliver_many: Callable[[list], list]
+    prefetch: int = 20
+    batch_size: int = 10
+    consumers: int = 1
+    label: str = "jobs"  # what the log lines name the consumer's work
+
+
 def build_worker(name: str, *, database, outbox, broker_url: str, exchange_name: str,
                  handlers: dict | None = None, processed_model=None, jobs: list[PeriodicJob] | None = None,
                  queue_prefix: str = "", queue_name: str | None = None, prefetch: int = 32, max_retries: int = 8,
-                 backoff_base: float = 1.0, batch_size: int | None = None) -> ServiceWorker:
-    """A service's worker: relay its outbox, consume its queue (if it handles events), run its jobs.
+                 backoff_base: float = 1.0, batch_size: int | None = None, before_commit: Callable | None = None,
+                 after_commit: Callable | None = None, work_queues: list[WorkQueue] | None = None,
+                 label: str = "events", poll_interval: float | None = None) -> ServiceWorker:
+    """A service's worker: relay its outbox, consume its queue (if it handles events) and its work queues, run
+    its jobs.
 
     `batch_size` is the consumer's batching mode (shared/batch_consumer.py): the events at hand, up to that many,
-    in one transaction, each handler taking the list of its events; without it, an event per transaction and
-    each handler taking one event."""
+    in one transaction, each handler taking the list of its events (`before_commit(results, bodies)` inside the
+    transaction, `after_commit(results)` after it); without it, an event per transaction and each handler taking
+    one event. `poll_interval`: how often a consumer on the in-process bus looks for messages."""
     from shared.batch_consumer import BatchingEventConsumer
+    from shared.batching import ChannelConsumer
     from shared.bus import connect, event_exchange
     from shared.consumer import EventConsumer, QueueTopology
 
     exchange = event_exchange(exchange_name)
     relay = (OutboxRelay(outbox, database, broker_url, exchange, poll_interval=outbox_poll_seconds())
              if outbox is not None else None)
-    consumer = None
+    options = {"max_retries": max_retries, "backoff_base": backoff_base}
+    consumers: list[EventConsumer] = []
     if handlers:
         topology = QueueTopology(queue_prefix + (queue_name or f"{name}.events"), exchange, handlers.keys())
-        options = {"prefetch": prefetch, "max_retries": max_retries, "backoff_base": backoff_base}
-        consumer = (EventConsumer(connect(broker_url), topology, handlers, database, processed_model, **options)
-                    if batch_size is None else
-                    BatchingEventConsumer(connect(broker_url), topology, handlers, database, processed_model,
-                                          batch_size=batch_size, **options))
-    return ServiceWorker(name, relay=relay, consumer=consumer, jobs=list(jobs or []))
+        connection = connect(broker_url, poll_interval=poll_interval)
+        consumers.append(
+            EventConsumer(connection, topology, handlers, database, processed_model, prefetch=prefetch, **options)
+            if batch_size is None else
+            BatchingEventConsumer(connection, topology, handlers, database, processed_model, prefetch=prefetch,
+                                  batch_size=batch_size, before_commit=before_commit, after_commit=after_commit,
+                                  channel=label, **options))
+    for work in work_queues or ():
+        topology = QueueTopology(queue_prefix + work.name, exchange, ())
+        consumers += [ChannelConsumer(connect(broker_url, poll_interval=poll_interval), topology, {}, database,
+                                      processed_model, prefetch=work.prefetch, batch_size=work.batch_size,
+                                      deliver_many=work.deliver_many, channel=work.label, **options)
+                      for _ in range(work.consumers)]
+    # A batching consumer's reader and writer threads share the interpreter: it hands over every 0.2 ms instead of
+    # every 5, so a thread whose database answer has arrived does not wait long for the one that is parsing.
+    return ServiceWorker(name, relay=relay, consumer=consumers[0] if consumers else None,
+                         more_consumers=consumers[1:], jobs=list(jobs or []),
+                         switch_interval=0.0002 if batch_size is not None else None)

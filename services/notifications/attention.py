@@ -13,14 +13,12 @@ The settings shorten the windows for tests.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 
 from services.notifications import preferences
 from services.notifications.models import Held, Preference, StreamPresence
 from services.notifications.notices import SECURITY, Notice
-from services.notifications.quiet_hours import LEASE
-from services.notifications.recipients import notices_for
+from services.notifications.quiet_hours import LEASE, held_body, held_notices
 from shared import clock
 from shared.events import Envelope
 
@@ -41,9 +39,10 @@ def stream_open(user_id: int, heartbeat: float) -> bool:
                                          & (StreamPresence.seen_at >= since)).exists()
 
 
-def _hold(envelope: Envelope, user_id: int, channel: str, release_at: dt.datetime, unless_read: bool) -> None:
-    (Held.insert(event_id=envelope.id, channel=channel, user_id=user_id, body=envelope.to_json(),
-                 release_at=release_at, unless_read=unless_read).on_conflict_ignore().execute())
+def _hold(envelope: Envelope, notice: Notice, channel: str, release_at: dt.datetime, unless_read: bool) -> None:
+    (Held.insert(event_id=envelope.id, channel=channel, user_id=notice.audience.user_id,
+                 body=held_body(envelope, notice), release_at=release_at, unless_read=unless_read)
+     .on_conflict_ignore().execute())
 
 
 def hold_for_reading(envelope: Envelope, notice: Notice, settings: dict) -> bool:
@@ -56,7 +55,7 @@ def hold_for_reading(envelope: Envelope, notice: Notice, settings: dict) -> bool
     if not stream_open(user_id, settings.get("STREAM_HEARTBEAT_SECONDS", 15.0)):
         return False
     wait = dt.timedelta(seconds=settings.get("READ_WAIT_SECONDS", 120.0))
-    _hold(envelope, user_id, "email", clock.now() + wait, unless_read=True)
+    _hold(envelope, notice, "email", clock.now() + wait, unless_read=True)
     return True
 
 
@@ -70,7 +69,7 @@ def hold_for_digest(envelope: Envelope, notice: Notice, settings: dict) -> bool:
     pending = (Held.select(Held.release_at).where((Held.channel == DIGEST) & (Held.user_id == user_id))
                .order_by(Held.release_at).first())
     window = dt.timedelta(seconds=settings.get("DIGEST_SECONDS", 300.0))
-    _hold(envelope, user_id, DIGEST, pending.release_at if pending else clock.now() + window, unless_read=False)
+    _hold(envelope, notice, DIGEST, pending.release_at if pending else clock.now() + window, unless_read=False)
     return True
 
 
@@ -84,11 +83,11 @@ def release_digests(send_digest: Callable[[list], int], deliver: Callable[..., i
                    .where((Held.id == held.id) & (Held.release_at == held.release_at)).execute())
         if claimed:
             groups.setdefault(held.user_id, []).append(held)
-    for user_id, rows in groups.items():
+    for rows in groups.values():
         pairs = []
         for held in rows:
-            envelope = Envelope.from_dict(json.loads(held.body))
-            pairs += [(envelope, notice) for notice in notices_for(envelope) if notice.audience.user_id == user_id]
+            envelope, notices = held_notices(held)
+            pairs += [(envelope, notice) for notice in notices]
         if len(pairs) == 1:
             sent += deliver(*pairs[0], released=True)
         elif pairs:

@@ -10,6 +10,7 @@ import peewee
 from services.notifications import preferences, texts
 from services.notifications.attention import hold_for_digest, hold_for_reading
 from services.notifications.config import mail_from
+from services.notifications.fanout import carried
 from services.notifications.handover import AlreadyDelivered, DeliveryRecorder
 from services.notifications.mail import MESSAGE_ID_NAMESPACE, build_message, message_id
 from services.notifications.models import Contact, Delivery, Preference
@@ -17,6 +18,7 @@ from services.notifications.notices import SECURITY, Notice, choose_locale
 from services.notifications.quiet_hours import hold_if_quiet
 from services.notifications.recipients import notices_for
 from shared import clock, metrics
+from shared.batching import Job
 from shared.events import Envelope
 from shared.guest_links import ticket_link
 
@@ -74,11 +76,16 @@ class EmailChannel:
             return ticket_link(self.public_url, notice.ticket_number, address, self.settings["GUEST_LINK_SECRET"])
         return self.public_url + notice.page
 
-    def deliver(self, envelope: Envelope) -> int:
-        """Send the event's emails that did not go yet, one per person it tells something; returns how many
-        were sent. A recipient that failed fails the event (retried: the others are not sent twice)."""
+    def deliver_job(self, job: Job) -> int:
+        """An email job of the fan-out (fanout.py): the event with its notices, composed there."""
+        return self.deliver(job.envelope, carried(job))
+
+    def deliver(self, envelope: Envelope, notices: list[Notice] | None = None) -> int:
+        """Send the event's emails that did not go yet, one per person it tells something (`notices`, as the
+        fan-out composed them; composed here when not given); returns how many were sent. A recipient that
+        failed fails the event (retried: the others are not sent twice)."""
         sent, failures = 0, []
-        for notice in notices_for(envelope):
+        for notice in notices_for(envelope) if notices is None else notices:
             try:
                 sent += self.deliver_notice(envelope, notice)
             except Exception as exc:  # noqa: BLE001 - the others still go; the event is retried for this one

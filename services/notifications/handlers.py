@@ -1,9 +1,11 @@
-"""The inbox channel's event handlers: plain functions in one table (HANDLERS), run by the idempotent
+"""The inbox consumer's event handlers: plain functions in one table (HANDLERS), run by the idempotent
 batching consumer inside its transaction with the batch of events at hand (the address book,
-then one inbox item per notice).
+then each event's notices, composed once here, with one inbox item per notice an account takes).
 
-Email and Web Push are their own queues (see `email_channel.py`, `push.py`), so an
-SMTP server or a push service that is down never holds back or rolls back the inbox.
+What `notify` returns (a `fanout.Fanout` per event) goes, before the commit, to the email and push
+channels as jobs carrying the notices (fanout.py), and after it to the live stream. Email and Web Push
+are their own queues (see `email_channel.py`, `push.py`), so an SMTP server or a push service that is
+down never holds back or rolls back the inbox.
 """
 from __future__ import annotations
 
@@ -12,8 +14,9 @@ from types import SimpleNamespace
 from services.notifications import preferences, texts
 from services.notifications.agents import record_agents
 from services.notifications.anti_phishing import record_anti_phishing_codes
+from services.notifications.fanout import Fanout
 from services.notifications.models import ALL_KINDS, Contact, Notification, Preference
-from services.notifications.notices import ADDRESS_BOOK_TYPES, INBOX_TYPES, choose_locale
+from services.notifications.notices import NOTIFYING_TYPES, Notice, choose_locale
 from services.notifications.profiles import record_profiles, unless_chosen
 from services.notifications.recipients import notices_for
 from shared import clock
@@ -49,10 +52,20 @@ def configure(public_url: str) -> None:
     SITE["public_url"] = public_url.rstrip("/")
 
 
-def add_inbox_items(envelopes: list[Envelope]) -> list[SimpleNamespace]:
-    """One item per notice an account wants by push, for each event; a few statements per batch.
-    Returns the items as the live stream announces them."""
-    notices = [(envelope, notice) for envelope in envelopes for notice in notices_for(envelope) if notice.for_inbox]
+def notify(envelopes: list[Envelope]) -> list[Fanout]:
+    """Each event's notices, composed once for every channel, and its inbox items."""
+    composed = [(envelope, notices_for(envelope)) for envelope in envelopes]
+    items = add_inbox_items([(envelope, notice) for envelope, notices in composed for notice in notices
+                             if notice.for_inbox])
+    by_event: dict[str, list] = {}
+    for item in items:
+        by_event.setdefault(item.event_id, []).append(item)
+    return [Fanout(envelope, notices, by_event.get(envelope.id, [])) for envelope, notices in composed if notices]
+
+
+def add_inbox_items(notices: list[tuple[Envelope, Notice]]) -> list[SimpleNamespace]:
+    """One item per notice an account wants by push; a few statements per batch. Returns the items as the live
+    stream announces them."""
     if not notices:
         return []
     user_ids = {notice.audience.user_id for _, notice in notices}
@@ -80,5 +93,5 @@ HANDLERS: dict[str, list] = {
     EventType.USER_ANTI_PHISHING_CODE_CHANGED: [record_anti_phishing_codes],
     EventType.AGENT_PROFILE_CHANGED: [record_agents],
     EventType.USER_PROFILE_CHANGED: [record_profiles],
-    **{event_type: [add_inbox_items] for event_type in sorted(INBOX_TYPES - ADDRESS_BOOK_TYPES)},
+    **{event_type: [notify] for event_type in sorted(NOTIFYING_TYPES)},
 }

@@ -49,6 +49,19 @@ class Notice:
     def guest_ticket(self) -> bool:
         return not self.audience.is_user and self.ticket_number is not None and self.kind != SECURITY
 
+    def to_dict(self) -> dict:
+        """As the channel jobs and held rows carry it (fanout.py), so no channel composes it again (by hand:
+        `dataclasses.asdict` costs as much as the rest of an event's fan-out)."""
+        audience = self.audience
+        return {"topic": self.topic, "kind": self.kind, "params": self.params, "page": self.page,
+                "ticket_number": self.ticket_number,
+                "audience": {"user_id": audience.user_id, "email": audience.email, "locale": audience.locale,
+                             "group": audience.group, "department": audience.department}}
+
+    @classmethod
+    def from_dict(cls, raw: dict) -> Notice:
+        return cls(**{**raw, "audience": Audience(**raw["audience"])})
+
 
 TICKET_TYPES = {EventType.TICKET_CREATED, EventType.TICKET_MESSAGE_ADDED, EventType.TICKET_STATUS_CHANGED,
                 EventType.TICKET_ESCALATION_ACCEPTED}
@@ -62,7 +75,8 @@ VIDEO_TOPICS = {
 }
 REWARD_TYPES = {EventType.REFERRAL_BOX_GRANTED, EventType.REFERRAL_REWARD_CREDITED}
 
-# The events that tell someone something, and those that only fill the address book (the inbox consumer's).
+# The events that tell someone something, and those that only fill the address book (the fan-out consumer's,
+# which composes the notices and queues them for the email and push channels: fanout.py).
 # The ticket events that tell the agent who holds the ticket (agent_notices.py), or its requester (a merge).
 AGENT_TYPES = {EventType.TICKET_MESSAGE_ADDED, EventType.TICKET_ESCALATED, EventType.TICKET_ASSIGNED,
                EventType.TICKET_RATED, EventType.TICKET_SLA_BREACHED}
@@ -70,7 +84,6 @@ NOTIFYING_TYPES = (TICKET_TYPES | AGENT_TYPES | set(VIDEO_TOPICS) | REWARD_TYPES
                    | {EventType.GUEST_VERIFICATION_REQUESTED, EventType.TICKET_MERGED})
 ADDRESS_BOOK_TYPES = {EventType.USER_REGISTERED, EventType.USER_ANTI_PHISHING_CODE_CHANGED,
                       EventType.AGENT_PROFILE_CHANGED, EventType.USER_PROFILE_CHANGED}
-INBOX_TYPES = (NOTIFYING_TYPES - {EventType.GUEST_VERIFICATION_REQUESTED}) | ADDRESS_BOOK_TYPES
 
 
 def requester_audience(requester: dict) -> Audience:

@@ -1,10 +1,10 @@
-"""Web Push's jobs and channel (the protocol itself, keys and sender: webpush.py, chosen in senders.py).
+"""Web Push's channel (the protocol itself, keys and sender: webpush.py, chosen in senders.py).
 
 A push announces an inbox item. The inbox consumer, in the transaction that creates
-the items, sends the events whose items belong to a user with a subscribed browser
-to the push queue (`PushJobs`, confirmed by the broker before the commit: a crash
-after the commit loses none, one before it sends them again and the delivery records
-keep that to one push per browser). The push channel then sends each notice to every
+the items, queues the events whose items belong to a user with a subscribed browser,
+with those notices, on the push queue (fanout.py: confirmed by the broker before the
+commit: a crash after the commit loses none, one before it queues them again and the
+delivery records keep that to one push per browser). The push channel then sends each notice to every
 browser the user subscribed, encrypted for that subscription (aes128gcm) and signed
 with the service's VAPID key; a subscription the push service says is gone (404/410)
 is removed, and so is one whose sends keep failing (PUSH_MAX_FAILURES in a row) or whose
@@ -18,6 +18,7 @@ import json
 import logging
 
 from services.notifications import preferences, texts
+from services.notifications.fanout import carried
 from services.notifications.handlers import contact_of
 from services.notifications.models import Delivery, Notification, PushSubscription, db
 from services.notifications.notices import Notice, choose_locale
@@ -26,30 +27,11 @@ from services.notifications.recipients import notices_for
 from services.notifications.senders import PushSender, make_push_sender
 from services.notifications.webpush import PushFailed, SubscriptionGone, VapidKeys, load_vapid
 from shared import clock, metrics
+from shared.batching import Job
 from shared.bulk import select_in
-from shared.bus import PooledPublisher
 from shared.events import Envelope
 
 log = logging.getLogger(__name__)
-
-
-class PushJobs:
-    """The inbox consumer's side: `enqueue(items, bodies)` is its `before_commit`, publishing through the shared
-    pooled publisher with confirms (a failure rolls the batch back and the events come again)."""
-
-    def __init__(self, broker_url: str, queue_name: str) -> None:
-        self.queue_name = queue_name
-        self.publisher = PooledPublisher(broker_url, confirm=True)
-
-    def enqueue(self, items: list, bodies: dict) -> None:
-        users = {item.user_id for item in items}
-        subscribed = {row[0] for row in select_in(PushSubscription, ("user_id",), "user_id", users)}
-        event_ids = list(dict.fromkeys(item.event_id for item in items if item.user_id in subscribed))
-        if event_ids:
-            self.publisher.publish_many((bodies[event_id], self.queue_name) for event_id in event_ids)
-
-    def close(self) -> None:
-        self.publisher.close()
 
 
 class PushChannel:
@@ -61,16 +43,17 @@ class PushChannel:
         self.max_failures = max(1, int(settings.get("PUSH_MAX_FAILURES") or 5))
         self.sender = sender or make_push_sender(settings, keys or load_vapid(settings))
 
-    def deliver_many(self, envelopes: list[Envelope]) -> list:
-        """`deliver` for each event whose users still have a subscribed browser: one query finds them for the batch."""
-        notices = [[notice for notice in notices_for(envelope) if notice.for_inbox] for envelope in envelopes]
+    def deliver_many(self, jobs: list[Job]) -> list:
+        """Each push job's notices (as the fan-out composed them: fanout.py) to the users that still have a
+        subscribed browser: one query finds them for the batch."""
+        notices = [[notice for notice in carried(job) if notice.for_inbox] for job in jobs]
         users = {notice.audience.user_id for told in notices for notice in told}
-        subscribed = {row.user_id for row in PushSubscription.select(PushSubscription.user_id).distinct()
-                      .where(PushSubscription.user_id.in_(users))} if users else set()
+        subscribed = {row[0] for row in select_in(PushSubscription, ("user_id",), "user_id", users)}
         outcomes: list = []
-        for envelope, told in zip(envelopes, notices, strict=True):
+        for job, told in zip(jobs, notices, strict=True):
             try:
-                outcomes.append(self._deliver_all(envelope, [n for n in told if n.audience.user_id in subscribed]))
+                outcomes.append(self._deliver_all(job.envelope,
+                                                  [n for n in told if n.audience.user_id in subscribed]))
             except Exception as exc:  # noqa: BLE001 - this event is retried; the others go on
                 outcomes.append(exc)
         return outcomes

@@ -1,7 +1,8 @@
 """Quiet hours: a person's daily window, in their time zone, without push and without email; and the release
 of every held notice (an email waiting to be read in an open page too: attention.py).
 
-What would have gone inside it waits (a `Held` row per event, channel and person) and goes once when
+What would have gone inside it waits (a `Held` row per event, channel and person: the event and the notice
+as the fan-out composed it) and goes once when
 the window ends: the worker of each channel releases what is due (`release_due`, a periodic job).
 Security emails (codes, access links) are never held, and the inbox itself is not either: quiet hours
 silence the alerts, not the record. A release claims its row for a lease before delivering, so two
@@ -56,11 +57,25 @@ def hold_if_quiet(envelope: Envelope, notice: Notice, channel: str) -> bool:
     until = quiet_until(Preference.get_or_none(Preference.user_id == user_id), clock.now())
     if until is None:
         return False
-    (Held.insert(event_id=envelope.id, channel=channel, user_id=user_id, body=envelope.to_json(), release_at=until)
-     .on_conflict_ignore().execute())
+    (Held.insert(event_id=envelope.id, channel=channel, user_id=user_id, body=held_body(envelope, notice),
+                 release_at=until).on_conflict_ignore().execute())
     log.info("notice held for quiet hours", extra={"event_id": envelope.id, "channel": channel, "user_id": user_id,
                                                    "release_at": clock.isoformat(until)})
     return True
+
+
+def held_body(envelope: Envelope, notice: Notice) -> str:
+    """A held row's body: the event and its person's notice, so the release composes nothing again."""
+    return json.dumps({"event": envelope.to_dict(), "notice": notice.to_dict()}, separators=(",", ":"))
+
+
+def held_notices(held: Held) -> tuple[Envelope, list[Notice]]:
+    """The held event and its person's notice (a row held before the notice was kept with it: composed now)."""
+    raw = json.loads(held.body)
+    if "event" in raw and "notice" in raw:
+        return Envelope.from_dict(raw["event"]), [Notice.from_dict(raw["notice"])]
+    envelope = Envelope.from_dict(raw)
+    return envelope, [notice for notice in notices_for(envelope) if notice.audience.user_id == held.user_id]
 
 
 def release_due(channel: str, deliver: Callable[..., int], limit: int = 100) -> int:
@@ -74,12 +89,11 @@ def release_due(channel: str, deliver: Callable[..., int], limit: int = 100) -> 
                    .where((Held.id == held.id) & (Held.release_at == held.release_at)).execute())
         if not claimed:
             continue  # another worker took it
-        envelope = Envelope.from_dict(json.loads(held.body))
+        envelope, notices = held_notices(held)
         read = held.unless_read and Notification.select().where(
             (Notification.event_id == envelope.id) & (Notification.user_id == held.user_id)
             & Notification.read_at.is_null(False)).exists()
-        for notice in ([] if read else notices_for(envelope)):  # read in the open page meanwhile: no email
-            if notice.audience.user_id == held.user_id:
-                sent += deliver(envelope, notice, released=True)
+        for notice in [] if read else notices:  # read in the open page meanwhile: no email
+            sent += deliver(envelope, notice, released=True)
         Held.delete().where(Held.id == held.id).execute()
     return sent

@@ -185,3 +185,25 @@ def test_parked_email_is_listed_and_replayed_once(start_worker, sqlite_url, brok
         "Your support ticket 56789012 was updated", "Your verification code for support ticket 56789012"]
     assert broker.queue_depth("notifications.email.dlq") == 0
     assert run_dlq(broker, "replay", "--queue", "notifications.email").stdout.startswith("replayed 0")
+
+
+def test_each_notice_is_composed_once_for_every_channel(start_worker, sqlite_url, broker, smtp, monkeypatch):
+    """The inbox consumer composes an event's notices and the email channel sends what it composed (fanout.py):
+    `compose` runs once per event, not once per channel."""
+    from services.notifications import recipients
+
+    composed: list[str] = []
+    compose = recipients.compose
+
+    def counting(envelope):
+        composed.append(envelope.id)
+        return compose(envelope)
+
+    monkeypatch.setattr(recipients, "compose", counting)
+    start_worker(sqlite_url)
+    reply = message_added("67890123", requester(6, "erin@example.com"))
+    broker.publish(registered(6, "erin@example.com"), reply)
+    [email] = smtp.wait_for(1)
+    wait_until(lambda: inbox(6), message="the inbox item")
+    assert email["To"] == "erin@example.com" and "67890123" in str(email["Subject"])
+    assert composed == [reply.id]

@@ -47,7 +47,8 @@ def test_every_subscribed_browser_gets_the_notice_encrypted_and_signed(push_app,
     with db.atomic():
         configure(PUBLIC_URL)
         [handler] = HANDLERS[reply.type]
-        [item] = handler([reply])
+        [fanout] = handler([reply])  # the event's notices, composed once, and its inbox items
+        [item] = fanout.items
     assert deliver(push_app, reply) == 2
     pushes = receiver.wait_for(2)
     assert sorted(p["browser"] for p in pushes) == ["alice-laptop", "alice-phone"]

@@ -151,6 +151,9 @@ def test_smtp_outage_during_a_burst_delays_emails_and_loses_none(broker, smtp, p
 
 
 def test_a_worker_serves_only_the_channels_it_is_told(broker, smtp, processes, tmp_path):
+    """The email worker sends what the inbox worker composed: each event's notices are composed once, by the
+    inbox worker (the fan-out), and carried to the email queue as jobs; so the emails wait for an inbox worker,
+    and then each goes once, from the email worker."""
     database_url = f"sqlite:///{tmp_path}/notifications.db"
     open_database(database_url)
     env = worker_env(database_url, broker, smtp.port, tmp_path)
@@ -159,12 +162,13 @@ def test_a_worker_serves_only_the_channels_it_is_told(broker, smtp, processes, t
     email_only.wait_started()
     events = burst(20, first_user=4000)
     broker.publish(*events)
-    smtp.wait_for(20)
-    assert inbox_count() == 0 and broker.queue_depth("notifications.events") == 20  # waiting for an inbox worker
+    wait_until(lambda: broker.queue_depth("notifications.events") == 20, message="the events waiting")
+    assert inbox_count() == 0 and smtp.messages == [] and broker.queue_depth("notifications.email") == 0
     inbox_only = WorkerProcess({**env, "NOTIFICATIONS_CHANNELS": "inbox"}, tmp_path / "inbox.log")
     processes.append(inbox_only)
     inbox_only.wait_started()
     wait_until(lambda: inbox_count() == 20, message="the inbox worker's items")
+    smtp.wait_for(20)
     assert [email_only.terminate(), inbox_only.terminate()] == [0, 0]
     assert (email_only.handled("inbox"), email_only.handled("email")) == (0, 20)
     assert (inbox_only.handled("inbox"), inbox_only.handled("email")) == (20, 0)
