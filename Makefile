@@ -20,16 +20,17 @@ run: $(VENV)/.installed
 	$(PY) -m services run
 
 ## make test: the whole suite, on SQLite and on PostgreSQL, with RabbitMQ, in TEST_PROCESSES processes
-## (pytest-xdist; a test file runs whole in one of them, so a module's product starts once).
+## (pytest-xdist; a test file runs whole in one of them, so a module's product starts once; the files in
+## the order tests/conftest.py gives them, those that start a whole product first, not xdist's most-tests-first).
 TEST_PROCESSES ?= 2
 test: $(VENV)/.installed
-	$(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile
+	$(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile --no-loadscope-reorder
 
 ## make test-chaos: only the chaos tests (pytest marker `chaos`, also part of `make test`): a RabbitMQ node and a
 ## PostgreSQL server of the tests' own stopped under load, workers and the video scheduler SIGKILLed mid-burst,
 ## an SMTP outage, poison messages parked and replayed. README.md, "Chaos tests", lists them.
 test-chaos: $(VENV)/.installed
-	$(PY) -m pytest -m chaos -n $(TEST_PROCESSES) --dist loadfile
+	$(PY) -m pytest -m chaos -n $(TEST_PROCESSES) --dist loadfile --no-loadscope-reorder
 
 test-unit: $(VENV)/.installed
 	$(PY) -m pytest -m "not e2e"
