@@ -48,7 +48,7 @@ def embedded_product(tmp_path, monkeypatch, spans):
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     product = Product()
-    product.start()
+    product.start("memory://")
     running = RunningProduct(f"http://127.0.0.1:{port}", Path(env["DATA_DIR"]), dict(os.environ),
                              process=None, log_path=tmp_path / "none.log")
     wait_for(lambda: requests.get(running.url("/readyz"), timeout=2).status_code == 200, timeout=30,
