@@ -76,11 +76,24 @@ def smtp():
 
 
 @pytest.fixture
-def releasing_worker(broker, smtp, tmp_path, database_url):
-    """The service with its worker on RabbitMQ and the SMTP server, releasing held notices within 0.1 s."""
-    app = create_app(app_settings(database_url, **broker.settings(), **smtp.settings(),
-                                  MAIL_DIR=str(tmp_path / "mail"), BACKOFF_BASE=0.05, RELEASE_SECONDS=0.1))
-    worker = create_worker(dict(app.config)).start()
-    yield app
-    worker.stop(timeout=10)
+def start_worker(broker, smtp, tmp_path):
+    """Start the service with its worker on RabbitMQ and the SMTP server (`start(database_url, **settings)`
+    answers the app); every worker started is stopped after the test."""
+    workers = []
+
+    def start(database_url: str, **overrides):
+        app = create_app(app_settings(database_url, **broker.settings(), **smtp.settings(),
+                                      MAIL_DIR=str(tmp_path / "mail"), BACKOFF_BASE=0.05, **overrides))
+        workers.append(create_worker(dict(app.config)).start())
+        return app
+
+    yield start
+    for worker in workers:
+        worker.stop(timeout=10)
     close_database(db)
+
+
+@pytest.fixture
+def releasing_worker(start_worker, database_url):
+    """The service with its worker, releasing held notices within 0.1 s."""
+    return start_worker(database_url, RELEASE_SECONDS=0.1)

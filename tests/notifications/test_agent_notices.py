@@ -4,12 +4,9 @@ RabbitMQ with a real SMTP server, on SQLite and PostgreSQL."""
 import pytest
 
 from services.notifications.agent_notices import SUPERVISORS, compose_for_agents
-from services.notifications.app import create_app
 from services.notifications.models import Agent, Contact, Notification, db
 from services.notifications.notices import compose
-from services.notifications.worker import create_worker
-from tests.conftest import close_database
-from tests.notifications.conftest import PUBLIC_URL, As, app_settings
+from tests.notifications.conftest import PUBLIC_URL, As
 from tests.notifications.support import (
     agent_changed,
     html_part,
@@ -84,22 +81,6 @@ def test_agents_have_their_own_kinds_with_email_off(client, alice):
         "ticket_updates", "video_calls", "rewards"}
 
 
-@pytest.fixture
-def worker_for(broker, smtp, tmp_path):
-    started = []
-
-    def start(database_url: str):
-        app = create_app(app_settings(database_url, **broker.settings(), **smtp.settings(),
-                                      MAIL_DIR=str(tmp_path / "mail"), BACKOFF_BASE=0.05))
-        started.append(create_worker(dict(app.config)).start())
-        return app
-
-    yield start
-    for worker in started:
-        worker.stop(timeout=10)
-    close_database(db)
-
-
 def inbox(user_id: int) -> list:
     with db.connection_context():
         return list(Notification.select().where(Notification.user_id == user_id).order_by(Notification.id))
@@ -110,9 +91,9 @@ def directory() -> tuple[int, int]:
         return Agent.select().count(), Contact.select().count()
 
 
-def test_agents_and_supervisors_are_told_by_inbox_and_by_email_when_they_ask(worker_for, database_url, broker,
+def test_agents_and_supervisors_are_told_by_inbox_and_by_email_when_they_ask(start_worker, database_url, broker,
                                                                             smtp):
-    app = worker_for(database_url)
+    app = start_worker(database_url)
     broker.publish(agent_changed(50, "Ana@Example.com", locale="es"),
                    agent_changed(51, "sam@example.com", roles=("supervisor",), department="compliance"),
                    agent_changed(52, "sue@example.com", roles=("supervisor",), department="wallets"),
@@ -141,9 +122,9 @@ def test_agents_and_supervisors_are_told_by_inbox_and_by_email_when_they_ask(wor
     wait_until(lambda: inbox(1) == [] and len(smtp.messages) == 1, message="no other email (ratings and sam: off)")
 
 
-def test_merge_tells_the_requester_in_their_language_and_resolution_asks_for_a_rating(worker_for, database_url,
+def test_merge_tells_the_requester_in_their_language_and_resolution_asks_for_a_rating(start_worker, database_url,
                                                                                      broker, smtp):
-    worker_for(database_url)
+    start_worker(database_url)
     broker.publish(registered(1, "alice@example.com", "es"))
     wait_until(lambda: directory() == (0, 1), message="the address book")
     broker.publish(ticket_event("ticket.merged.v1", "12345678", requester(1), 50, into_number="23456789",

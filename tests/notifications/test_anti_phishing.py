@@ -11,7 +11,6 @@ from services.notifications.email_channel import EmailChannel
 from services.notifications.models import AGENT_KINDS, Contact, db
 from services.notifications.notices import compose
 from services.notifications.senders import make_email_sender
-from services.notifications.worker import create_worker
 from shared import clock
 from shared.events import Envelope
 from tests.conftest import close_database
@@ -56,23 +55,6 @@ def both_parts(message) -> tuple[str, str]:
 
 def to(messages, address: str) -> list:
     return [message for message in messages if message["To"] == address]
-
-
-@pytest.fixture
-def start_worker(broker, smtp, tmp_path):
-    workers = []
-
-    def start(database_url: str):
-        app = create_app(app_settings(database_url, **broker.settings(), **smtp.settings(),
-                                      MAIL_DIR=str(tmp_path / "mail"), BACKOFF_BASE=0.05))
-        worker = create_worker(dict(app.config)).start()
-        workers.append(worker)
-        return worker
-
-    yield start
-    for worker in workers:
-        worker.stop(timeout=10)
-    close_database(db)
 
 
 def test_the_code_is_in_both_parts_of_its_accounts_emails_only(start_worker, database_url, broker, smtp, caplog):

@@ -10,13 +10,10 @@ import sys
 import pytest
 
 from services.notifications import preferences
-from services.notifications.app import create_app
 from services.notifications.models import Contact, Delivery, Notification, db
-from services.notifications.worker import create_worker
 from shared import clock
 from shared.guest_links import verify_ticket_link
-from tests.conftest import close_database
-from tests.notifications.conftest import GUEST_LINK_SECRET, PUBLIC_URL, app_settings
+from tests.notifications.conftest import GUEST_LINK_SECRET, PUBLIC_URL
 from tests.notifications.support import (
     code_requested,
     html_part,
@@ -30,24 +27,6 @@ from tests.notifications.support import (
 )
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-@pytest.fixture
-def start_worker(broker, smtp, tmp_path):
-    workers = []
-
-    def start(database_url: str, **overrides):
-        settings = app_settings(database_url, **broker.settings(), **smtp.settings(),
-                                MAIL_DIR=str(tmp_path / "mail"), BACKOFF_BASE=0.05, **overrides)
-        app = create_app(settings)
-        worker = create_worker(dict(app.config)).start()
-        workers.append(worker)
-        return worker
-
-    yield start
-    for worker in workers:
-        worker.stop(timeout=10)
-    close_database(db)
 
 
 @pytest.fixture
