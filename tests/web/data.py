@@ -7,6 +7,7 @@ import uuid
 import requests
 
 from tests.e2e.harness import Client, login, wait_for
+from tests.guest.mailbox import code_in, ticket_links
 
 PASSWORD = "correct horse 1"
 
@@ -59,3 +60,22 @@ def eligible_referral(client: Client) -> dict:
     """The customer's referral data once the registration event reached the referrals service."""
     return wait_for(lambda: (lambda me: me if me["eligible"] else None)(client.get("/api/v1/referrals/me").json()),
                     timeout=20, message="referral code")
+
+
+def verified_guest(browser, product, mailbox, subject: str, category: str = "wallet",
+                   description: str = "Where is my deposit?") -> str:
+    """A guest ticket opened through its emailed link and the code, in this browser; its number."""
+    address = email("guest")
+    created = requests.post(product.url("/api/v1/guest/tickets"), timeout=30, json={
+        "email": address, "subject": subject, "category": category, "description": description})
+    assert created.status_code == 201, created.text
+    number = created.json()["number"]
+    [(linked, token)] = ticket_links(mailbox.wait(address, 1)[0], product.base_url)
+    assert linked == number
+    browser.open(f"/support/tickets/{number}?t={token}")
+    browser.click("#send-code")
+    browser.visible("#notice")
+    browser.type("#code", code_in(mailbox.wait(address, 2)[1]))
+    browser.click("#verify")
+    browser.visible("#history")
+    return number

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.web import data
 from tests.web.test_languages import world  # noqa: F401  (the fixture: a customer with data on every page)
 from tests.web.walk import SIZES, failures
 
@@ -55,11 +56,9 @@ def test_no_serious_or_critical_violation_on_any_page(browser, product, world, s
 @pytest.mark.parametrize("size", SIZES)
 def test_the_guest_ticket_page_has_no_serious_violation(browser, product, web_mailbox, axe_source, size):
     """The guest's page, on the main front end now, in both of its views: the code steps and the ticket."""
-    from tests.web.test_guest import verified_guest
-
     browser.driver.set_window_size(*SIZES[size])
     browser.driver.set_script_timeout(60)
-    verified_guest(browser, product, web_mailbox, "Accessible guest page")
+    data.verified_guest(browser, product, web_mailbox, "Accessible guest page")
     browser.driver.execute_script(axe_source)
     assert browser.driver.execute_async_script(RUN) == [], "the verified ticket view"
     browser.driver.delete_all_cookies()

@@ -57,27 +57,9 @@ def test_a_logged_in_customer_opening_a_ticket_link_gets_the_account_page(browse
     assert browser.exists("#reply-form") and not browser.exists("#send-code")
 
 
-def verified_guest(browser, product, web_mailbox, subject: str) -> str:
-    """A guest ticket opened through its emailed link and the code, in this browser; its number."""
-    import requests
-
-    address = data.email("guest-live")
-    created = requests.post(product.url("/api/v1/guest/tickets"), timeout=30, json={
-        "email": address, "subject": subject, "category": "wallet", "description": "Where is my deposit?"})
-    assert created.status_code == 201, created.text
-    [(number, token)] = ticket_links(web_mailbox.wait(address, 1)[0], product.base_url)
-    browser.open(f"/support/tickets/{number}?t={token}")
-    browser.click("#send-code")
-    browser.visible("#notice")
-    browser.type("#code", code_in(web_mailbox.wait(address, 2)[1]))
-    browser.click("#verify")
-    browser.visible("#history")
-    return number
-
-
 def test_the_guest_page_is_the_sites_own_and_follows_the_ticket_live(browser, product, web_mailbox,
                                                                       support_agent, tmp_path):
-    number = verified_guest(browser, product, web_mailbox, "Deposit missing")
+    number = data.verified_guest(browser, product, web_mailbox, "Deposit missing")
     # The main front end's header, status badge and attachment picker, not a second bare page.
     assert browser.exists("header.topbar .brand") and browser.exists("#status.status-badge.open")
     assert browser.exists("[data-dropzone=guest] #files")
@@ -102,7 +84,7 @@ def test_the_guest_page_is_the_sites_own_and_follows_the_ticket_live(browser, pr
 
 
 def test_an_empty_guest_reply_is_explained_in_view_with_the_focus_on_the_field(browser, product, web_mailbox):
-    verified_guest(browser, product, web_mailbox, "Empty reply")
+    data.verified_guest(browser, product, web_mailbox, "Empty reply")
     browser.driver.set_window_size(390, 844)
     browser.click("#send-reply")
     browser.visible("#reply-error")

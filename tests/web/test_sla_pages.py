@@ -3,10 +3,8 @@ the guest's rating form, and the supervisors' reports page with its charts and C
 from __future__ import annotations
 
 import pytest
-import requests
 
 from tests.e2e.harness import create_agent
-from tests.guest.mailbox import code_in, ticket_links
 from tests.web import data
 
 pytestmark = pytest.mark.e2e
@@ -62,19 +60,8 @@ def test_the_customer_rates_a_resolved_ticket(browser, product, support_agent):
 
 
 def test_a_guest_rates_through_the_ticket_page(browser, product, web_mailbox, support_agent):
-    address = data.email("guest-rating")
-    created = requests.post(product.url("/api/v1/guest/tickets"), timeout=30, json={
-        "email": address, "subject": "Card declined", "category": "other", "description": "My card fails."})
-    assert created.status_code == 201, created.text
-    number = created.json()["number"]
-    [(linked, token)] = ticket_links(web_mailbox.wait(address, 1)[0], product.base_url)
-    assert linked == number
-    browser.open(f"/support/tickets/{number}?t={token}")
-    browser.click("#send-code")
-    browser.visible("#notice")
-    browser.type("#code", code_in(web_mailbox.wait(address, 2)[1]))
-    browser.click("#verify")
-    browser.visible("#history")
+    number = data.verified_guest(browser, product, web_mailbox, "Card declined", category="other",
+                                 description="My card fails.")
     assert not browser.exists("#rating-form")
     assert support_agent.post(f"/api/v1/agent/tickets/{number}/resolve").status_code == 200
     browser.open(f"/support/tickets/{number}")
