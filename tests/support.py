@@ -6,6 +6,7 @@ import io
 import os
 import socket
 import struct
+import threading
 import uuid
 import zlib
 
@@ -98,3 +99,31 @@ class CallerClient:
 
     def delete(self, path, **kw):
         return self._call("delete", path, **kw)
+
+
+def as_replicas(run, database, replicas: int = 2, rounds: int = 5) -> list:
+    """`run()` called `rounds` times in each of `replicas` threads that start together (as scheduler
+    replicas of one service would); each thread gives its database connection back. The answers
+    of every call; an error in any thread fails the test."""
+    barrier = threading.Barrier(replicas)
+    answers: list = []
+    errors: list[BaseException] = []
+
+    def replica():
+        try:
+            barrier.wait(10)
+            for _ in range(rounds):
+                answers.append(run())
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            if not database.is_closed():
+                database.close()
+
+    threads = [threading.Thread(target=replica) for _ in range(replicas)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    return answers

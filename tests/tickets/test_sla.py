@@ -2,14 +2,13 @@
 achievement, pauses, the queue's SLA order and the breach scheduler."""
 import datetime as dt
 import json
-import threading
 
 import pytest
 
 from services.tickets.models import OutboxMessage, db
 from services.tickets.sla import breaches
 from shared import clock
-from tests.support import agent
+from tests.support import agent, as_replicas
 from tests.tickets.conftest import As, new_ticket
 
 START = dt.datetime(2027, 2, 5, 16, 30)  # a Friday, 17:30 in Madrid
@@ -196,27 +195,7 @@ def test_two_scheduler_replicas_publish_each_breach_once(app, alice, boss):
     numbers = [new_ticket(alice, category="wallet", subject=f"Wallet {i}")["number"] for i in range(8)]
     clock.clock.advance(dt.timedelta(seconds=30))  # first response and resolution of each: 16 breaches
     outbox = app.extensions["outbox"]
-    barrier = threading.Barrier(2)
-    published: list[int] = []
-    errors: list[BaseException] = []
-
-    def replica():
-        try:
-            barrier.wait(10)
-            for _ in range(5):
-                published.append(breaches.publish_due_breaches(outbox, db.obj, limit=3))
-        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
-        finally:
-            if not db.obj.is_closed():
-                db.obj.close()
-
-    threads = [threading.Thread(target=replica) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == []
+    published = as_replicas(lambda: breaches.publish_due_breaches(outbox, db.obj, limit=3), db.obj)
     assert sum(published) == 16
     seen = sorted((e["number"], e["metric"]) for e in events("ticket.sla_breached.v1"))
     assert seen == sorted((n, m) for n in numbers for m in ("first_response", "resolution"))

@@ -1,7 +1,6 @@
 """Reminders: once per booking from an hour before its start, never for a cancelled or
 moved booking, once however many scheduler replicas run (SQLite and PostgreSQL)."""
 import datetime as dt
-import threading
 
 import pytest
 
@@ -10,6 +9,7 @@ from services.video.models import OutboxMessage, Reminder, db
 from services.video.rules import Rules
 from shared import clock
 from shared.outbox import Outbox
+from tests.support import as_replicas
 from tests.video.conftest import HOURS, MINUTES, events, open_ticket, propose, slot
 
 
@@ -97,27 +97,7 @@ def test_a_slot_that_has_ended_is_not_reminded(tickets_url, support, alice):
 def test_two_scheduler_replicas_send_each_reminder_once(tickets_url, support, alice):
     booked = [book(support, alice, tickets_url, 3 * HOURS + i * MINUTES)[0]["id"] for i in range(12)]
     clock.clock.advance(2 * HOURS + 30 * MINUTES)
-    barrier = threading.Barrier(2)
-    sent: list[int] = []
-    errors: list[BaseException] = []
-
-    def replica():
-        try:
-            barrier.wait(10)
-            for _ in range(5):
-                sent.append(run_scheduler())
-        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
-        finally:
-            if not db.obj.is_closed():
-                db.obj.close()
-
-    threads = [threading.Thread(target=replica) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == []
+    sent = as_replicas(run_scheduler, db.obj)
     assert sum(sent) == len(booked)
     assert sorted(reminder_calls()) == sorted(booked)
     assert Reminder.select().count() == len(booked)
