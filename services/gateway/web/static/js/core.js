@@ -209,7 +209,7 @@ export function formatAge(seconds) {
 }
 
 // Toasts and the one-toast-per-action rule live in toasts.js; every page imports them from here.
-export { actionStarted, announce, announceOnNextPage, quietAfterAction, toast } from "./toasts.js";
+export { announce, announceOnNextPage, quietAfterAction, toast } from "./toasts.js";
 
 /** Show a field-level error list (`details.fields`) next to the named inputs; returns whether any matched. */
 export function showFieldErrors(form, error, prefix = "") {

@@ -22,6 +22,8 @@ function store(key, value) {
 
 let lastActionToast = Number(stored(ACTION_AT)) || 0;
 
+// Marked when an action starts, not when its answer comes: the notifications it causes can reach
+// the live stream before its own answer does, and they too only count on the bell.
 function noteAction() {
   lastActionToast = Date.now();
   store(ACTION_AT, String(lastActionToast));
@@ -44,14 +46,6 @@ export function toast(text, kind = "info", { action = false } = {}) {
   setTimeout(() => item.remove(), 6000);
 }
 
-/**
- * Mark the start of an action whose answer will be a toast: the notifications it causes can
- * reach the live stream before its own answer does, and they too only count on the bell.
- */
-export function actionStarted() {
-  noteAction();
-}
-
 /** Whether an action of this page was just announced (a notification it caused needs no toast of its own). */
 export function quietAfterAction() {
   return Date.now() - lastActionToast < ACTION_QUIET_MS;
@@ -59,11 +53,11 @@ export function quietAfterAction() {
 
 /**
  * Do one of the person's actions and answer it with one toast: `work` sends it (the moment is
- * marked before, see `actionStarted`), `message` (a text, or a function of work's result giving
+ * marked before, see `noteAction`), `message` (a text, or a function of work's result giving
  * one) is the toast. A failure is the caller's to show where the form is; no toast then.
  */
 export async function announce(work, message, kind = "info") {
-  actionStarted();
+  noteAction();
   const result = await work();
   const text = typeof message === "function" ? message(result) : message;
   if (text) toast(text, kind, { action: true });
@@ -72,7 +66,7 @@ export async function announce(work, message, kind = "info") {
 
 /** The toast of an action that ends by opening another page (a new ticket): that page shows it. */
 export function announceOnNextPage(text) {
-  actionStarted();
+  noteAction();
   store(NEXT_PAGE_TOAST, text);
 }
 
