@@ -27,11 +27,12 @@ class AddressUnknown(RuntimeError):
     """An account's event arrived before its `user.registered.v1`: retried until the address book has it."""
 
 
-def address_and_choice(user_id: int, kind: str) -> tuple[str, str, bool, str | None] | None:
-    """The account's address, language, whether it takes `kind` by email, and its anti-phishing code, in one
-    query; None if unknown. The address and language are empty while only the code is known."""
+def address_and_choice(user_id: int, kind: str | None) -> tuple[str, str, bool, str | None] | None:
+    """The account's address, language, whether it takes `kind` by email (None: not asked, the fan-out decided),
+    and its anti-phishing code, in one query; None if unknown. The address and language are empty while only the
+    code is known."""
     columns = (Contact.email, Contact.locale, Contact.anti_phishing_code)
-    if kind == SECURITY:
+    if kind is None or kind == SECURITY:
         row = Contact.select(*columns).where(Contact.user_id == user_id).tuples().first()
         return (row[0], row[1], True, row[2]) if row else None
     choice = getattr(Preference, f"email_{kind}")
@@ -52,17 +53,19 @@ class EmailChannel:
         self.recorder = DeliveryRecorder(settings.get("SMTP_TIMEOUT", 10.0))
 
     def recipient(self, notice: Notice) -> tuple[str, str, str | None] | None:
-        """The address, language and anti-phishing code to write with, or None when the user turned this
-        kind off."""
+        """The address, language and anti-phishing code to write with, or None when the user had this kind
+        off: when the event came (`notice.by_email`, decided by the fan-out), or now for a notice without it."""
         audience = notice.audience
         if not audience.is_user:
             return (audience.email, choose_locale(audience.locale), None) if audience.email else None
-        known = address_and_choice(audience.user_id, notice.kind)
+        known = address_and_choice(audience.user_id, None if notice.by_email is not None else notice.kind)
         if known is None:  # not in the address book (yet): the event's copy of the address, if any
             address = locale = code = None
-            allowed = preferences.allows(audience.user_id, "email", notice.kind)
+            allowed = notice.by_email if notice.by_email is not None else preferences.allows(
+                audience.user_id, "email", notice.kind)
         else:
             address, locale, allowed, code = known
+            allowed = allowed and notice.by_email is not False
         if not allowed:
             return None
         address = address or audience.email

@@ -3,7 +3,7 @@ carried to the channels that deliver them apart.
 
 The inbox consumer is the first stage: bound to every event that tells someone something, it writes the
 inbox items (handlers.py) and, inside the same transaction, queues one job per event for the email channel
-(every notice) and one for the push channel (the notices of users with a subscribed browser and a new inbox
+(every notice whose person takes it by email, as their preferences were when the event came: `Notice.by_email`) and one for the push channel (the notices of users with a subscribed browser and a new inbox
 item). A job is the event as it came with its composed notices (shared/batching.py's `Job`), a message per chunk
 of jobs (a publish costs as much as handling an event), so each channel stays a worker of its own
 (NOTIFICATIONS_CHANNELS, a Deployment each) and none composes again. The broker confirms the jobs before the
@@ -63,8 +63,9 @@ class ChannelJobs:
         email, push = [], []
         for fanout in fanouts:
             body = bodies[fanout.envelope.id]
-            if fanout.notices:
-                email.append((body, attached(fanout.notices)))
+            emailed = [notice for notice in fanout.notices if notice.by_email is not False]
+            if emailed:
+                email.append((body, attached(emailed)))
             users = {item.user_id for item in fanout.items} & subscribed
             pushed = [notice for notice in fanout.notices if notice.for_inbox and notice.audience.user_id in users]
             if pushed:

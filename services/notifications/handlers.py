@@ -9,6 +9,7 @@ down never holds back or rolls back the inbox.
 """
 from __future__ import annotations
 
+import dataclasses
 from types import SimpleNamespace
 
 from services.notifications import preferences, texts
@@ -23,7 +24,7 @@ from shared import clock
 from shared.bulk import insert_rows, select_in
 from shared.events import Envelope, EventType
 
-PUSH_COLUMNS = tuple(f"push_{kind}" for kind in ALL_KINDS)
+CHOICE_COLUMNS = tuple(f"{channel}_{kind}" for channel in preferences.CHANNELS for kind in ALL_KINDS)
 
 
 def record_contacts(envelopes: list[Envelope]) -> list:
@@ -53,24 +54,45 @@ def configure(public_url: str) -> None:
 
 
 def notify(envelopes: list[Envelope]) -> list[Fanout]:
-    """Each event's notices, composed once for every channel, and its inbox items."""
-    composed = [(envelope, notices_for(envelope)) for envelope in envelopes]
+    """Each event's notices, composed once for every channel, with the account's email choice in force now
+    (`Notice.by_email`), and its inbox items."""
+    composed, choices = decided_notices(envelopes)
     items = add_inbox_items([(envelope, notice) for envelope, notices in composed for notice in notices
-                             if notice.for_inbox])
+                             if notice.for_inbox], choices)
     by_event: dict[str, list] = {}
     for item in items:
         by_event.setdefault(item.event_id, []).append(item)
     return [Fanout(envelope, notices, by_event.get(envelope.id, [])) for envelope, notices in composed if notices]
 
 
-def add_inbox_items(notices: list[tuple[Envelope, Notice]]) -> list[SimpleNamespace]:
-    """One item per notice an account wants by push; a few statements per batch. Returns the items as the live
-    stream announces them."""
+def decided_notices(envelopes: list[Envelope]) -> tuple[list[tuple[Envelope, list[Notice]]], dict]:
+    """Each event's notices, an account's with its email choice decided (security ones always go), and the
+    preference rows read for that (`choices_of`)."""
+    composed = [(envelope, notices_for(envelope)) for envelope in envelopes]
+    choices = choices_of({notice.audience.user_id for _, notices in composed for notice in notices
+                          if notice.for_inbox})
+
+    def decided(notice: Notice) -> Notice:
+        if not notice.for_inbox:
+            return notice
+        allowed = preferences.row_allows(choices.get(notice.audience.user_id), "email", notice.kind)
+        return dataclasses.replace(notice, by_email=allowed)
+
+    return [(envelope, [decided(notice) for notice in notices]) for envelope, notices in composed], choices
+
+
+def choices_of(user_ids: set) -> dict:
+    """The preference rows of these accounts (push and email of every kind), by user; no row: the defaults."""
+    return {row[0]: SimpleNamespace(**dict(zip(CHOICE_COLUMNS, row[1:], strict=True)))
+            for row in select_in(Preference, ("user_id", *CHOICE_COLUMNS), "user_id", user_ids)}
+
+
+def add_inbox_items(notices: list[tuple[Envelope, Notice]], choices: dict) -> list[SimpleNamespace]:
+    """One item per notice an account wants by push (`choices`: `choices_of` them); a few statements per batch.
+    Returns the items as the live stream announces them."""
     if not notices:
         return []
     user_ids = {notice.audience.user_id for _, notice in notices}
-    choices = {row[0]: SimpleNamespace(**dict(zip(PUSH_COLUMNS, row[1:], strict=True)))
-               for row in select_in(Preference, ("user_id", *PUSH_COLUMNS), "user_id", user_ids)}
     locales = dict(select_in(Contact, ("user_id", "locale"), "user_id", user_ids))
     rows, now = [], clock.now()
     for envelope, notice in notices:

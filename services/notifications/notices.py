@@ -39,6 +39,10 @@ class Notice:
     params: dict  # values for the texts
     page: str  # where the link points, relative to PUBLIC_URL
     ticket_number: str | None = None  # a guest's ticket link is signed for this ticket
+    # Whether the account's preferences in force when the event happened let it go by email: decided by the
+    # fan-out (handlers.notify) and carried with the notice, so a choice changed while the email waits in its
+    # queue or is held does not reach back. None: undecided (a guest, a security message, an older job).
+    by_email: bool | None = None
 
     @property
     def for_inbox(self) -> bool:
@@ -54,7 +58,7 @@ class Notice:
         `dataclasses.asdict` costs as much as the rest of an event's fan-out)."""
         audience = self.audience
         return {"topic": self.topic, "kind": self.kind, "params": self.params, "page": self.page,
-                "ticket_number": self.ticket_number,
+                "ticket_number": self.ticket_number, "by_email": self.by_email,
                 "audience": {"user_id": audience.user_id, "email": audience.email, "locale": audience.locale,
                              "group": audience.group, "department": audience.department}}
 

@@ -6,7 +6,8 @@ import pytest
 from services.notifications.agent_notices import SUPERVISORS, compose_for_agents
 from services.notifications.models import Agent, Contact, Notification, db
 from services.notifications.notices import compose
-from tests.notifications.conftest import PUBLIC_URL, As
+from services.notifications.worker import create_worker
+from tests.notifications.conftest import PUBLIC_URL, As, customer
 from tests.notifications.support import (
     agent_changed,
     html_part,
@@ -141,3 +142,33 @@ def test_merge_tells_the_requester_in_their_language_and_resolution_asks_for_a_r
     assert "Valorar la ayuda recibida" in html and f'href="{PUBLIC_URL}/support/tickets/23456789"' in html
     assert "satisfaction" not in plain_part(resolved_email) + html  # never a link that rates on GET
     assert inbox(50) == []
+
+
+def test_an_email_goes_by_the_preferences_in_force_when_its_event_came(start_worker, database_url, broker, smtp):
+    """The email stage runs after the inbox stage: a choice changed while an event's email waits for it does not
+    reach back (the email stage is held here, started only after the changes)."""
+    app = start_worker(database_url, WORKER_CHANNELS=["inbox"])
+    broker.publish(agent_changed(50, "ana@example.com"), registered(1, "alice@example.com"))
+    wait_until(lambda: directory() == (1, 2), message="the directory")
+    broker.publish(message_added("12345678", requester(1), author_role="customer", assignee_id=50, message_id=7),
+                   message_added("12345678", requester(1), message_id=8))
+    wait_until(lambda: inbox(50) and inbox(1), message="both inbox items")
+    assert broker.queue_depth("notifications.email") >= 1  # alice's email waits for the email stage
+    # Ana had agents' email off when the customer replied, alice had hers on when the agent did: they swap.
+    assert As(app.test_client(), agent(50)).put("/api/v1/notification-preferences", json={
+        "email": {"assigned_tickets": True}}).status_code == 200
+    assert As(app.test_client(), customer(1, "alice@example.com")).put("/api/v1/notification-preferences", json={
+        "email": {"ticket_updates": False}}).status_code == 200
+    email_stage = create_worker({**app.config, "WORKER_CHANNELS": ["email"], "EMAIL_SENDERS": 1}).start()
+    try:
+        [to_alice] = smtp.wait_for(1)
+        assert (to_alice["To"], to_alice["Subject"]) == ("alice@example.com", "Your support ticket 12345678 was updated")
+        # An event after ana's change is emailed to her; one sender takes the queue in order, so by then the
+        # reply's email, had it been queued, would have gone before it.
+        broker.publish(ticket_event("ticket.escalated.v1", "12345678", requester(1), 50, escalation_id=2))
+        messages = smtp.wait_for(2)
+        assert [(m["To"], m["Subject"]) for m in messages] == [
+            ("alice@example.com", "Your support ticket 12345678 was updated"),
+            ("ana@example.com", "Ticket 12345678 was escalated")]
+    finally:
+        email_stage.stop(timeout=10)
