@@ -6,6 +6,12 @@ fails rolls the batch back, and its events go one by one (its own transaction, r
 with back-off, dead-letter queue). The transaction runs on a writer thread of its own,
 so the next batch is read and parsed while the database works on this one; acks stay
 on the consumer's thread (the channel is not thread-safe), in order, after each commit.
+
+`before_commit` may publish without waiting for the broker's confirms (`shared.bus.Confirming`): the batch
+commits and `after_commit` announces it meanwhile, and a confirmer thread waits for them before the batch is
+acked. Should they not come (a crash, a refusal), the events come again (redelivered, or retried with
+back-off) and find themselves handled: for every event handled before that comes again, `replay` makes again
+what `before_commit` publishes, and a second copy is the receiver's to recognise.
 """
 from __future__ import annotations
 
@@ -24,17 +30,26 @@ from shared.events import Envelope
 log = logging.getLogger(__name__)
 
 
+class Unconfirmed(RuntimeError):
+    """A committed batch whose `before_commit` messages the broker did not confirm: its events come again."""
+
+
 class BatchingEventConsumer(BatchingConsumer):
     """Handles the events at hand in one transaction; `after_commit` gets what the handlers returned."""
 
     def __init__(self, *args, after_commit: Callable[[list], None] | None = None,
-                 before_commit: Callable[[list, dict], None] | None = None, **kwargs) -> None:
+                 before_commit: Callable[[list, dict], object] | None = None,
+                 replay: Callable[[list[Envelope]], list] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.after_commit = after_commit
-        # Inside the transaction, with what the handlers returned and each event's message body by id.
+        # Inside the transaction, with what the handlers returned and each event's message body by id; returns
+        # None or the confirms still to come (`Confirming`).
         self.before_commit = before_commit
+        # For the handled events that come again: what the handlers returned, for `before_commit` only.
+        self.replay = replay
         # One batch waiting for the writer besides the one it writes: reading never runs far ahead.
         self._to_write: queue.Queue = queue.Queue(maxsize=1)
+        self._to_confirm: queue.Queue = queue.Queue(maxsize=2)
         self._written: queue.SimpleQueue = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
 
@@ -42,20 +57,32 @@ class BatchingEventConsumer(BatchingConsumer):
         if self._writer is None:
             self._writer = threading.Thread(target=self._write, name=f"{self.topology.name}-writer", daemon=True)
             self._writer.start()
+            threading.Thread(target=self._confirm, name=f"{self.topology.name}-confirmer", daemon=True).start()
         self.in_flight += 1
         self._to_write.put(batch)
 
     def _write(self) -> None:
-        """The writer thread: each batch's transaction, then the live announcement of its items."""
+        """The writer thread: each batch's transaction, then its `after_commit`, not waiting for its confirms."""
         while True:
             batch = self._to_write.get()
             try:
-                results, effects = self._handle_in_one_transaction(batch)
+                results, effects, confirming = self._handle_in_one_transaction(batch)
             except Exception as exc:  # noqa: BLE001 - one bad event must not hold back the others
-                self._written.put((batch, exc))
+                self._to_confirm.put((batch, exc, None))
                 continue
             self._after_commit(effects)
-            self._written.put((batch, results))
+            self._to_confirm.put((batch, results, confirming))
+
+    def _confirm(self) -> None:
+        """The confirmer thread: each batch's confirms, in order, before the consumer's thread may ack it."""
+        while True:
+            batch, outcome, confirming = self._to_confirm.get()
+            if confirming is not None:
+                try:
+                    confirming.wait()
+                except Exception as exc:  # noqa: BLE001 - committed: its events must come again
+                    outcome = Unconfirmed(repr(exc)[:300])
+            self._written.put((batch, outcome))
 
     def settle(self, wait: bool = False) -> None:
         """Ack the batches the writer committed, in order; a failed batch's events go one at a time."""
@@ -65,6 +92,12 @@ class BatchingEventConsumer(BatchingConsumer):
             except queue.Empty:
                 return
             self.in_flight -= 1
+            if isinstance(outcome, Unconfirmed):
+                log.warning("batch committed, its messages not confirmed: its events come again",
+                            extra={"queue": self.topology.name, "size": len(batch), "error": str(outcome)})
+                for envelope, message in batch:
+                    self._retry_or_park(message, envelope, outcome)
+                continue
             if isinstance(outcome, Exception):
                 log.warning("batch failed; handling its events one at a time",
                             extra={"queue": self.topology.name, "size": len(batch), "error": repr(outcome)[:300]})
@@ -107,28 +140,36 @@ class BatchingEventConsumer(BatchingConsumer):
         return {"event_id": envelope.id, "consumer": self.consumer_name, "event_type": envelope.type,
                 "processed_at": now or clock.now()}
 
-    def _handle_in_one_transaction(self, batch) -> tuple[list[tuple[Envelope, object, bool]], list]:
+    def _handle_in_one_transaction(self, batch) -> tuple[list[tuple[Envelope, object, bool]], list, object]:
         """The processed-event rows first: the ones the database takes are the events not handled before
         (one statement, where a lookup and an insert would be two)."""
         unique, now = list({envelope.id: envelope for envelope, _ in batch}.values()), clock.now()
         # One connection kept by this consumer thread across batches (a pool checkout costs as much as a query).
         self.database.connect(reuse_if_open=True)
+        confirming = None
         try:
             with self.database.atomic():
                 fresh_ids = {row[0] for row in insert_rows(self.processed, [self._processed_row(e, now) for e in unique],
                                                            ("event_id",), skip_existing=True)}
                 fresh = [envelope for envelope in unique if envelope.id in fresh_ids]
                 effects = self._run_handlers(fresh)
-                self._before_commit(effects, batch)
-        except (peewee.InterfaceError, peewee.OperationalError):
-            self.database.close()  # a broken connection is not kept
+                again = [envelope for envelope in unique if envelope.id not in fresh_ids]
+                confirming = self._before_commit(effects + self._replayed(again), batch)
+        except Exception as exc:
+            if isinstance(exc, (peewee.InterfaceError, peewee.OperationalError)):
+                self.database.close()  # a broken connection is not kept
+            if confirming is not None:  # the commit failed: what went out is a copy the receiver recognises
+                try:
+                    confirming.wait()
+                except Exception:  # noqa: BLE001, S110 - the batch fails either way
+                    pass
             raise
         results, seen = [], set()
         for envelope, message in batch:
             duplicate = envelope.id not in fresh_ids or envelope.id in seen  # handled before, or twice here
             seen.add(envelope.id)
             results.append((envelope, message, duplicate))
-        return results, effects
+        return results, effects, confirming
 
     def _handle_alone(self, envelope: Envelope, message) -> None:
         try:
@@ -140,7 +181,10 @@ class BatchingEventConsumer(BatchingConsumer):
                     produced = None if already else self._run_handlers([envelope])
                     if not already:
                         self.processed.insert(self._processed_row(envelope)).execute()
-                        self._before_commit(produced, [(envelope, message)])
+                    replayed = self._replayed([envelope]) if already else []
+                    confirming = self._before_commit((produced or []) + replayed, [(envelope, message)])
+                    if confirming is not None:
+                        confirming.wait()
         except Exception as exc:  # noqa: BLE001 - retried with back-off, then parked
             self._retry_or_park(message, envelope, exc)
             return
@@ -149,9 +193,13 @@ class BatchingEventConsumer(BatchingConsumer):
             self.log_handled([envelope])
             self._after_commit(produced)
 
-    def _before_commit(self, effects: list, batch) -> None:
+    def _replayed(self, envelopes: list[Envelope]) -> list:
+        return self.replay(envelopes) if envelopes and self.replay is not None else []
+
+    def _before_commit(self, effects: list, batch) -> object:
         if effects and self.before_commit is not None:
-            self.before_commit(effects, {envelope.id: message.body for envelope, message in batch})
+            return self.before_commit(effects, {envelope.id: message.body for envelope, message in batch})
+        return None
 
     def _after_commit(self, effects: list) -> None:
         if effects and self.after_commit is not None:

@@ -144,8 +144,10 @@ class PooledPublisher:
         self.delivery_mode = 2 if persistent else 1
         self._idle: queue.LifoQueue = queue.LifoQueue(maxsize=size)
 
-    def publish_many(self, bodies: Iterable[tuple]) -> None:
-        """Each `(body, routing_key)`, or `(body, routing_key, headers)`, in order, on one pooled producer."""
+    def publish_many(self, bodies: Iterable[tuple], *, wait: bool = True) -> Confirming | None:
+        """Each `(body, routing_key)`, or `(body, routing_key, headers)`, in order, on one pooled producer.
+        `wait=False`: returns at once with the confirms still to come (`Confirming.wait` raises as this would),
+        so the caller goes on with its work, or commits and announces, during that round trip."""
         producer = self._acquire()
         try:
             for body, routing_key, *headers in bodies:
@@ -155,18 +157,23 @@ class PooledPublisher:
                                  **({} if self.exchange else {"exchange": ""}))
                 if self.confirm:
                     producer.confirms.add()
-            if self.confirm:
-                producer.confirms.wait(producer.connection, self.confirm_timeout)
         except Exception:
             close_quietly(producer.connection)
             raise
+        confirming = Confirming(self, producer)
+        if not wait:
+            return confirming
+        confirming.wait()
+        return None
+
+    def publish(self, body: str | bytes, routing_key: str = "", headers: dict | None = None) -> None:
+        self.publish_many([(body, routing_key, headers)])
+
+    def _release(self, producer: Producer) -> None:
         try:
             self._idle.put_nowait(producer)
         except queue.Full:
             close_quietly(producer.connection)
-
-    def publish(self, body: str | bytes, routing_key: str = "", headers: dict | None = None) -> None:
-        self.publish_many([(body, routing_key, headers)])
 
     def _acquire(self) -> Producer:
         try:
@@ -191,6 +198,28 @@ class PooledPublisher:
                 close_quietly(self._idle.get_nowait().connection)
             except queue.Empty:
                 return
+
+
+class Confirming:
+    """A `publish_many` whose confirms are still to come, on the pooled producer that sent it (its own until
+    then: given back to the pool once they came, closed if they did not)."""
+
+    def __init__(self, pool: PooledPublisher, producer: Producer) -> None:
+        self.pool = pool
+        self.producer: Producer | None = producer
+
+    def wait(self) -> None:
+        """Until the broker confirmed every message (MessageRefused if it refused one; the connection's error)."""
+        producer, self.producer = self.producer, None
+        if producer is None:
+            return
+        try:
+            if self.pool.confirm:
+                producer.confirms.wait(producer.connection, self.pool.confirm_timeout)
+        except Exception:
+            close_quietly(producer.connection)
+            raise
+        self.pool._release(producer)
 
 
 class MessageRefused(RuntimeError):

@@ -135,15 +135,17 @@ def build_worker(name: str, *, database, outbox, broker_url: str, exchange_name:
                  handlers: dict | None = None, processed_model=None, jobs: list[PeriodicJob] | None = None,
                  queue_prefix: str = "", queue_name: str | None = None, prefetch: int = 32, max_retries: int = 8,
                  backoff_base: float = 1.0, batch_size: int | None = None, before_commit: Callable | None = None,
-                 after_commit: Callable | None = None, work_queues: list[WorkQueue] | None = None,
-                 label: str = "events", poll_interval: float | None = None) -> ServiceWorker:
+                 after_commit: Callable | None = None, replay: Callable | None = None,
+                 work_queues: list[WorkQueue] | None = None, label: str = "events",
+                 poll_interval: float | None = None) -> ServiceWorker:
     """A service's worker: relay its outbox, consume its queue (if it handles events) and its work queues, run
     its jobs.
 
     `batch_size` is the consumer's batching mode (shared/batch_consumer.py): the events at hand, up to that many,
     in one transaction, each handler taking the list of its events (`before_commit(results, bodies)` inside the
-    transaction, `after_commit(results)` after it); without it, an event per transaction and each handler taking
-    one event. `poll_interval`: how often a consumer on the in-process bus looks for messages."""
+    transaction, `after_commit(results)` after it, `replay(events)` for the handled ones that come again); without
+    it, an event per transaction and each handler taking one event. `poll_interval`: how often a consumer on the
+    in-process bus looks for messages."""
     from shared.batch_consumer import BatchingEventConsumer
     from shared.batching import ChannelConsumer
     from shared.bus import connect, event_exchange
@@ -162,7 +164,7 @@ def build_worker(name: str, *, database, outbox, broker_url: str, exchange_name:
             if batch_size is None else
             BatchingEventConsumer(connection, topology, handlers, database, processed_model, prefetch=prefetch,
                                   batch_size=batch_size, before_commit=before_commit, after_commit=after_commit,
-                                  channel=label, **options))
+                                  replay=replay, channel=label, **options))
     for work in work_queues or ():
         topology = QueueTopology(queue_prefix + work.name, exchange, ())
         consumers += [ChannelConsumer(connect(broker_url, poll_interval=poll_interval), topology, {}, database,

@@ -65,6 +65,17 @@ def notify(envelopes: list[Envelope]) -> list[Fanout]:
     return [Fanout(envelope, notices, by_event.get(envelope.id, [])) for envelope, notices in composed if notices]
 
 
+def replay(envelopes: list[Envelope]) -> list[Fanout]:
+    """The fan-out of events handled before that come again, for their email and push jobs only (the batch that
+    handled them may have committed before the broker confirmed its jobs): their notices composed again (with the
+    preferences in force now), with the inbox items they made."""
+    composed, _ = decided_notices(envelopes)
+    items: dict[str, list] = {}
+    for event_id, user_id in select_in(Notification, ("event_id", "user_id"), "event_id", [e.id for e in envelopes]):
+        items.setdefault(event_id, []).append(SimpleNamespace(user_id=user_id))
+    return [Fanout(envelope, notices, items.get(envelope.id, [])) for envelope, notices in composed if notices]
+
+
 def decided_notices(envelopes: list[Envelope]) -> tuple[list[tuple[Envelope, list[Notice]]], dict]:
     """Each event's notices, an account's with its email choice decided (security ones always go), and the
     preference rows read for that (`choices_of`)."""

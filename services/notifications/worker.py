@@ -72,7 +72,7 @@ def create_worker(settings: dict | None = None, outbox: Outbox | None = None) ->
         fan_out = ChannelJobs(broker_url, prefix + config.EMAIL_QUEUE, prefix + config.PUSH_QUEUE,
                               chunk=settings["EMAIL_BATCH_SIZE"])
         inbox = dict(handlers=handlers.HANDLERS, queue_name=config.INBOX_QUEUE, prefetch=settings["INBOX_PREFETCH"],
-                     batch_size=settings["INBOX_BATCH_SIZE"], before_commit=fan_out.enqueue,
+                     batch_size=settings["INBOX_BATCH_SIZE"], before_commit=fan_out.enqueue, replay=handlers.replay,
                      after_commit=lambda fanouts: live.publish(items_of(fanouts)), label="inbox")
     if "email" in channels:
         # Several senders, each with its own SMTP connection: an SMTP server's round trips are mostly waiting.

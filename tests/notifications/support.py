@@ -125,9 +125,12 @@ class Broker:
                                           content_type=content_type, content_encoding="utf-8")
 
     def queue_depth(self, name: str) -> int:
+        return self.queue_depth_of(self.prefix + name)
+
+    def queue_depth_of(self, full_name: str) -> int:
         with Connection(self.url) as connection:
             with connection.channel() as channel:
-                return channel.queue_declare(self.prefix + name, passive=True).message_count
+                return channel.queue_declare(full_name, passive=True).message_count
 
     def consumers(self, name: str) -> int:
         """How many consumers the queue has (a worker logs "worker started" before its threads subscribe)."""

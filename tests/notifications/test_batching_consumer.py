@@ -1,5 +1,7 @@
 """The inbox's batching consumer on RabbitMQ: a batch whose handler fails is rolled back and its events
-go one at a time (the bad one retried, then parked), the others take effect once, duplicates none."""
+go one at a time (the bad one retried, then parked), the others take effect once, duplicates none; what a
+committed batch published and the broker did not confirm is published again."""
+import json
 import logging
 import threading
 from types import SimpleNamespace
@@ -10,7 +12,7 @@ from kombu import Connection
 
 from shared import db as shared_db
 from shared.batch_consumer import BatchingEventConsumer
-from shared.bus import event_exchange
+from shared.bus import PooledPublisher, event_exchange
 from shared.consumer import QueueTopology, make_processed_event_model
 from tests.notifications.support import registered, wait_until
 from tests.support import AMQP_URL
@@ -84,6 +86,52 @@ def test_a_failing_batch_goes_one_event_at_a_time(database, broker, caplog):
     finally:
         consumer.should_stop = True
         thread.join(10)
+
+
+def test_what_a_committed_batch_published_unconfirmed_is_published_again(database, broker):
+    """`before_commit` publishes without waiting; the batch commits and is announced meanwhile; the broker refuses
+    the message (a queue that is full refuses publishes), so the event comes again, finds itself handled (no
+    second effect, no second announcement) and publishes what `replay` makes of it, confirmed this time."""
+    refusing, accepting = broker.prefix + "refusing", broker.prefix + "accepting"
+    with Connection(AMQP_URL) as connection:
+        channel = connection.default_channel
+        channel.queue_declare(refusing, durable=True, arguments={"x-max-length": 0, "x-overflow": "reject-publish"})
+        channel.queue_declare(accepting, durable=True)
+    publisher = PooledPublisher(AMQP_URL, confirm=True)
+    target, announced, replayed = [refusing], [], []
+
+    def handler(envelopes):
+        for envelope in envelopes:
+            database.Effect.create(user_id=envelope.data["user_id"])
+        return [envelope.data["user_id"] for envelope in envelopes]
+
+    def before_commit(results, bodies):
+        return publisher.publish_many([(json.dumps({"user_id": user_id}), target[0]) for user_id in results],
+                                      wait=False)
+
+    def replay(envelopes):
+        target[0] = accepting
+        replayed.extend(envelope.data["user_id"] for envelope in envelopes)
+        return [envelope.data["user_id"] for envelope in envelopes]
+
+    consumer = inbox_consumer(database, broker, handler, batch_size=50, backoff_base=0.01,
+                              before_commit=before_commit, after_commit=announced.extend, replay=replay)
+    thread = threading.Thread(target=consumer.run, daemon=True)
+    thread.start()
+    try:
+        broker.publish(registered(7, "u7@example.com"))
+        wait_until(lambda: broker.queue_depth_of(accepting) == 1, message="the message published again")
+        wait_until(lambda: consumer.in_flight == 0 and broker.queue_depth("notifications.events") == 0,
+                   message="the event acked")
+        assert effects(database) == [7] and announced == [7] and replayed == [7]
+        assert broker.queue_depth_of(refusing) == 0 and broker.queue_depth("notifications.events.dlq") == 0
+    finally:
+        consumer.should_stop = True
+        thread.join(10)
+        publisher.close()
+        with Connection(AMQP_URL) as connection:
+            for name in (refusing, accepting):
+                connection.default_channel.queue_delete(name)
 
 
 def test_bodies_that_are_not_events_are_parked_and_the_batch_goes_on(database, broker):
