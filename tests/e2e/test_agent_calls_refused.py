@@ -168,6 +168,8 @@ def agent_operations(product):
 
 def what_an_agent_sees(agent: Client, number: str) -> tuple:
     ticket = agent.get(f"/api/v1/agent/tickets/{number}").json()
+    # The agent's view of a ticket, as the contract gives it.
+    assert {"assignee", "tags", "merged_into", "viewers", "sla", "satisfaction"} <= set(ticket), sorted(ticket)
     return (ticket["status"], ticket["assignee"], ticket["tags"], ticket["merged_into"],
             [(m["id"], m["body"]) for m in ticket["messages"]], ticket["viewers"])
 
