@@ -15,8 +15,9 @@ import uuid
 import pytest
 import requests
 
-from tests.e2e.harness import Client, create_agent, register_and_login, start_product, wait_for
-from tests.guest.mailbox import Mailbox, code_in, plain_text, ticket_links
+from tests.e2e.guests import guest_session
+from tests.e2e.harness import Client, create_agent, register_and_login, wait_for
+from tests.guest.mailbox import Mailbox, plain_text
 
 pytestmark = pytest.mark.e2e
 
@@ -68,18 +69,8 @@ def filled(template: str, own: dict) -> str:
 
 
 @pytest.fixture(scope="module")
-def mailbox():
-    box = Mailbox().start()
-    yield box
-    box.stop()
-
-
-@pytest.fixture(scope="module")
-def product(tmp_path_factory, mailbox):
-    running = start_product(tmp_path_factory.mktemp("agent-calls"), {
-        "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(mailbox.port)})
-    yield running
-    running.stop()
+def product(mailed_product):
+    return mailed_product
 
 
 def new_ticket(client: Client, subject: str) -> dict:
@@ -87,21 +78,6 @@ def new_ticket(client: Client, subject: str) -> dict:
                                                    "description": f"{subject}: my wallet shows nothing."})
     assert created.status_code == 201, created.text
     return created.json()["ticket"]
-
-
-def guest_session(product, mailbox: Mailbox) -> tuple[Client, str]:
-    """A guest's ticket, its emailed link and code: the guest's token and the ticket's number."""
-    email = f"guest-{uuid.uuid4().hex[:10]}@example.com"
-    created = requests.post(product.url("/api/v1/guest/tickets"), timeout=30, json={
-        "email": email, "subject": "Wallet frozen", "category": "wallet", "description": "Frozen since Monday."})
-    assert created.status_code == 201, created.text
-    [(number, t)] = ticket_links(mailbox.wait(email, 1)[0], product.base_url)
-    assert requests.post(product.url(f"/api/v1/guest/tickets/{number}/verification-code"), json={"t": t},
-                         timeout=30).status_code == 202
-    session = requests.post(product.url(f"/api/v1/guest/tickets/{number}/session"), timeout=30,
-                            json={"t": t, "code": code_in(mailbox.wait(email, 2)[1])})
-    assert session.status_code == 200, session.text
-    return Client(product, session.json()["guest_token"]), number
 
 
 def video_guest(product, mailbox: Mailbox, email: str) -> Client:
@@ -131,7 +107,7 @@ def callers(product, mailbox):
     booked = customer.post(f"/api/v1/video-calls/{call.json()['call']['id']}/booking",
                            json={"slot_start": SLOT["start"]})
     assert booked.status_code == 200, booked.text
-    guest, guest_number = guest_session(product, mailbox)
+    guest, guest_number, _ = guest_session(product, mailbox)
     chat = requests.post(product.url("/api/v1/chats"), timeout=30,
                          json={"message": "My deposit is missing", "email": f"chat-{uuid.uuid4().hex[:8]}@example.com"})
     assert chat.status_code == 201, chat.text
