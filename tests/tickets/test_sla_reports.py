@@ -119,6 +119,22 @@ def test_the_csv_has_a_row_per_ticket(fixture, boss):
     assert by_number[fixture[8]]["department"] == "compliance"
 
 
+def test_the_csv_takes_the_summarys_department_and_tier(fixture, boss):
+    def numbers(query):
+        response = boss.get(f"/api/v1/agent/reports/tickets.csv?{PERIOD}&{query}")
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return [row["number"] for row in csv.DictReader(io.StringIO(response.get_data(as_text=True)))]
+
+    compliance = numbers("department=compliance")
+    assert compliance == [fixture[8], fixture[9]]
+    assert len(compliance) == boss.get(f"/api/v1/agent/reports/summary?{PERIOD}&department=compliance").json["created"]
+    assert numbers("tier=standard") == [fixture[i] for i in range(10)]
+    assert numbers("tier=senior") == [] and numbers("department=compliance&tier=senior") == []
+    for bad in ("tier=gold", "department=X!", "colour=red"):
+        response = boss.get(f"/api/v1/agent/reports/tickets.csv?{bad}")
+        assert response.status_code == 400 and response.json["error"]["code"] == "validation_error", bad
+
+
 def test_reports_are_for_supervisors(client, support, alice):
     for who in (support, alice, As(client, {**agent(951, tier="senior")})):
         assert who.get("/api/v1/agent/reports/summary").status_code == 403

@@ -84,9 +84,16 @@ def test_a_supervisor_reads_the_reports(browser, product, support_agent):
     assert int(browser.text_of("#fig-created")) >= 1
     assert browser.count("#report svg.report-chart") == 3
     assert browser.count("#chart-backlog rect") == 4
+    loaded = browser.driver.execute_script(
+        "return performance.getEntriesByType('resource').map((e) => e.name).concat([location.href]);")
+    assert loaded and all(url.startswith(product.base_url + "/") for url in loaded), loaded  # nothing from outside
     browser.set_datetime("#r-from", "2020-01-01")
+    browser.type("#r-department", "compliance")
+    browser.choose("#r-tier", "senior")
     browser.click("#apply-report-filters")
     browser.wait().until(lambda d: "from=2020-01-01" in browser.attrs("#report-csv", "href")[0])
+    csv_link = browser.attrs("#report-csv", "href")[0]
+    assert "department=compliance" in csv_link and "tier=senior" in csv_link  # the CSV takes the same filters
     browser.screenshot("reports")
     assert browser.console_errors() == []
     browser.log_in_as(support_agent.email, AGENT_PASSWORD)
