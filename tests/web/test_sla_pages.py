@@ -2,6 +2,8 @@
 the guest's rating form, and the supervisors' reports page with its charts and CSV link."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.e2e.harness import create_agent
@@ -17,6 +19,23 @@ def data_of(driver, selector: str, name: str):
                                  selector, name)
 
 
+def background(browser, selector: str) -> str:
+    return browser.driver.execute_script("return getComputedStyle(document.querySelector(arguments[0])).backgroundColor",
+                                         selector)
+
+
+# [state, text] of sla.js's `describe` for targets due in 3 hours, in 95 seconds, 125 seconds ago, and paused.
+COUNTDOWNS = """
+const done = arguments[arguments.length - 1];
+import(document.querySelector('script[src*="js/sla.js"]').src).then(({ describe }) => {
+  const target = (seconds) => ({ due_at: new Date(Date.now() + seconds * 1000).toISOString(), achieved_at: null,
+                                 breached: false, paused: false });
+  done([describe(target(3 * 3600 + 30)), describe(target(95)), describe(target(-125)),
+        describe({ ...target(60), due_at: null, paused: true })]);
+}, (error) => done([["error", String(error)]]));
+"""
+
+
 def test_agents_see_the_timers_of_a_ticket_and_the_queue(browser, product, support_agent):
     customer = data.customer(product)
     number = data.ticket(customer, subject="Deposit late", category="deposit_withdrawal")["number"]
@@ -29,10 +48,18 @@ def test_agents_see_the_timers_of_a_ticket_and_the_queue(browser, product, suppo
     assert "due in 1 h" in browser.text_of("#sla-first-response") or "due in 2 h" in browser.text_of("#sla-first-response")
     assert browser.find("#sla-next-response").get_attribute("data-sla-state") == "idle"
     assert "null" not in browser.text_of("#sla-box")
+    assert background(browser, "#sla-first-response") == "rgb(230, 244, 234)"  # running: green
+    assert background(browser, "#sla-next-response") == "rgb(241, 242, 244)"  # idle: grey
+    # The countdown and its colours at other distances from the due time, by the page's own module.
+    states = browser.driver.execute_async_script(COUNTDOWNS)
+    assert [state for state, _ in states] == ["running", "soon", "breached", "paused"], states
+    assert re.fullmatch(r"due in 3 h 0[01] min", states[0][1]) and re.fullmatch(r"due in 1 min \d\d s", states[1][1])
+    assert re.fullmatch(r"overdue by 2 min \d\d s", states[2][1]), states
     browser.screenshot("agent-sla-timers")
     data.agent_message(support_agent, number, "We are on it.")
     browser.open(f"/agent/tickets/{number}")
     browser.wait().until(lambda d: data_of(d, "#sla-first-response", "slaState") == "met")
+    assert background(browser, "#sla-first-response") == "rgb(238, 243, 251)"  # met: blue
     assert browser.console_errors() == []
 
 
