@@ -36,12 +36,26 @@ import(document.querySelector('script[src*="js/sla.js"]').src).then(({ describe 
 """
 
 
+ROWS = ("return [...document.querySelectorAll('#queue-rows tr')].map((row) => ({ number: row.id.slice(6),"
+        " due: row.querySelector('.sla-timer') ? row.querySelector('.sla-timer').dataset.due : null }))")
+
+
 def test_agents_see_the_timers_of_a_ticket_and_the_queue(browser, product, support_agent):
     customer = data.customer(product)
-    number = data.ticket(customer, subject="Deposit late", category="deposit_withdrawal")["number"]
+    sooner = data.ticket(customer, subject="Account locked", category="account_security")["number"]  # due in 1 h
+    number = data.ticket(customer, subject="Deposit late", category="deposit_withdrawal")["number"]  # newer, in 2 h
     browser.log_in_as(support_agent.email, AGENT_PASSWORD)
     browser.open("/agent")
     browser.wait_text("#sla-due-next", number)
+    browser.choose("#f-sort", "sla")  # the queue by the nearest due time, each row with its countdown
+    browser.click("#apply-filters")
+    by_sla = support_agent.get("/api/v1/agent/tickets?status=open,awaiting_user&sort=sla&limit=25").json()["items"]
+    listed = [item["number"] for item in by_sla]
+    assert by_sla[0]["sla_due_at"] and listed.index(sooner) < listed.index(number)
+    browser.wait().until(lambda d: [row["number"] for row in d.execute_script(ROWS)] == [i["number"] for i in by_sla])
+    rows = browser.driver.execute_script(ROWS)
+    assert [row["due"] for row in rows] == [item["sla_due_at"] for item in by_sla]
+    assert data_of(browser.driver, f"#queue-{number} .sla-timer", "slaState") == "running"
     browser.open(f"/agent/tickets/{number}")
     browser.visible("#sla-first-response")
     browser.wait().until(lambda d: data_of(d, "#sla-first-response", "slaState") == "running")
