@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -35,12 +36,21 @@ STABLE_AFTER = 30.0  # a child that ran this long starts again without waiting l
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
-    """In the child, before exec: SIGTERM when the parent goes (Linux; elsewhere the parent's stop does it)."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):
-        pass
+def _die_with(parent: int):
+    """In the child, before exec: SIGTERM when the parent goes (Linux; elsewhere the parent's stop does it).
+
+    Until the exec the child still has the parent's Python handler for SIGTERM, which would only note
+    the signal, so the default action comes back first. A parent that died between the fork and the
+    `prctl` sends no signal: the child then finds it has another parent already and ends."""
+    def arm() -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        except (OSError, AttributeError):
+            return
+        if os.getppid() != parent:
+            os._exit(1)
+    return arm
 
 
 @dataclass
@@ -68,7 +78,7 @@ class Supervisor:
         return [sys.executable, "-m", "services", "run", "--service", name]
 
     def spawn(self, child: Child) -> None:
-        child.process = subprocess.Popen(self.command(child.name), env=self.env, preexec_fn=_die_with_parent)
+        child.process = subprocess.Popen(self.command(child.name), env=self.env, preexec_fn=_die_with(os.getpid()))
         child.started = time.monotonic()
         log.info("service process started", extra={"service": child.name, "pid": child.process.pid})
 

@@ -3,6 +3,7 @@ internal-token guard, health and readiness, and an OpenAPI document."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 
@@ -27,9 +28,37 @@ PUBLIC_ENDPOINTS = {"healthz", "readyz", "metrics", "api-docs.openapi_json", "st
 
 
 class ContractApi(Api):
-    """flask-smorest's Api, answering errors in the contract's shape, 400 for bad input."""
+    """flask-smorest's Api, answering errors in the contract's shape, 400 for bad input.
+
+    A blueprint's routes are registered at once and its OpenAPI description when the document is
+    first read: describing every operation's schemas took a third of a service's start (0.3–0.6 s),
+    which a service that is never asked for its document need not spend."""
 
     ERROR_SCHEMA = ErrorSchema
+
+    def __init__(self, *args, **kwargs) -> None:
+        self._undocumented: list[tuple[flask_smorest.Blueprint, str, list | None]] = []
+        self._documenting = threading.Lock()
+        super().__init__(*args, **kwargs)
+
+    @property
+    def spec(self):
+        with self._documenting:
+            while self._undocumented:
+                blueprint, name, parameters = self._undocumented.pop(0)
+                blueprint.register_views_in_doc(self, self._app, self._spec, name=name, parameters=parameters)
+                self._spec.tag({"name": name, "description": blueprint.description})
+        return self._spec
+
+    @spec.setter
+    def spec(self, value) -> None:
+        self._spec = value
+
+    def register_blueprint(self, blp, *, parameters=None, **options):
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        self._undocumented.append((blp, name, parameters))
 
     def handle_http_exception(self, error):
         api_error = from_http_exception(error)
