@@ -98,6 +98,10 @@ def test_the_customer_rates_a_resolved_ticket(browser, product, support_agent):
     assert customer.get(f"/api/v1/tickets/{number}").json()["satisfaction"]["rating"] == "good"
     browser.screenshot("customer-rating")
     assert browser.console_errors() == []
+    browser.log_in_as(support_agent.email, AGENT_PASSWORD)  # the agent sees the rating on the ticket
+    browser.open(f"/agent/tickets/{number}")
+    browser.wait().until(lambda d: data_of(d, "#sla-rating", "rating") == "good")
+    assert "Too slow" in browser.text_of("#sla-rating")  # the comment, kept by the form when the rating changed
 
 
 def test_a_guest_rates_through_the_ticket_page(browser, product, web_mailbox, support_agent):
