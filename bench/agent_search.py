@@ -7,8 +7,12 @@ Builds the tickets (three messages each, a TXID on half, an order number on a qu
 requesters, tags on a fifth) in a temporary SQLite file and a temporary PostgreSQL schema
 (dropped afterwards), through the service's own migrations, so the full-text index is the
 one the service keeps (triggers on SQLite, generated columns on PostgreSQL). Then asks
-`GET /api/v1/agent/search` what agents ask: a ticket number, a TXID, an email, a tag, and two
-words of a message, and prints p50/p95 per kind of question. The target is under 50 ms.
+`GET /api/v1/agent/search` what agents ask: a ticket number, a TXID, an order number, an email, a tag,
+two words of a subject and two words of a message (an internal note), and prints p50/p95 per kind of question. The target is under 50 ms.
+
+Wall-clock latency on a busy machine measures the machine as much as the search, so each kind also shows
+the CPU time a question costs (this process's, and on PostgreSQL that of its server backends, read from
+/proc: the server must run on this machine): what it would take on an idle one.
 """
 from __future__ import annotations
 
@@ -86,7 +90,7 @@ def build(count: int, rng: random.Random) -> dict:
     weights = list(itertools.accumulate(1.0 / (rank + 1) for rank in range(len(words))))  # Zipf
     start = dt.datetime(2025, 1, 1)
     stamp = (lambda at: at) if isinstance(db.obj, peewee.PostgresqlDatabase) else str
-    samples = {"number": [], "txid": [], "email": [], "tag": TAGS, "words": []}
+    samples = {"number": [], "txid": [], "order": [], "email": [], "tag": TAGS, "subject": [], "words": []}
     for offset in range(0, count, BATCH):
         tickets, messages, tags = [], [], []
         for i in range(offset, min(count, offset + BATCH)):
@@ -96,8 +100,8 @@ def build(count: int, rng: random.Random) -> dict:
             email = f"customer{customer}@example.com"
             bodies = [sentence(rng, words, weights) for _ in range(3)]
             number = f"{10_000_000 + i}"
-            tickets.append((i + 1, number, "user", customer + 1, email, "en", "web",
-                            " ".join(rng.choices(words, cum_weights=weights, k=4)).capitalize(), "other",
+            subject = " ".join(rng.choices(words, cum_weights=weights, k=4)).capitalize()
+            tickets.append((i + 1, number, "user", customer + 1, email, "en", "web", subject, "other",
                             bodies[0], txid, f"ORD{i}" if i % 4 == 0 else None,
                             "open" if i % 3 else "resolved", "standard", at, at))
             for n, (role, kind) in enumerate((("customer", "reply"), ("agent", "reply"), ("agent", "note"))):
@@ -109,6 +113,9 @@ def build(count: int, rng: random.Random) -> dict:
                 samples["email"].append(email)
                 if txid:
                     samples["txid"].append(txid)
+                if i % 4 == 0:
+                    samples["order"].append(f"ORD{i}")
+                samples["subject"].append(" ".join(rng.sample(subject.split(), 2)))
                 samples["words"].append(" ".join(rng.sample(bodies[2].rstrip(".").split(), 2)))
         with db.atomic():
             insert("ticket", TICKET_COLUMNS, tickets)
@@ -119,14 +126,29 @@ def build(count: int, rng: random.Random) -> dict:
     return samples
 
 
-def timings(client, headers: dict, questions: list[str]) -> list[float]:
+def cpu_seconds() -> float:
+    """CPU time of this process and of the PostgreSQL backends of its pooled connections (if any)."""
+    spent = time.process_time()
+    pooled = [conn for _, _, conn in getattr(db.obj, "_connections", [])]
+    pooled += [entry.connection for entry in getattr(db.obj, "_in_use", {}).values()]
+    for conn in pooled:
+        if hasattr(conn, "get_backend_pid"):
+            # /proc/<pid>/stat after the command's ")": utime and stime are the 12th and 13th fields.
+            fields = Path(f"/proc/{conn.get_backend_pid()}/stat").read_text().rsplit(")", 1)[1].split()
+            spent += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return spent
+
+
+def timings(client, headers: dict, questions: list[str]) -> tuple[list[float], float]:
+    """Each question's wall-clock time (ms), and the mean CPU time of one (ms)."""
     spent = []
+    cpu_before = cpu_seconds()
     for question in questions:
         started = time.perf_counter()
         response = client.get("/api/v1/agent/search", query_string={"q": question}, headers=headers)
         spent.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200 and response.json["items"], (question, response.json)
-    return spent
+    return spent, (cpu_seconds() - cpu_before) * 1000 / len(questions)
 
 
 def run(name: str, url: str, count: int) -> None:
@@ -146,13 +168,16 @@ def run(name: str, url: str, count: int) -> None:
             "tickets", SECRET, GATEWAY.name)}
         client = app.test_client()
         timings(client, headers, samples["number"][:5])  # warm up
-        print(f"{'question':<12}{'queries':>8}{'p50 ms':>9}{'p95 ms':>9}  under {TARGET_MS:.0f} ms")
-        for kind in ("number", "txid", "email", "tag", "words"):
+        print(f"{'question':<12}{'queries':>8}{'p50 ms':>9}{'p95 ms':>9}{'CPU ms':>9}  under {TARGET_MS:.0f} ms"
+              f" (p95; CPU)")
+        for kind in ("number", "txid", "order", "email", "tag", "subject", "words"):
             questions = (samples[kind] * QUERIES_PER_KIND)[:QUERIES_PER_KIND]
-            spent = sorted(timings(client, headers, questions))
+            spent, cpu = timings(client, headers, questions)
+            spent.sort()
             p95 = spent[max(0, int(len(spent) * 0.95) - 1)]
-            print(f"{kind:<12}{len(spent):>8}{statistics.median(spent):>9.1f}{p95:>9.1f}  "
-                  f"{'yes' if p95 < TARGET_MS else 'NO'}")
+            print(f"{kind:<12}{len(spent):>8}{statistics.median(spent):>9.1f}{p95:>9.1f}{cpu:>9.1f}  "
+                  f"{'yes' if p95 < TARGET_MS else 'NO'}; {'yes' if cpu < TARGET_MS else 'NO'}")
+        print(f"(load average {os.getloadavg()[0]:.1f})")
     finally:
         if hasattr(db.obj, "close_all"):
             db.obj.close_all()

@@ -21,6 +21,7 @@ from shared.errors import ApiError, ErrorSchema, error_response, from_http_excep
 from shared.internal_auth import Caller, verify_internal_token
 from shared.logs import configure_logging
 from shared.openapi import ContractMarshmallowPlugin
+from shared.routing import LazyBuildRule
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +109,7 @@ def create_service_app(name: str, settings: dict, test_config: dict | None = Non
     """The Flask app of service `name`: defaults, then environment, then overrides."""
     configure_logging()
     app = Flask(name)
+    app.url_rule_class = LazyBuildRule
     app.request_class = ContractRequest
     app.json = safe_input.SafeJSONProvider(app)
     # Before any route is added: ids in paths are 64-bit, a bigger one matches no route.

@@ -11,12 +11,14 @@ os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="support-tests-"))
 
 from shared import clock  # noqa: E402
 from shared import db as shared_db
-from tests.sqlite_templates import migrate_from_templates  # noqa: E402
-from tests.support import PG_URL, drop_pg_schema, unique  # noqa: E402
+from tests import pg_templates, sqlite_templates  # noqa: E402
+from tests.support import PG_URL, unique  # noqa: E402
 
-# A fresh SQLite database of a service starts as a copy of the first one this process migrated
-# (the same migrations give the same schema); upgrades of existing files still migrate for real.
-shared_db.run_migrations = migrate_from_templates(shared_db.run_migrations)
+# A fresh database of a service starts as a copy of the first one this process migrated (SQLite), or
+# as a schema an earlier test of this process was done with, emptied (PostgreSQL): the same migrations
+# give the same schema. Upgrades of existing databases still migrate for real.
+shared_db.run_migrations = pg_templates.migrate_from_templates(
+    sqlite_templates.migrate_from_templates(shared_db.run_migrations))
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -27,7 +29,11 @@ def database_url(request, tmp_path):
         return
     schema = unique("t")
     yield f"{PG_URL}?schema={schema}"
-    drop_pg_schema(schema)
+    pg_templates.recycle_or_drop(schema)
+
+
+def pytest_sessionfinish(session):
+    pg_templates.drop_all()
 
 
 @pytest.fixture(autouse=True)

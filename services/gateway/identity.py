@@ -114,8 +114,10 @@ def require_staff() -> Caller:
     for others, 403 `mfa_enrollment_required` while the agent's session has not passed 2FA
     (`AGENT_MFA_REQUIRED`). Roles beyond "agent" (supervisor, editor) are the caller's to check."""
     who = resolve_identity()
-    caller = require_user()
-    if not caller.is_agent:
+    caller = who.caller
+    if caller is None:
+        raise ApiError(401, "not_authenticated", "Log in first.")
+    if not caller.is_agent:  # a guest too, as on the agent routes the gateway forwards
         raise ApiError(403, "forbidden", "This is for support agents.")
     mfa.check_agent_enrolled(caller, who.session)
     return caller

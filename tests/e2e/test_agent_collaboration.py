@@ -9,17 +9,10 @@ import pytest
 import requests
 
 from tests.e2e.harness import Client, create_agent, register_and_login, start_product, wait_for
-from tests.guest.mailbox import Mailbox, code_in, ticket_links
+from tests.guest.mailbox import code_in, ticket_links
 from tests.support import png_bytes
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def mailbox():
-    box = Mailbox().start()
-    yield box
-    box.stop()
 
 
 @pytest.fixture(scope="module")

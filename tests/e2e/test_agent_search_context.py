@@ -9,25 +9,15 @@ import uuid
 import pytest
 import requests
 
-from tests.e2e.harness import Client, create_agent, login, register_and_login, start_product, wait_for
-from tests.guest.mailbox import Mailbox, code_in, ticket_links
+from tests.e2e.guests import guest_session
+from tests.e2e.harness import Client, create_agent, login, register_and_login, wait_for
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def mailbox():
-    box = Mailbox().start()
-    yield box
-    box.stop()
-
-
-@pytest.fixture(scope="module")
-def product(tmp_path_factory, mailbox):
-    running = start_product(tmp_path_factory.mktemp("workspace"), {
-        "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(mailbox.port)})
-    yield running
-    running.stop()
+def product(mailed_product):
+    return mailed_product
 
 
 @pytest.fixture(scope="module")
@@ -130,17 +120,7 @@ def test_the_context_gathers_the_requesters_facts_from_events(product, agent):
 
 
 def test_a_guests_ticket_context_and_a_guest_on_agent_calls(product, agent, mailbox):
-    email = f"guest-{uuid.uuid4().hex[:10]}@example.com"
-    created = requests.post(product.url("/api/v1/guest/tickets"), timeout=30, json={
-        "email": email, "subject": "Cannot log in", "category": "account_security", "description": "Locked out."})
-    assert created.status_code == 201, created.text
-    [(number, t)] = ticket_links(mailbox.wait(email, 1)[0], product.base_url)
-    assert requests.post(product.url(f"/api/v1/guest/tickets/{number}/verification-code"), json={"t": t},
-                         timeout=30).status_code == 202
-    session = requests.post(product.url(f"/api/v1/guest/tickets/{number}/session"), timeout=30,
-                            json={"t": t, "code": code_in(mailbox.wait(email, 2)[1])})
-    assert session.status_code == 200, session.text
-    guest = Client(product, session.json()["guest_token"])
+    guest, number, email = guest_session(product, mailbox, "Cannot log in", "account_security", "Locked out.")
     for call in (guest.get("/api/v1/agent/search", params={"q": number}),
                  guest.get(f"/api/v1/agent/tickets/{number}/context"),
                  guest.put(f"/api/v1/agent/tickets/{number}/tags", json={"tags": ["x"]})):

@@ -1,5 +1,6 @@
 """The catalogue and the envelope."""
 import json
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +12,12 @@ def test_every_event_type_has_a_schema_and_a_versioned_name():
     for event_type in EventType:
         noun, verb, version = event_type.value.split(".")
         assert noun and verb and version.startswith("v") and version[1:].isdigit()
+
+
+def test_docs_events_md_lists_every_event_type():
+    """The catalogue's page (architecture.md's table, with the types added since) names each type."""
+    page = (Path(__file__).resolve().parents[2] / "docs" / "events.md").read_text()
+    assert [t.value for t in EventType if f"`{t.value}`" not in page] == []
 
 
 def test_the_catalogue_marks_the_types_whose_data_is_a_secret():

@@ -121,6 +121,7 @@ def test_the_group_is_tier_or_department(app, alice, tier, department, expected)
 
 
 def test_away_inactive_and_full_agents_are_skipped(app, client, alice):
+    assert app.config["AGENT_MAX_OPEN"] == 20  # the default cap; 2 here, to reach it
     with app.app_context():
         app.config["AGENT_MAX_OPEN"] = 2
     hire(app, 921)
