@@ -34,6 +34,7 @@ import peewee  # noqa: E402
 import psycopg2  # noqa: E402
 import psycopg2.extras  # noqa: E402
 
+from bench.common import cpu_seconds  # noqa: E402
 from services.registry import GATEWAY  # noqa: E402
 from services.tickets.app import create_app  # noqa: E402
 from services.tickets.models import db  # noqa: E402
@@ -126,29 +127,16 @@ def build(count: int, rng: random.Random) -> dict:
     return samples
 
 
-def cpu_seconds() -> float:
-    """CPU time of this process and of the PostgreSQL backends of its pooled connections (if any)."""
-    spent = time.process_time()
-    pooled = [conn for _, _, conn in getattr(db.obj, "_connections", [])]
-    pooled += [entry.connection for entry in getattr(db.obj, "_in_use", {}).values()]
-    for conn in pooled:
-        if hasattr(conn, "get_backend_pid"):
-            # /proc/<pid>/stat after the command's ")": utime and stime are the 12th and 13th fields.
-            fields = Path(f"/proc/{conn.get_backend_pid()}/stat").read_text().rsplit(")", 1)[1].split()
-            spent += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return spent
-
-
 def timings(client, headers: dict, questions: list[str]) -> tuple[list[float], float]:
     """Each question's wall-clock time (ms), and the mean CPU time of one (ms)."""
     spent = []
-    cpu_before = cpu_seconds()
+    cpu_before = cpu_seconds(db.obj)
     for question in questions:
         started = time.perf_counter()
         response = client.get("/api/v1/agent/search", query_string={"q": question}, headers=headers)
         spent.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200 and response.json["items"], (question, response.json)
-    return spent, (cpu_seconds() - cpu_before) * 1000 / len(questions)
+    return spent, (cpu_seconds(db.obj) - cpu_before) * 1000 / len(questions)
 
 
 def run(name: str, url: str, count: int) -> None:

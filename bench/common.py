@@ -17,6 +17,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def cpu_seconds(database) -> float:
+    """CPU time of this process and of the PostgreSQL backends of `database`'s pooled connections (if any):
+    what a request costs whatever else the machine runs."""
+    spent = time.process_time()
+    pooled = [conn for _, _, conn in getattr(database, "_connections", [])]
+    pooled += [entry.connection for entry in getattr(database, "_in_use", {}).values()]
+    for conn in pooled:
+        if hasattr(conn, "get_backend_pid"):
+            # /proc/<pid>/stat after the command's ")": utime and stime are the 12th and 13th fields.
+            fields = Path(f"/proc/{conn.get_backend_pid()}/stat").read_text().rsplit(")", 1)[1].split()
+            spent += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return spent
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -88,8 +88,20 @@ def test_due_times_achievement_and_a_published_breach(product, boss):
 
     [event] = wait_for(breach_of_late, timeout=30, message="the breach event")
     assert event["type"] == "ticket.sla_breached.v1" and event["data"]["metric"] == "first_response"
-    assert agent.get(f"/api/v1/agent/tickets/{late}").json()["sla"]["first_response"]["breached"] is True
+    view = agent.get(f"/api/v1/agent/tickets/{late}").json()
+    assert view["sla"]["first_response"]["breached"] is True
+    # The breach tells the ticket's holder, or the supervisors while nobody holds it.
+    staff = {who.get("/api/v1/me").json()["user"]["id"]: who for who in (agent, boss)}
+    told = staff[view["assignee"]["id"]] if view["assignee"] else boss
+
+    def breach_notices(who):
+        return [item for item in who.get("/api/v1/notifications").json()["items"]
+                if item["kind"] == "sla_breaches" and item["link"].endswith(f"/agent/tickets/{late}")]
+
+    [notice] = wait_for(lambda: breach_notices(told), timeout=30, message="the breach's inbox item")
+    assert late in notice["title"]
     assert not [e for e in published_breaches() if e["data"]["number"] == late]  # once only
+    assert len(breach_notices(told)) == 1 and not breach_notices(next(w for w in staff.values() if w is not told))
 
 
 def test_ratings_after_the_resolution(product):

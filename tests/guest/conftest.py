@@ -10,7 +10,7 @@ from services.tickets.app import create_app
 from services.tickets.models import OutboxMessage, db
 from shared.guest_links import sign_ticket_link
 from tests.conftest import close_database
-from tests.support import SECRET, agent, token
+from tests.support import SECRET, agent, serving, token
 
 LINK_SECRET = "test-guest-link-secret-" + "y" * 16
 GUEST_EMAIL = "guest@example.com"
@@ -106,18 +106,8 @@ class Stack:
 @pytest.fixture
 def tickets_url(app):
     """This test's tickets service listening on a real port (threaded, like `make run`)."""
-    import threading
-
-    from werkzeug.serving import make_server
-
-    from tests.support import free_port
-
-    server = make_server("127.0.0.1", free_port(), app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture

@@ -1,15 +1,22 @@
 """The supervisors' reports over a fixture worked out by hand: ten tickets of known times in the period
 [2027-04-01, 2027-04-04 12:00), one older and one newer, all on the 24/7 defaults of `other`
-(first response 4 h, resolution 72 h)."""
+(first response 4 h, resolution 72 h). The customer, the agent and the supervisor work through the
+gateway's app in front of the tickets service listening on a port; the test moves the shared clock."""
 import csv
 import datetime as dt
 import io
 
 import pytest
 
+from services.gateway import accounts
+from services.gateway.app import create_app as create_gateway
+from services.gateway.extensions import limiter
+from services.gateway.models import db as gateway_db
 from services.tickets.sla import breaches, reports
 from shared import clock
-from tests.support import agent
+from tests.conftest import close_database
+from tests.gateway.conftest import FAST_HASH, bearer, register
+from tests.support import SECRET, agent, serving
 from tests.tickets.conftest import As, new_ticket
 
 T0 = dt.datetime(2027, 4, 1)
@@ -21,13 +28,55 @@ RESOLUTIONS = [1 * HOUR, 2 * HOUR, 3 * HOUR, 4 * HOUR, 80 * HOUR]  # tickets 0-4
 RATINGS = ["good", "good", "bad", "good"]  # tickets 0-3, an hour after their resolution
 
 
-@pytest.fixture
-def boss(client):
-    return As(client, {**agent(950), "roles": ("supervisor",)})
+PASSWORD = "a long password"
+
+
+class Person:
+    """Someone using the product through the gateway: logged in afresh for each call, since the
+    fixture moves the clock by days and a session would end."""
+
+    def __init__(self, gateway, email: str):
+        self.client, self.email = gateway.test_client(), email
+
+    def _call(self, method: str, path: str, **kw):
+        return getattr(self.client, method)(path, headers=bearer(self.client, self.email, PASSWORD), **kw)
+
+    def get(self, path, **kw):
+        return self._call("get", path, **kw)
+
+    def post(self, path, **kw):
+        return self._call("post", path, **kw)
 
 
 @pytest.fixture
-def fixture(app, alice, senior):
+def gateway(app, tmp_path):
+    """The gateway's app in front of this test's tickets service (agents without 2FA here)."""
+    with serving(app) as tickets_url:
+        gateway = create_gateway({
+            "DATABASE_URL": f"sqlite:///{tmp_path}/gateway.db", "INTERNAL_TOKEN_SECRET": SECRET, "TESTING": True,
+            "SERVICE_URLS": {"tickets": tickets_url}, "AGENT_MFA_REQUIRED": False, **FAST_HASH,
+            "RATE_LIMIT_LOGIN": "10000/minute", "RATE_LIMIT_LOGIN_PER_EMAIL": "10000/minute"})
+        limiter.reset()
+        yield gateway
+        close_database(gateway_db)
+
+
+def staff(gateway, email: str, tier: str = "standard", roles: str = "") -> Person:
+    account = accounts.create_account(None, email=email, password=PASSWORD, role="agent", tier=tier)
+    account.roles = roles
+    account.save()
+    return Person(gateway, email)
+
+
+@pytest.fixture
+def boss(gateway):
+    return staff(gateway, "boss@support.example", roles="supervisor")
+
+
+@pytest.fixture
+def fixture(app, gateway):
+    register(gateway.test_client(), "alice@example.com", PASSWORD)
+    alice, senior = Person(gateway, "alice@example.com"), staff(gateway, "senior@support.example", tier="senior")
     numbers = {}
     schedule = []  # (minutes after T0, action)
 
@@ -117,6 +166,22 @@ def test_the_csv_has_a_row_per_ticket(fixture, boss):
     assert late["rating"] == "" and late["status"] == "open"
     assert by_number[fixture[4]]["resolution_s"] == "288000"
     assert by_number[fixture[8]]["department"] == "compliance"
+
+
+def test_the_csv_takes_the_summarys_department_and_tier(fixture, boss):
+    def numbers(query):
+        response = boss.get(f"/api/v1/agent/reports/tickets.csv?{PERIOD}&{query}")
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return [row["number"] for row in csv.DictReader(io.StringIO(response.get_data(as_text=True)))]
+
+    compliance = numbers("department=compliance")
+    assert compliance == [fixture[8], fixture[9]]
+    assert len(compliance) == boss.get(f"/api/v1/agent/reports/summary?{PERIOD}&department=compliance").json["created"]
+    assert numbers("tier=standard") == [fixture[i] for i in range(10)]
+    assert numbers("tier=senior") == [] and numbers("department=compliance&tier=senior") == []
+    for bad in ("tier=gold", "department=X!", "colour=red"):
+        response = boss.get(f"/api/v1/agent/reports/tickets.csv?{bad}")
+        assert response.status_code == 400 and response.json["error"]["code"] == "validation_error", bad
 
 
 def test_reports_are_for_supervisors(client, support, alice):

@@ -87,13 +87,14 @@ class Summary(MethodView):
 
 @reports_blp.route("/tickets.csv")
 class TicketsCsv(MethodView):
-    @reports_blp.arguments(schemas.PeriodQuery, location="query", unknown=ma.RAISE)
+    @reports_blp.arguments(schemas.SummaryQuery, location="query", unknown=ma.RAISE)
     @reports_blp.response(200, content_type="text/csv",
                           description=f"One row per ticket created in the period (at most {reports.EXPORT_LIMIT:,})")
     def get(self, args):
-        """The period's tickets with their times, SLA results and rating, as CSV with a header row."""
+        """The period's tickets (of a department and tier, when given: the summary's filters) with their
+        times, SLA results and rating, as CSV with a header row."""
         start, end = _period(args)
-        response = Response(reports.csv_text(start, end), mimetype="text/csv")
+        response = Response(reports.csv_text(start, end, args["department"], args["tier"]), mimetype="text/csv")
         response.headers["Content-Disposition"] = 'attachment; filename="tickets.csv"'
         response.headers["Cache-Control"] = "no-store"
         return response

@@ -154,12 +154,16 @@ def _cell(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def csv_rows(start: dt.datetime, end: dt.datetime, batch: int = 1000) -> Iterator[tuple]:
-    """One row per ticket created in the period (at most EXPORT_LIMIT), oldest first."""
+def csv_rows(start: dt.datetime, end: dt.datetime, department: str | None = None, tier: str | None = None,
+             batch: int = 1000) -> Iterator[tuple]:
+    """One row per ticket created in the period, of the department and tier when given (at most
+    EXPORT_LIMIT), oldest first."""
+    scope = [Ticket.tier == tier] if tier else []
+    scope += [Ticket.department == department] if department else []
     query = (Ticket.select(Ticket, TicketSla, Satisfaction)
              .join(TicketSla, JOIN.LEFT_OUTER, attr="report").switch(Ticket)
              .join(Satisfaction, JOIN.LEFT_OUTER, attr="rating")
-             .where(_between(Ticket.created_at, start, end))
+             .where(_where(_between(Ticket.created_at, start, end), scope))
              .order_by(Ticket.created_at, Ticket.id))
     for offset in range(0, EXPORT_LIMIT, batch):
         tickets = list(query.limit(batch).offset(offset))
@@ -182,9 +186,9 @@ def csv_rows(start: dt.datetime, end: dt.datetime, batch: int = 1000) -> Iterato
             return
 
 
-def csv_text(start: dt.datetime, end: dt.datetime) -> str:
+def csv_text(start: dt.datetime, end: dt.datetime, department: str | None = None, tier: str | None = None) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
-    writer.writerows(csv_rows(start, end))
+    writer.writerows(csv_rows(start, end, department, tier))
     return buffer.getvalue()

@@ -1,6 +1,7 @@
 // SLA timers in the agents' pages, apart from the pages' own scripts: an element with
 // data-sla-ticket="<number>" gets the ticket's three targets (and its customer rating), one with
-// data-sla-queue the tickets due next. Colour says the state, and the countdown runs every second.
+// data-sla-queue the tickets due next; the queue's rows use `timer`. Colour says the state, and the
+// countdown runs every second.
 import { api, errorText, formatDateTime, h, serverNow, t, tEnum } from "./core.js";
 
 const LABELS = { first_response: "sla.first_response", next_response: "sla.next_response", resolution: "sla.resolution" };
@@ -41,9 +42,11 @@ function tick() {
   }
 }
 
-function timer(target, attrs = {}) {
+/** A live timer of one target (its colour and countdown kept current every second). */
+export function timer(target, attrs = {}) {
   const node = h("span", { class: "sla-timer", ...attrs });
   ticking.set(node, target);
+  [node.dataset.slaState, node.textContent] = describe(target);
   return node;
 }
 

@@ -1,5 +1,7 @@
-// The agents' queues: filtered by status, tier, department, assignee, age and escalation.
+// The agents' queues: filtered by status, tier, department, assignee, age and escalation, newest first or
+// by the nearest SLA due time (`?sort=sla`), each row with its SLA countdown.
 import { $, api, errorText, formatAge, h, hide, page, show, t, tEnum } from "../core.js";
+import { timer } from "../sla.js";
 
 const form = $("#queue-filters");
 const body = $("#queue-rows");
@@ -28,7 +30,10 @@ function row(ticket) {
     h("td", { "data-label": t("agent.tier") }, tEnum("tier", ticket.tier)),
     h("td", { "data-label": t("agent.department") }, ticket.department || "\u2014"),
     h("td", { "data-label": t("agent.assignee") }, assigneeText(ticket)),
-    h("td", { "data-label": t("agent.age") }, formatAge(ticket.age_seconds)));
+    h("td", { "data-label": t("agent.age") }, formatAge(ticket.age_seconds)),
+    h("td", { "data-label": t("agent.sla_due") }, ticket.sla_due_at
+      ? timer({ due_at: ticket.sla_due_at, achieved_at: null, paused: false, breached: false }, { dataset: { due: ticket.sla_due_at } })
+      : "\u2014"));
 }
 
 function params(more) {

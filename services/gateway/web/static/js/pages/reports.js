@@ -1,5 +1,5 @@
 // The supervisors' reports: the summary's figures, three bar charts drawn here as inline SVG
-// (nothing is loaded from elsewhere), and the period's tickets as a CSV download.
+// (nothing is loaded from elsewhere), and the same tickets (period, department, tier) as a CSV download.
 import { $, api, errorText, h, hide, show, t } from "../core.js";
 
 const form = $("#report-filters");
@@ -87,9 +87,7 @@ async function load() {
   const mine = ++generation;
   hide($("#report-error"));
   const params = query();
-  const period = new URLSearchParams();
-  for (const name of ["from", "to"]) if (params.get(name)) period.set(name, params.get(name));
-  $("#report-csv").href = "/api/v1/agent/reports/tickets.csv" + (period.toString() ? "?" + period : "");
+  $("#report-csv").href = "/api/v1/agent/reports/tickets.csv" + (params.toString() ? "?" + params : "");
   try {
     const report = await api("GET", "/api/v1/agent/reports/summary?" + params);
     if (mine === generation) render(report);
