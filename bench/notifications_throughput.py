@@ -356,20 +356,26 @@ class Processes:
         self.env = env
         for step in (["deploy/local_secrets.py"], ["-m", "services.migrate", "all"]):
             subprocess.run([sys.executable, *step], cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
-        self.processes = [
-            gunicorn("services.tickets.app:create_app()", ports["tickets"], env, 2, 8, folder / "tickets.log"),
-            gunicorn("services.notifications.app:create_app()", ports["notifications"], env, 1, 32,
-                     folder / "notifications.log"),
-        ]
-        for name in ("tickets", "gateway", "notifications"):
-            self.processes.append(subprocess.Popen([sys.executable, "-m", f"services.{name}.worker"], cwd=ROOT,
-                                                   env=env, stdout=open(folder / f"{name}-worker.log", "w"),
-                                                   stderr=subprocess.STDOUT))
-        wait_ready(ports["tickets"])
-        wait_ready(ports["notifications"])
-        self.processes.append(gunicorn("services.gateway.app:create_app()", port, env, 2, 16,
-                                       folder / "gateway.log"))
-        wait_ready(port)
+        self.processes = []
+        try:
+            self.processes += [
+                gunicorn("services.tickets.app:create_app()", ports["tickets"], env, 2, 8, folder / "tickets.log"),
+                gunicorn("services.notifications.app:create_app()", ports["notifications"], env, 1, 32,
+                         folder / "notifications.log"),
+            ]
+            for name in ("tickets", "gateway", "notifications"):
+                self.processes.append(subprocess.Popen([sys.executable, "-m", f"services.{name}.worker"], cwd=ROOT,
+                                                       env=env, stdout=open(folder / f"{name}-worker.log", "w"),
+                                                       stderr=subprocess.STDOUT))
+            wait_ready(ports["tickets"])
+            wait_ready(ports["notifications"])
+            self.processes.append(gunicorn("services.gateway.app:create_app()", port, env, 2, 16,
+                                           folder / "gateway.log"))
+            wait_ready(port)
+        except BaseException:
+            # A service not ready in time (a loaded machine): the processes started must not outlive the run.
+            self.stop()
+            raise
 
     def url(self, path: str) -> str:
         return self.base_url + path
