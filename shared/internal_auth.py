@@ -9,8 +9,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-import jwt
-
 from shared import clock
 from shared.errors import ApiError
 
@@ -78,6 +76,8 @@ def sign_internal_token(caller: Caller, audience: str, secret: str, issuer: str)
         "exp": issued + LIFETIME,
         "caller": caller.claims(),
     }
+    import jwt  # here: a worker process that names callers but signs nothing loads no PyJWT, no cryptography
+
     return jwt.encode(payload, secret, algorithm=ALGORITHM)
 
 
@@ -85,6 +85,8 @@ def verify_internal_token(token: str | None, audience: str, secret: str,
                           previous_secret: str | None = None, *, issuer: str) -> Caller:
     if not token:
         raise ApiError(401, "not_authenticated", "An internal token is required.")
+    import jwt
+
     payload = None
     for key in (secret, previous_secret):
         if not key:

@@ -2,8 +2,6 @@
 center and the live chat."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Flask
 
 from services.tickets import config, extensions
@@ -18,7 +16,7 @@ from services.tickets.help_center.api import blp as help_blp
 from services.tickets.help_center.editor_api import blp as help_editor_blp
 from services.tickets.help_center.notices_api import blp as help_notices_blp
 from services.tickets.help_center.seed import seed_missing_articles
-from services.tickets.models import db
+from services.tickets.models import MIGRATIONS, db, init_database  # noqa: F401 (services.migrate reads MIGRATIONS here)
 from services.tickets.search.api import blp as agent_search_blp
 from services.tickets.sla.api import admin_blp as sla_admin_blp
 from services.tickets.sla.api import rating_blp
@@ -26,14 +24,7 @@ from services.tickets.sla.api import reports_blp as sla_reports_blp
 from services.tickets.workspace.agents import remember_caller
 from services.tickets.workspace.agents_api import blp as agent_directory_blp
 from services.tickets.workspace.macros_api import blp as agent_macros_blp
-from shared.db import open_service_database
 from shared.web import build_service
-
-MIGRATIONS = Path(__file__).parent / "migrations"
-
-
-def init_database(url: str, migrate: bool = True):
-    return open_service_database(db, url, config.SERVICE, MIGRATIONS, migrate)
 
 
 def create_app(test_config: dict | None = None) -> Flask:

@@ -6,10 +6,9 @@ Run alone with `python -m services.tickets.worker`.
 from __future__ import annotations
 
 from services.tickets import config
-from services.tickets.app import init_database
 from services.tickets.core import workflow
 from services.tickets.handlers import HANDLERS
-from services.tickets.models import OutboxMessage, ProcessedEvent, db
+from services.tickets.models import OutboxMessage, ProcessedEvent, db, init_database
 from services.tickets.sla import breaches
 from shared.bus import resolve_broker_url
 from shared.logs import configure_logging

@@ -9,12 +9,15 @@ import unicodedata
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import filetype
-from werkzeug.datastructures import FileStorage
 
 from shared.errors import ApiError
+
+if TYPE_CHECKING:  # the worker process loads no werkzeug for a type
+    from werkzeug.datastructures import FileStorage
 
 # The types accepted, each with its file name extensions (the first one is given to files without one).
 ALLOWED_TYPES = {"image/png": ("png",), "image/jpeg": ("jpg", "jpeg"), "application/pdf": ("pdf",),

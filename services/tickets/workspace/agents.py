@@ -4,7 +4,6 @@ arrives), whether they take tickets now, and how many open tickets each holds.""
 from __future__ import annotations
 
 import peewee
-from flask import current_app, g
 
 from services.tickets.core.models import ACTIVE_STATUSES, Ticket
 from services.tickets.workspace.models import AGENT_STATUSES, Agent
@@ -43,6 +42,8 @@ def record_profile_event(envelope: Envelope) -> None:
 def remember_caller() -> None:
     """Before every request: an agent's claims keep its directory row current. Written only when
     they differ from what this process last wrote, so most requests cost nothing."""
+    from flask import current_app, g  # here: the worker process, which imports this module, loads no Flask
+
     caller: Caller | None = g.get("caller")
     if caller is None or not caller.is_agent or not caller.user_id or not caller.email:
         return

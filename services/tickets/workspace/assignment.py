@@ -17,10 +17,10 @@ rotation stays fair. On SQLite every write transaction begins IMMEDIATE, which s
 """
 from __future__ import annotations
 
+import sys
 import zlib
 
 import peewee
-from flask import current_app, has_app_context
 
 from services.tickets.core.models import Ticket
 from services.tickets.models import db
@@ -33,9 +33,11 @@ DEFAULT_MAX_OPEN = 20
 
 
 def max_open() -> int:
-    """`AGENT_MAX_OPEN` of the running app (the service's config reads it)."""
-    if has_app_context():
-        return int(current_app.config.get("AGENT_MAX_OPEN", DEFAULT_MAX_OPEN))
+    """`AGENT_MAX_OPEN` of the running app (the service's config reads it). Where Flask was never
+    loaded (the worker process) there is no app: the worker does not load it for this."""
+    flask = sys.modules.get("flask")
+    if flask is not None and flask.has_app_context():
+        return int(flask.current_app.config.get("AGENT_MAX_OPEN", DEFAULT_MAX_OPEN))
     return DEFAULT_MAX_OPEN
 
 
