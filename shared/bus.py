@@ -82,10 +82,6 @@ def connect(url: str, *, max_retries: int | None = None, poll_interval: float | 
                              connect_timeout=5)
 
 
-class UnroutableError(RuntimeError):
-    """The broker returned a mandatory message: no queue is bound for its type."""
-
-
 class EventPublisher:
     """Publishes envelopes with publisher confirms and notices unroutable ones.
 
