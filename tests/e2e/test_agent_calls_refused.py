@@ -107,6 +107,10 @@ def callers(product, mailbox):
     booked = customer.post(f"/api/v1/video-calls/{call.json()['call']['id']}/booking",
                            json={"slot_start": SLOT["start"]})
     assert booked.status_code == 200, booked.text
+    # The proposal and the booking reach the ticket as its messages by events, a moment later: waited for here,
+    # so that what an agent sees of it does not change under the tests for a reason of its own.
+    wait_for(lambda: len(agent.get(f"/api/v1/agent/tickets/{ticket['number']}").json()["messages"]) >= 3,
+             timeout=30, message="the video call's messages on the ticket")
     guest, guest_number, _ = guest_session(product, mailbox)
     chat = requests.post(product.url("/api/v1/chats"), timeout=30,
                          json={"message": "My deposit is missing", "email": f"chat-{uuid.uuid4().hex[:8]}@example.com"})
