@@ -1,4 +1,9 @@
 """Web Push to a local push service that decrypts with the subscription's keys and checks VAPID."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from services.notifications import preferences
@@ -12,6 +17,8 @@ from tests.conftest import close_database
 from tests.notifications.conftest import PUBLIC_URL, As, app_settings, customer
 from tests.notifications.push_receiver import PushReceiver
 from tests.notifications.support import message_added, registered, requester, wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -119,3 +126,24 @@ def test_the_worker_pushes_through_its_own_queue(tmp_path, broker, smtp, receive
     finally:
         worker.stop(timeout=10)
         close_database(db)
+
+
+def test_requests_is_loaded_with_the_first_push_not_before(tmp_path):
+    """The web app and the push channel hold no requests or urllib3 until a push is sent (issue 23);
+    the session made then is the checked one (push_session.py)."""
+    settings = app_settings(f"sqlite:///{tmp_path}/service.db")
+    script = f"""
+import json, sys
+from services.notifications.app import create_app
+from services.notifications.push import PushChannel
+app = create_app({settings!r})
+channel = PushChannel(dict(app.config), app.extensions["vapid"])
+before = sorted(name for name in ("requests", "urllib3") if name in sys.modules)
+session = channel.sender.session
+print(json.dumps({{"before": before, "after": "requests" in sys.modules, "redirects": session.max_redirects,
+                   "trust_env": session.trust_env, "same": channel.sender.session is session}}))
+"""
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.splitlines()[-1]) == {"before": [], "after": True, "redirects": 0,
+                                                        "trust_env": False, "same": True}
