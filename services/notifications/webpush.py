@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-
-from cryptography.hazmat.primitives import serialization
-from py_vapid import Vapid, VapidException
+from typing import TYPE_CHECKING
 
 from services.notifications.config import vapid_subject
 from services.notifications.models import PushSubscription
 from services.notifications.push_safety import EndpointRefused, allowed_hosts, check_endpoint
+
+if TYPE_CHECKING:
+    from py_vapid import Vapid
 
 
 def b64url(raw: bytes) -> str:
@@ -30,6 +31,10 @@ class VapidKeys:
 def load_vapid(settings: dict) -> VapidKeys:
     """The keys of VAPID_PRIVATE_KEY (raw 32-byte scalar, base64url; config.py makes one per DATA_DIR when
     the environment has none)."""
+    # Here, not at import: the push channel loads its keys with its first push (push.py).
+    from cryptography.hazmat.primitives import serialization
+    from py_vapid import Vapid
+
     vapid = Vapid.from_string(settings["VAPID_PRIVATE_KEY"])
     public = b64url(vapid.public_key.public_bytes(serialization.Encoding.X962,
                                                   serialization.PublicFormat.UncompressedPoint))
@@ -83,6 +88,7 @@ class WebPushSender:
         # Imported on the first push: pywebpush brings aiohttp, 17 MB that a process which sends no push
         # (the web app, a worker without the push channel) need not hold (issue 23).
         import requests
+        from py_vapid import VapidException
         from pywebpush import WebPushException, webpush
 
         info = {"endpoint": subscription.endpoint, "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}}

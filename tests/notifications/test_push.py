@@ -1,5 +1,6 @@
 """Web Push to a local push service that decrypts with the subscription's keys and checks VAPID."""
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -147,3 +148,24 @@ print(json.dumps({{"before": before, "after": "requests" in sys.modules, "redire
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout.splitlines()[-1]) == {"before": [], "after": True, "redirects": 0,
                                                         "trust_env": False, "same": True}
+
+
+def test_the_push_channel_loads_its_vapid_key_with_the_first_push(tmp_path):
+    """A worker's push channel holds no VAPID key, py_vapid or cryptography until it sends (issue 23); the key it
+    then loads is the one the environment names, as the web app's."""
+    script = """
+import json, sys
+from services.notifications import config
+from services.notifications.push import PushChannel
+settings = config.settings()
+channel = PushChannel(settings)
+before = sorted(name for name in ("py_vapid", "cryptography", "requests") if name in sys.modules)
+from services.notifications.webpush import load_vapid
+print(json.dumps({"before": before, "same": channel.sender.keys.public_key == load_vapid(settings).public_key,
+                  "once": channel.sender is channel.sender}))
+"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VAPID_", "PUSH_"))}
+    env.update(DATA_DIR=str(tmp_path), DATABASE_URL=f"sqlite:///{tmp_path}/service.db")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.splitlines()[-1]) == {"before": [], "same": True, "once": True}
