@@ -214,7 +214,7 @@ def add_message(outbox, store: AttachmentStore, ticket: Ticket, author: Author, 
     _attach(store, ticket, message, files)
     if kind != "note":
         ticket.updated_at = now
-        ticket.save()
+        ticket.save(only=[Ticket.updated_at])  # nothing else of it changed here: a one-column UPDATE
     if author.role in ("customer", "guest") and ticket.assignee_id is None:
         auto_assign(outbox, ticket)
     outbox.add(EventType.TICKET_MESSAGE_ADDED,
