@@ -1,6 +1,7 @@
 """The memory of the deployed shape: `make run-services` (gunicorn per service, each worker its own
 process, PostgreSQL and RabbitMQ) on a database, exchange, queues and ports of its own; after it is
-ready and has served a little traffic, the PSS of each of its processes (psutil), and their total.
+ready and has served a little traffic, the PSS of each of its processes (psutil), and their total,
+in MiB (2**20 bytes; issue 23's 400 MB target is 381 MiB), the total in MB too.
 
     .venv/bin/python bench/run_services_memory.py [--rounds 3] [--workers 2]
 
@@ -128,15 +129,16 @@ def main() -> None:
     rounds = []
     for number in range(args.rounds):
         rounds.append(one_round(args.workers, args.root))
-        print(f"round {number + 1}: application {rounds[-1]['total']:.0f} MB PSS; "
-              f"launchers {rounds[-1]['launchers']:.0f} MB", flush=True)
+        print(f"round {number + 1}: application {rounds[-1]['total']:.0f} MiB PSS; "
+              f"launchers {rounds[-1]['launchers']:.0f} MiB", flush=True)
     best = sorted(rounds, key=lambda r: r["total"])[len(rounds) // 2]
     print(f"\nmake run-services, GUNICORN_WORKERS={args.workers}: PSS per process (the median round)")
     for name in sorted(best["processes"]):
         values = best["processes"][name]
-        print(f"  {name:<34}{len(values)} x {statistics.mean(values):6.1f} MB")
-    print(f"application total: {statistics.median(r['total'] for r in rounds):.0f} MB PSS (median of "
-          f"{args.rounds}); launchers (make, honcho, respawn): {statistics.median(r['launchers'] for r in rounds):.0f} MB")
+        print(f"  {name:<34}{len(values)} x {statistics.mean(values):6.1f} MiB")
+    total = statistics.median(r["total"] for r in rounds)
+    print(f"application total: {total:.0f} MiB = {total * 2**20 / 1e6:.0f} MB PSS (median of {args.rounds}); "
+          f"launchers (make, honcho, respawn): {statistics.median(r['launchers'] for r in rounds):.0f} MiB")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,11 @@ import time
 from collections.abc import Callable, Sequence
 
 import flask_smorest
+
+# Every guarded request checks its internal token with PyJWT, which shared.internal_auth imports only when
+# called (the worker processes check none). Imported with the app instead: gunicorn's master preloads it
+# and its workers share it, rather than each loading PyJWT and cryptography (~11 MB) at its first request.
+import jwt  # noqa: F401
 import peewee
 from flask import Flask, Response, g, jsonify, request
 from flask import Request as FlaskRequest

@@ -41,7 +41,16 @@ class PushChannel:
         self.settings = settings
         self.public_url = settings["PUBLIC_URL"].rstrip("/")
         self.max_failures = max(1, int(settings.get("PUSH_MAX_FAILURES") or 5))
-        self.sender = sender or make_push_sender(settings, keys or load_vapid(settings))
+        self._keys, self._sender = keys, sender
+
+    @property
+    def sender(self) -> PushSender:
+        """The PUSH_BACKEND's sender, made at the first push: until a user subscribes a browser the worker
+        holds no VAPID key, py_vapid or cryptography (issue 23; the web app loads and checks the same key
+        when it starts)."""
+        if self._sender is None:
+            self._sender = make_push_sender(self.settings, self._keys or load_vapid(self.settings))
+        return self._sender
 
     def deliver_many(self, jobs: list[Job]) -> list:
         """Each push job's notices (as the fan-out composed them: fanout.py) to the users that still have a

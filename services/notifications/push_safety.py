@@ -1,4 +1,5 @@
-"""Which push endpoints the service calls, and an HTTP session that connects only to addresses it checked.
+"""Which push endpoints the service calls (the HTTP session that connects only to addresses checked here is
+push_session.py's).
 
 A subscription's endpoint comes from whoever calls the API, so without these checks it
 aims the push worker at anything the worker can reach: loopback, the cluster's private
@@ -19,15 +20,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-import sys
 from urllib.parse import urlparse
-
-import requests
-from requests.adapters import HTTPAdapter
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
-from urllib3.util import connection as urllib3_connection
 
 NOT_PUBLIC = "The endpoint must be a public push service."
 NOT_HTTPS = "The endpoint must be an https URL."
@@ -51,7 +44,7 @@ def allowed_hosts(settings: dict) -> frozenset[str]:
     return frozenset(entry.strip().lower() for entry in entries if entry.strip())
 
 
-def _is_exempt(host: str, port: int, allowed: frozenset[str]) -> bool:
+def is_exempt(host: str, port: int, allowed: frozenset[str]) -> bool:
     written = f"[{host}]" if ":" in host else host
     return written in allowed or f"{written}:{port}" in allowed
 
@@ -104,7 +97,7 @@ def check_endpoint(url: str, allowed: frozenset[str], *, resolve: bool = True) -
     if parsed.scheme not in ("https", "http") or not parsed.hostname or parsed.username or parsed.password:
         raise EndpointRefused(NOT_HTTPS)
     host = parsed.hostname.lower()
-    if _is_exempt(host, port, allowed):
+    if is_exempt(host, port, allowed):
         return url
     if parsed.scheme != "https":
         raise EndpointRefused(NOT_HTTPS)
@@ -121,58 +114,3 @@ def check_endpoint(url: str, allowed: frozenset[str], *, resolve: bool = True) -
         except (socket.gaierror, UnicodeError):
             pass
     return url
-
-
-class _CheckedAddressMixin:
-    """urllib3's connection, resolving the host itself and connecting only to an address it checked."""
-
-    allowed: frozenset[str] = frozenset()
-
-    def _new_conn(self) -> socket.socket:
-        host = self._dns_host.strip("[]").lower()
-        if _is_exempt(host.rstrip("."), self.port, self.allowed):
-            return super()._new_conn()
-        try:
-            answers = resolve_public(host, self.port)
-        except (socket.gaierror, UnicodeError) as exc:
-            raise NameResolutionError(self.host, self, exc) from exc
-        error: OSError | None = None
-        for *_, sockaddr in answers:
-            try:
-                sock = urllib3_connection.create_connection((sockaddr[0], self.port), self.timeout,
-                                                            source_address=self.source_address,
-                                                            socket_options=self.socket_options)
-            except TimeoutError as exc:
-                raise ConnectTimeoutError(self, f"Connection to {self.host} timed out.") from exc
-            except OSError as exc:
-                error = exc
-                continue
-            sys.audit("http.client.connect", self, self.host, self.port)
-            return sock
-        raise NewConnectionError(self, f"Failed to establish a new connection: {error}")
-
-
-def checked_session(allowed: frozenset[str]) -> requests.Session:
-    """A requests session for push services: checked addresses only, no proxies from the environment,
-    no redirects (a push service answers; it does not send us elsewhere)."""
-    attributes = {"allowed": allowed}
-    http_connection = type("CheckedHTTPConnection", (_CheckedAddressMixin, HTTPConnection), attributes)
-    https_connection = type("CheckedHTTPSConnection", (_CheckedAddressMixin, HTTPSConnection), attributes)
-    pools = {"http": type("CheckedHTTPConnectionPool", (HTTPConnectionPool,), {"ConnectionCls": http_connection}),
-             "https": type("CheckedHTTPSConnectionPool", (HTTPSConnectionPool,), {"ConnectionCls": https_connection})}
-
-    class CheckedAdapter(HTTPAdapter):
-        def init_poolmanager(self, *args, **kwargs) -> None:
-            super().init_poolmanager(*args, **kwargs)
-            self.poolmanager.pool_classes_by_scheme = pools
-
-        def proxy_manager_for(self, *args, **kwargs):
-            raise EndpointRefused("Push services are called directly, not through a proxy.")
-
-    session = requests.Session()
-    session.trust_env = False
-    session.max_redirects = 0
-    adapter = CheckedAdapter()
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return session

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-
-import requests
-from cryptography.hazmat.primitives import serialization
-from py_vapid import Vapid, VapidException
+from typing import TYPE_CHECKING
 
 from services.notifications.config import vapid_subject
 from services.notifications.models import PushSubscription
-from services.notifications.push_safety import EndpointRefused, allowed_hosts, check_endpoint, checked_session
+from services.notifications.push_safety import EndpointRefused, allowed_hosts, check_endpoint
+
+if TYPE_CHECKING:
+    from py_vapid import Vapid
 
 
 def b64url(raw: bytes) -> str:
@@ -31,6 +31,10 @@ class VapidKeys:
 def load_vapid(settings: dict) -> VapidKeys:
     """The keys of VAPID_PRIVATE_KEY (raw 32-byte scalar, base64url; config.py makes one per DATA_DIR when
     the environment has none)."""
+    # Here, not at import: the push channel loads its keys with its first push (push.py).
+    from cryptography.hazmat.primitives import serialization
+    from py_vapid import Vapid
+
     vapid = Vapid.from_string(settings["VAPID_PRIVATE_KEY"])
     public = b64url(vapid.public_key.public_bytes(serialization.Encoding.X962,
                                                   serialization.PublicFormat.UncompressedPoint))
@@ -68,11 +72,23 @@ class WebPushSender:
         self.settings = settings
         self.keys = keys
         self.allowed = allowed_hosts(settings)
-        self.session = checked_session(self.allowed)
+        self._session = None
+
+    @property
+    def session(self):
+        """The checked session (push_session.py), made at the first push: until a user subscribes a browser
+        the worker holds no requests or urllib3 (issue 23)."""
+        if self._session is None:
+            from services.notifications.push_session import checked_session
+
+            self._session = checked_session(self.allowed)
+        return self._session
 
     def send(self, subscription: PushSubscription, payload: str) -> None:
         # Imported on the first push: pywebpush brings aiohttp, 17 MB that a process which sends no push
         # (the web app, a worker without the push channel) need not hold (issue 23).
+        import requests
+        from py_vapid import VapidException
         from pywebpush import WebPushException, webpush
 
         info = {"endpoint": subscription.endpoint, "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}}

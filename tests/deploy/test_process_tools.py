@@ -106,6 +106,49 @@ def test_gunicorn_settings_come_from_the_environment():
                                       "accesslog": None}
 
 
+def test_the_preloading_master_serves_healthz_once_before_its_workers_fork():
+    """What a Flask app builds at its first request is then built in the master and shared by the workers
+    (issue 23); a warm-up that fails is logged and the master goes on."""
+    import logging
+    import runpy
+    import types
+
+    from flask import Flask
+
+    config = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
+    app, served = Flask("warm"), []
+
+    @app.get("/healthz")
+    def healthz():
+        served.append(os.getpid())
+        return {"status": "ok"}
+
+    server = types.SimpleNamespace(app=types.SimpleNamespace(wsgi=lambda: app), log=logging.getLogger("warm-up"))
+    config["when_ready"](server)
+    assert served == [os.getpid()]
+
+    broken = Flask("broken")
+
+    @broken.get("/healthz")
+    def fails():
+        raise RuntimeError("no database")
+
+    def raises(_environ, _start_response):
+        raise RuntimeError("no database")
+
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    server.log.addHandler(handler)
+    try:
+        config["warm_up"](broken, server.log)
+        config["warm_up"](raises, server.log)
+    finally:
+        server.log.removeHandler(handler)
+    assert [(r.levelno, r.getMessage()) for r in records] == [
+        (logging.WARNING, "warm-up request answered 500"), (logging.WARNING, "warm-up request failed: no database")]
+
+
 def test_worker_healthcheck_looks_at_the_broker_and_the_database():
     def run(**env):
         return subprocess.run([PYTHON, "deploy/healthcheck.py", "worker"], cwd=ROOT, env=clean_env(**env),

@@ -1,4 +1,10 @@
 """Web Push to a local push service that decrypts with the subscription's keys and checks VAPID."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from services.notifications import preferences
@@ -12,6 +18,8 @@ from tests.conftest import close_database
 from tests.notifications.conftest import PUBLIC_URL, As, app_settings, customer
 from tests.notifications.push_receiver import PushReceiver
 from tests.notifications.support import message_added, registered, requester, wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -119,3 +127,45 @@ def test_the_worker_pushes_through_its_own_queue(tmp_path, broker, smtp, receive
     finally:
         worker.stop(timeout=10)
         close_database(db)
+
+
+def test_requests_is_loaded_with_the_first_push_not_before(tmp_path):
+    """The web app and the push channel hold no requests or urllib3 until a push is sent (issue 23);
+    the session made then is the checked one (push_session.py)."""
+    settings = app_settings(f"sqlite:///{tmp_path}/service.db")
+    script = f"""
+import json, sys
+from services.notifications.app import create_app
+from services.notifications.push import PushChannel
+app = create_app({settings!r})
+channel = PushChannel(dict(app.config), app.extensions["vapid"])
+before = sorted(name for name in ("requests", "urllib3") if name in sys.modules)
+session = channel.sender.session
+print(json.dumps({{"before": before, "after": "requests" in sys.modules, "redirects": session.max_redirects,
+                   "trust_env": session.trust_env, "same": channel.sender.session is session}}))
+"""
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.splitlines()[-1]) == {"before": [], "after": True, "redirects": 0,
+                                                        "trust_env": False, "same": True}
+
+
+def test_the_push_channel_loads_its_vapid_key_with_the_first_push(tmp_path):
+    """A worker's push channel holds no VAPID key, py_vapid or cryptography until it sends (issue 23); the key it
+    then loads is the one the environment names, as the web app's."""
+    script = """
+import json, sys
+from services.notifications import config
+from services.notifications.push import PushChannel
+settings = config.settings()
+channel = PushChannel(settings)
+before = sorted(name for name in ("py_vapid", "cryptography", "requests") if name in sys.modules)
+from services.notifications.webpush import load_vapid
+print(json.dumps({"before": before, "same": channel.sender.keys.public_key == load_vapid(settings).public_key,
+                  "once": channel.sender is channel.sender}))
+"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VAPID_", "PUSH_"))}
+    env.update(DATA_DIR=str(tmp_path), DATABASE_URL=f"sqlite:///{tmp_path}/service.db")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.splitlines()[-1]) == {"before": [], "same": True, "once": True}
