@@ -10,7 +10,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.client import HTTPConnection, HTTPException, HTTPResponse, HTTPSConnection
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from urllib3.util.wait import wait_for_read
 
@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 # A live stream sends a heartbeat every few seconds; a quiet minute means it is gone.
 STREAM_READ_TIMEOUT = 60.0
 STREAM_CHUNK = 65536
+# What a query keeps as it is (RFC 3986: sub-delims, ":", "@", "/", "?", and "%" of its escapes);
+# anything else (a raw space or byte above 127 a client sent) is escaped, as urllib3 did.
+QUERY_SAFE = "!$&'()*+,;=:@/?%"
 REPEATABLE = {"GET", "HEAD", "OPTIONS"}  # sent again on a new connection when a kept-alive one failed
 TOKEN_REUSE = dt.timedelta(seconds=30)  # internal tokens live 60 s
 
@@ -71,7 +74,7 @@ class UpstreamClient:
         outgoing = dict(headers or {})
         outgoing["Authorization"] = "Bearer " + self.internal_token(caller or Caller(kind="anonymous"), service)
         tracing.inject(outgoing)  # the service's span continues this request's trace
-        target = path + (f"?{query}" if query else "")
+        target = path + ("?" + quote(query, safe=QUERY_SAFE, encoding="latin-1") if query else "")
         try:
             if stream:
                 return self._open_stream(service, method, target, body, outgoing)

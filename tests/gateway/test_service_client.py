@@ -145,3 +145,10 @@ def test_a_stream_comes_as_it_is_sent_on_a_connection_of_its_own(service):
     assert server.connections == 2
     assert client.request("tickets", "GET", "/after", None).status == 200
     assert [number for number, *_ in server.seen] == [1, 2, 1]
+
+
+def test_a_query_goes_as_the_client_sent_it_with_what_http_forbids_escaped(service):
+    server, client = service()
+    raw = b"q=caf\xc3\xa9 au lait&tag=a%2Fb&x=1+2".decode("latin-1")  # as a WSGI QUERY_STRING carries it
+    assert client.request("tickets", "GET", "/api/v1/help/articles", None, query=raw).status == 200
+    assert server.seen[-1][2] == "/api/v1/help/articles?q=caf%C3%A9%20au%20lait&tag=a%2Fb&x=1+2"
