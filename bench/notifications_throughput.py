@@ -534,7 +534,8 @@ def throughput(args, smtp_port: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--events", type=int, default=5000, help="activities in each worker backlog")
+    parser.add_argument("--events", type=int, default=20000,
+                        help="activities in each worker backlog (one worker drains 5,000 in under a second: too short a time)")
     parser.add_argument("--users", type=int, default=500)
     parser.add_argument("--raw-messages", type=int, default=20000)
     parser.add_argument("--prefetch", type=int, default=200)

@@ -87,6 +87,8 @@ class BatchingEventConsumer(BatchingConsumer):
     def settle(self, wait: bool = False) -> None:
         """Ack the batches the writer committed, in order; a failed batch's events go one at a time."""
         while self.in_flight:
+            if not wait and self._written.empty():  # the usual case, asked after every message: no exception
+                return
             try:
                 batch, outcome = self._written.get(timeout=60) if wait else self._written.get_nowait()
             except queue.Empty:

@@ -22,6 +22,7 @@ import logging
 import os
 from collections.abc import Callable
 
+import msgspec
 import peewee
 
 from shared import metrics, tracing
@@ -63,8 +64,9 @@ class BatchingConsumer(EventConsumer):
 
     def on_message(self, body, message) -> None:
         try:
-            envelope = Envelope.from_dict(json.loads(body) if isinstance(body, (str, bytes, bytearray)) else body)
-        except (InvalidEvent, ValueError, TypeError) as exc:
+            raw = msgspec.json.decode(body) if isinstance(body, (str, bytes, bytearray)) else body
+            envelope = Envelope.from_dict(raw)
+        except (InvalidEvent, ValueError, TypeError, msgspec.DecodeError) as exc:
             log.error("malformed event parked", extra={"queue": self.topology.name, "error": str(exc)[:300]})
             self._park(message, reason=str(exc)[:300])
             return

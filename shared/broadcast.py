@@ -16,7 +16,9 @@ import threading
 import uuid
 from collections.abc import Callable
 
-from kombu import Connection, Consumer, Exchange, Queue
+from kombu import Consumer, Exchange, Queue
+
+from shared.bus import broker_connection
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +58,7 @@ class BroadcastListener:
         own_queue = Queue(name, exchange=self.exchange, exclusive=True, auto_delete=True, durable=False)
         while True:
             try:
-                with Connection(self.broker_url, heartbeat=30, connect_timeout=5) as connection:
+                with broker_connection(self.broker_url, heartbeat=30, connect_timeout=5) as connection:
                     with Consumer(connection, queues=[own_queue], callbacks=[self._received], accept=["json"],
                                   no_ack=True):
                         self.ready.set()

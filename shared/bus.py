@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 
 from kombu import Connection, Exchange, Producer
 
+from shared import amqp_transport
 from shared.events import Envelope
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,11 @@ def is_memory(url: str) -> bool:
     return url.startswith("memory")
 
 
+def broker_connection(url: str, **options) -> Connection:
+    """A kombu connection to `url`: RabbitMQ's reads its socket buffered (shared/amqp_transport.py)."""
+    return Connection(url, transport=None if is_memory(url) else amqp_transport.Transport, **options)
+
+
 def connect(url: str, *, max_retries: int | None = None, poll_interval: float | None = None) -> Connection:
     """A connection whose publishes wait for the broker's confirm.
 
@@ -69,8 +75,8 @@ def connect(url: str, *, max_retries: int | None = None, poll_interval: float | 
         options["max_retries"] = max_retries
     if poll_interval is not None and is_memory(url):
         options["polling_interval"] = poll_interval
-    return Connection(url, transport_options=options, heartbeat=0 if is_memory(url) else 30,
-                      connect_timeout=5)
+    return broker_connection(url, transport_options=options, heartbeat=0 if is_memory(url) else 30,
+                             connect_timeout=5)
 
 
 class UnroutableError(RuntimeError):
@@ -180,7 +186,7 @@ class PooledPublisher:
             return self._idle.get_nowait()
         except queue.Empty:
             pass
-        connection = Connection(self.broker_url, heartbeat=0, connect_timeout=5)
+        connection = broker_connection(self.broker_url, heartbeat=0, connect_timeout=5)
         try:
             producer = Producer(connection.default_channel, exchange=self.exchange)
             if self.exchange is not None:

@@ -177,25 +177,24 @@ class Envelope:
         """The one envelope parser of every consumer: the envelope checked, its data checked against the
         catalogue (quickly when well formed: this runs for every message)."""
         try:
-            envelope = cls(
-                id=str(uuid.UUID(str(raw["id"]))),
-                type=str(raw["type"]),
-                occurred_at=str(raw["occurred_at"]),
-                producer=str(raw.get("producer") or "unknown"),
-                correlation_id=raw.get("correlation_id"),
-                data=dict(raw.get("data") or {}),
-                traceparent=valid_traceparent(raw.get("traceparent")),
-            )
-            clock.parse_iso(envelope.occurred_at)
+            event_type, occurred_at, data = str(raw["type"]), str(raw["occurred_at"]), dict(raw.get("data") or {})
+            raw_id = raw["id"]
+            event_id = raw_id if type(raw_id) is str and CANONICAL_UUID.fullmatch(raw_id) else str(uuid.UUID(str(raw_id)))
+            fields = {"id": event_id, "type": event_type, "occurred_at": occurred_at,
+                      "producer": str(raw.get("producer") or "unknown"), "correlation_id": raw.get("correlation_id"),
+                      "traceparent": valid_traceparent(raw.get("traceparent"))}
+            clock.parse_iso(occurred_at)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InvalidEvent(f"malformed envelope: {exc}") from exc
-        return dataclasses.replace(envelope, data=received_data(envelope.type, envelope.data))
+        return cls(data=received_data(event_type, data), **fields)
 
     @property
     def occurred(self) -> dt.datetime:
         return clock.parse_iso(self.occurred_at)
 
 
+# An id as `str(uuid.UUID(...))` writes it, taken as it is (parsing it again costs as much as the rest).
+CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
 
 

@@ -43,6 +43,12 @@ class _Spec:
             struct_fields.append((f"f{index}", kind, msgspec.field(name=key, default=default)))
             self.fields.append((key, field, nested, many))
         self.type = msgspec.defstruct(f"{type(schema).__name__}Check", struct_fields, kw_only=True)
+        # What `finish` has to do, field by field, worked out once: the defaults of absent fields, the nested
+        # values to finish, the validators to run (most fields need none of these).
+        self.defaults = [(key, field.load_default) for key, field, _, _ in self.fields
+                         if field.load_default is not ma.missing]
+        self.checks = [(key, nested, many, tuple(field.validators)) for key, field, nested, many in self.fields
+                       if nested is not None or field.validators]
 
     @staticmethod
     def _kind(field: fields.Field) -> tuple[_Spec | None, bool, object]:
@@ -59,18 +65,16 @@ class _Spec:
     def finish(self, data: dict) -> dict:
         """The loaded dict of data msgspec accepted: validators run, defaults filled, unknown fields kept."""
         loaded = dict(data)
-        for key, field, nested, many in self.fields:
+        for key, default in self.defaults:
             if key not in loaded:
-                if field.load_default is not ma.missing:
-                    default = field.load_default
-                    loaded[key] = default() if callable(default) else default
-                continue
-            value = loaded[key]
+                loaded[key] = default() if callable(default) else default
+        for key, nested, many, validators in self.checks:
+            value = data.get(key)
             if value is None:
                 continue
             if nested is not None:
                 value = loaded[key] = [nested.finish(item) for item in value] if many else nested.finish(value)
-            for validator in field.validators:
+            for validator in validators:
                 if validator(value) is False:
                     raise ma.ValidationError("refused by a validator")
         return loaded

@@ -5,8 +5,9 @@ import importlib
 import jwt
 import pytest
 
-from shared import clock
-from shared.internal_auth import Caller, sign_internal_token
+from shared import clock, internal_auth
+from shared.errors import ApiError
+from shared.internal_auth import Caller, sign_internal_token, verify_internal_token
 from tests.conftest import close_database
 from tests.support import ISSUER, SECRET, customer
 
@@ -84,8 +85,25 @@ def test_tokens_name_the_gateway_as_their_issuer_as_before(service):
 def test_token_expires_after_sixty_seconds_by_the_injected_clock(service):
     name, client = service
     token = sign_internal_token(Caller(**customer(5)), name, SECRET, ISSUER)
-    clock.clock.advance(dt.timedelta(seconds=70))
+    assert client.get(protected_path(name), headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    clock.clock.advance(dt.timedelta(seconds=70))  # the token was checked (and kept) before: its expiry still holds
     assert client.get(protected_path(name), headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_a_checked_token_is_not_checked_again_but_only_under_the_secrets_that_checked_it(monkeypatch):
+    monkeypatch.setattr(internal_auth, "_VERIFIED", {})  # an earlier test may have checked the same token
+    token = sign_internal_token(Caller(**customer(5)), "tickets", SECRET, ISSUER)
+    decodes = []
+    real_decode = jwt.decode
+    monkeypatch.setattr(jwt, "decode", lambda *args, **kwargs: decodes.append(1) or real_decode(*args, **kwargs))
+
+    callers = [verify_internal_token(token, "tickets", SECRET, issuer=ISSUER) for _ in range(3)]
+
+    assert [caller.user_id for caller in callers] == [5, 5, 5] and len(decodes) == 1
+    with pytest.raises(ApiError):  # the secret rotated away: its tokens are refused, cached or not
+        verify_internal_token(token, "tickets", "new-secret-" + "n" * 24, issuer=ISSUER)
+    with pytest.raises(ApiError):
+        verify_internal_token(token, "video", SECRET, issuer=ISSUER)
 
 
 def test_readiness_reports_an_unreachable_broker(tmp_path):

@@ -23,6 +23,20 @@ def test_create_json_gives_number_first_message_and_event(alice):
     assert event_types() == ["ticket.created.v1"]
 
 
+def test_a_number_already_taken_is_drawn_again(alice, monkeypatch):
+    from services.tickets.core import workflow
+
+    taken = new_ticket(alice)["number"]
+    draws = iter([taken, taken, "87654321"])
+    monkeypatch.setattr(workflow, "new_ticket_number", lambda: next(draws))
+
+    ticket = new_ticket(alice)
+
+    assert ticket["number"] == "87654321"
+    assert Ticket.select().where(Ticket.number == taken).count() == 1
+    assert Message.select().join(Ticket).where(Ticket.number == "87654321").count() == 1
+
+
 def test_create_multipart_with_screenshot_and_download(alice):
     response = alice.post("/api/v1/tickets", data={
         "subject": "Withdrawal stuck", "category": "wallet", "description": "See screenshot",

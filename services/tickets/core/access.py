@@ -6,6 +6,7 @@ from services.tickets.core.merge_links import merged_target
 from services.tickets.core.models import Ticket
 from shared.errors import ApiError, not_found
 from shared.internal_auth import Caller
+from shared.prepared import Prepared
 from shared.web import current_caller
 
 
@@ -33,6 +34,14 @@ def agent_may_see(agent: Caller, ticket: Ticket) -> bool:
     return ticket.tier == "standard"
 
 
+_BY_NUMBER = Prepared(lambda number: Ticket.select().where(Ticket.number == number).limit(1))
+
+
+def ticket_by_number(number: str) -> Ticket | None:
+    """The ticket of this number, or None (every request about a ticket starts here: its SQL is made once)."""
+    return _BY_NUMBER.first(str(number))
+
+
 def customer_ticket(caller: Caller, number: str) -> Ticket:
     """The ticket if this customer or guest may see it; 404 otherwise, whichever it is.
 
@@ -40,7 +49,7 @@ def customer_ticket(caller: Caller, number: str) -> Ticket:
     returned (same requester, by the merge's rule), so old links, and a guest session
     for the merged ticket, read and answer the target.
     """
-    ticket = Ticket.get_or_none(Ticket.number == number)
+    ticket = ticket_by_number(number)
     if ticket is None:
         raise not_found("ticket")
     ticket = merged_target(ticket)
@@ -72,7 +81,7 @@ def agent_may_open(agent: Caller, ticket: Ticket) -> bool:
 
 
 def agent_ticket(agent: Caller, number: str) -> Ticket:
-    ticket = Ticket.get_or_none(Ticket.number == number)
+    ticket = ticket_by_number(number)
     if ticket is None or not agent_may_see(agent, ticket):
         raise not_found("ticket")
     return ticket

@@ -48,11 +48,20 @@ class Requester:
 
 
 def new_ticket_number() -> str:
-    """Eight random digits: readable, unique, and never enough alone to open a ticket."""
+    """Eight random digits: readable, unique (`insert_ticket` draws again when taken), and never enough alone to
+    open a ticket."""
+    return str(10_000_000 + secrets.randbelow(90_000_000))
+
+
+def insert_ticket(**values) -> Ticket:
+    """The new ticket, under a number no other has: the unique index decides in the INSERT itself (no look-up
+    first), and a number already taken is drawn again."""
     while True:
-        number = str(10_000_000 + secrets.randbelow(90_000_000))
-        if not Ticket.select().where(Ticket.number == number).exists():
-            return number
+        number = new_ticket_number()
+        inserted = (Ticket.insert(number=number, **values).on_conflict(conflict_target=[Ticket.number], action="NOTHING")
+                    .returning(Ticket.id).tuples().execute())
+        for (ticket_id,) in inserted:
+            return Ticket(id=ticket_id, number=number, **values)
 
 
 def requester_filter(requester: Requester):
@@ -119,8 +128,8 @@ def create_ticket(outbox, store: AttachmentStore, requester: Requester, fields: 
         if occurred_at > now + dt.timedelta(minutes=5):
             raise ApiError(400, "validation_error", "Some fields are missing or invalid.",
                            {"fields": {"occurred_at": ["The time of the problem cannot be in the future."]}})
-    ticket = Ticket.create(
-        number=new_ticket_number(), requester_kind=requester.kind, requester_user_id=requester.user_id,
+    ticket = insert_ticket(
+        requester_kind=requester.kind, requester_user_id=requester.user_id,
         requester_email=requester.email.lower(), requester_name=requester.name,
         locale=fields.get("locale") or requester.locale or "en", channel=channel,
         subject=fields["subject"].strip(), category=fields["category"], description=fields["description"],
@@ -205,7 +214,7 @@ def add_message(outbox, store: AttachmentStore, ticket: Ticket, author: Author, 
     _attach(store, ticket, message, files)
     if kind != "note":
         ticket.updated_at = now
-        ticket.save()
+        ticket.save(only=[Ticket.updated_at])  # nothing else of it changed here: a one-column UPDATE
     if author.role in ("customer", "guest") and ticket.assignee_id is None:
         auto_assign(outbox, ticket)
     outbox.add(EventType.TICKET_MESSAGE_ADDED,

@@ -19,6 +19,7 @@ from services.tickets.sla.calendar import Calendar, add_business_seconds, busine
 from services.tickets.sla.models import METRICS, SlaClock, TicketSla
 from services.tickets.sla.policies import Policy, calendar_named, policy_for
 from shared import clock
+from shared.prepared import Prepared
 
 FAR_FUTURE = dt.datetime(9999, 12, 31)
 UTC = dt.UTC
@@ -78,8 +79,13 @@ def _start(calendars: _Calendars, ticket: Ticket, metric: str, now: dt.datetime,
     return sla
 
 
+# A ticket's reporting row and its clocks, read at every message and status change (their SQL made once).
+_REPORT = Prepared(lambda ticket_id: TicketSla.select().where(TicketSla.ticket == ticket_id).limit(1))
+_CLOCKS = Prepared(lambda ticket_id: SlaClock.select().where(SlaClock.ticket == ticket_id))
+
+
 def _report(ticket: Ticket) -> TicketSla:
-    report = TicketSla.get_or_none(TicketSla.ticket == ticket.id)
+    report = _REPORT.first(ticket.id)
     return report or TicketSla(ticket=ticket.id, due_key=FAR_FUTURE)
 
 
@@ -106,7 +112,7 @@ def ticket_moved(ticket: Ticket) -> None:
 
 
 def _clocks(ticket: Ticket) -> dict[str, SlaClock]:
-    return {sla.metric: sla for sla in SlaClock.select().where(SlaClock.ticket == ticket.id)}
+    return {sla.metric: sla for sla in _CLOCKS.rows(ticket.id)}
 
 
 def ticket_created(ticket: Ticket) -> None:

@@ -13,6 +13,7 @@ from services.tickets.sla.calendar import Calendar
 from services.tickets.sla.models import SlaCalendar, SlaPolicy
 from shared import clock
 from shared.errors import ApiError
+from shared.prepared import Prepared
 
 TIERS = ("standard", "senior")
 HOUR = 3600
@@ -42,8 +43,14 @@ def default_policy(category: str, tier: str) -> Policy:
     return Policy(category, tier, DEFAULT_FIRST_RESPONSE.get(category, 4 * HOUR), 8 * HOUR, 72 * HOUR)
 
 
+# Read for every ticket created (their SQL made once).
+_POLICY = Prepared(lambda category, tier: SlaPolicy.select().where((SlaPolicy.category == category)
+                                                                   & (SlaPolicy.tier == tier)).limit(1))
+_CALENDAR = Prepared(lambda name: SlaCalendar.select().where(SlaCalendar.name == name).limit(1))
+
+
 def policy_for(category: str, tier: str) -> Policy:
-    row = SlaPolicy.get_or_none((SlaPolicy.category == category) & (SlaPolicy.tier == tier))
+    row = _POLICY.first(category, tier)
     if row is None:
         return default_policy(category, tier)
     return Policy(row.category, row.tier, row.first_response_s, row.next_response_s, row.resolution_s,
@@ -88,7 +95,7 @@ def _calendar(row: SlaCalendar) -> Calendar:
 
 def calendar_named(name: str) -> Calendar:
     """The stored calendar; `always` (24/7) unless a supervisor redefined it, and for a name since removed."""
-    row = SlaCalendar.get_or_none(SlaCalendar.name == name)
+    row = _CALENDAR.first(name)
     return _calendar(row) if row is not None else Calendar.always()
 
 
