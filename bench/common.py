@@ -52,9 +52,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def gunicorn(app: str, port: int, env: dict, workers: int, threads: int, log: Path) -> subprocess.Popen:
+def gunicorn(app: str, port: int, env: dict, workers: int, threads: int, log: Path,
+             worker_class: str = "gthread") -> subprocess.Popen:
     args = [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-            "--threads", str(threads), "--worker-class", "gthread", "--keep-alive", "30", "--log-level", "warning",
+            "--threads", str(threads), "--worker-class", worker_class, "--keep-alive", "30", "--log-level", "warning",
             "--graceful-timeout", "10"]  # within the 20 s a benchmark waits before it kills: no orphaned workers
     return subprocess.Popen(args, cwd=ROOT, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
 

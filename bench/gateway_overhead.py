@@ -57,6 +57,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--gateway-worker-class", default="gthread",
+                        help="the gateway's gunicorn worker class, e.g. deploy.gunicorn_worker.KeepAliveThreadWorker "
+                             "(the tickets service keeps gthread)")
     parser.add_argument("--agent", action="store_true",
                         help="also measure an agent's read of the ticket, which the gateway audits")
     parser.add_argument("--gateway-database-url", default=None,
@@ -79,7 +82,7 @@ def main() -> None:
     try:
         wait_ready(tickets_port)
         processes.append(gunicorn("services.gateway.app:create_app()", gateway_port, env, args.workers,
-                                  args.threads, data_dir / "gateway.log"))
+                                  args.threads, data_dir / "gateway.log", args.gateway_worker_class))
         wait_ready(gateway_port)
         services = {"tickets": processes[0], "gateway": processes[1]}
         gateway = f"http://127.0.0.1:{gateway_port}"
@@ -126,7 +129,8 @@ def main() -> None:
             process.wait(10)
 
     print(f"gateway database: {'PostgreSQL' if (args.gateway_database_url or '').startswith('postgres') else 'SQLite'}")
-    print(f"gunicorn: {args.workers} workers x {args.threads} threads (gthread) each; "
+    print(f"gunicorn: {args.workers} workers x {args.threads} threads each, the gateway's worker class "
+          f"{args.gateway_worker_class}; "
           f"{args.requests} GET /api/v1/tickets/{{number}} (an agent: /api/v1/agent/tickets/{{number}}) per sample, "
           f"median of {args.rounds} alternating rounds, keep-alive connections")
     print(f"{'connections':<12}{'reader':<10}{'path':<10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}"
