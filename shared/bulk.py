@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import peewee
 
+# Fields whose db_value gives a value of this type back unchanged.
+_STORED_AS = {peewee.CharField: str, peewee.TextField: str, peewee.IntegerField: int, peewee.BigIntegerField: int,
+              peewee.AutoField: int}
+
 
 def _quote(name: str) -> str:
     return f'"{name}"'  # standard SQL identifiers: SQLite and PostgreSQL alike
@@ -29,7 +33,10 @@ def insert_rows(model: type[peewee.Model], rows: list[dict], returning: tuple[st
         sql += " ON CONFLICT DO NOTHING"
     if returning:
         sql += " RETURNING " + ", ".join(quote(name) for name in returning)
-    params = [field.db_value(row[field.column_name]) for row in rows for field in fields]
+    # A value already of the type a plain column stores goes as it is; the others through their field.
+    plan = [(field.column_name, _STORED_AS.get(type(field)), field.db_value) for field in fields]
+    params = [value if kind is not None and (type(value) is kind or value is None) else db_value(value)
+              for row in rows for name, kind, db_value in plan for value in (row[name],)]
     cursor = database.execute_sql(sql, params)
     return [tuple(row) for row in cursor.fetchall()] if returning else []
 

@@ -12,6 +12,7 @@ import queue
 import socket
 import time
 from collections.abc import Iterable
+from contextlib import nullcontext
 from urllib.parse import urlparse
 
 from kombu import Connection, Exchange, Producer
@@ -62,25 +63,23 @@ def broker_connection(url: str, **options) -> Connection:
     return Connection(url, transport=None if is_memory(url) else amqp_transport.Transport, **options)
 
 
-def connect(url: str, *, max_retries: int | None = None, poll_interval: float | None = None) -> Connection:
-    """A connection whose publishes wait for the broker's confirm.
+def connect(url: str, *, max_retries: int | None = None, poll_interval: float | None = None,
+            confirm_each: bool = True) -> Connection:
+    """A connection whose publishes wait for the broker's confirm (`confirm_each=False`: the caller
+    waits for them itself, once for several: `EventPublisher.publish_many`).
 
     `max_retries` bounds the attempts to connect, for callers that have their own
     back-off (the outbox relay) and must not block on a broker that is down.
     `poll_interval`: how often a consumer on the in-process bus (which polls) looks for messages
     (kombu's default is a second).
     """
-    options = {} if is_memory(url) else {"confirm_publish": True}
+    options = {} if is_memory(url) or not confirm_each else {"confirm_publish": True}
     if max_retries is not None:
         options["max_retries"] = max_retries
     if poll_interval is not None and is_memory(url):
         options["polling_interval"] = poll_interval
     return broker_connection(url, transport_options=options, heartbeat=0 if is_memory(url) else 30,
                              connect_timeout=5)
-
-
-class UnroutableError(RuntimeError):
-    """The broker returned a mandatory message: no queue is bound for its type."""
 
 
 class EventPublisher:
@@ -90,15 +89,20 @@ class EventPublisher:
     expensive to open); not thread-safe: one per thread.
     """
 
-    def __init__(self, connection: Connection, exchange: Exchange, *, retry: bool = True) -> None:
+    def __init__(self, connection: Connection, exchange: Exchange, *, retry: bool = True,
+                 confirm_timeout: float = 30.0) -> None:
         self.connection = connection
         self.exchange = exchange
         self.retry = retry
+        self.confirm_timeout = confirm_timeout
         self.returned: list[str] = []
+        self._returned_ids: set[str] = set()
         self._producer: Producer | None = None
+        self._confirms: Confirms | None = None
 
     def _on_return(self, exception, exchange, routing_key, message) -> None:
         self.returned.append(routing_key)
+        self._returned_ids.add((getattr(message, "properties", None) or {}).get("message_id"))
         log.warning("event unroutable", extra={"routing_key": routing_key, "exchange": exchange})
 
     @property
@@ -107,11 +111,13 @@ class EventPublisher:
             channel = self.connection.default_channel
             self.exchange(channel).declare()
             self._producer = Producer(channel, exchange=self.exchange, on_return=self._on_return)
+            # A connection that does not wait for each confirm (connect(confirm_each=False)): waited for per batch.
+            confirm_each = self.connection.transport_options.get("confirm_publish")
+            if not confirm_each and not is_memory(self.connection.as_uri()):
+                self._confirms = Confirms(channel)
         return self._producer
 
-    def publish(self, envelope: Envelope) -> bool:
-        """Publish and wait for the confirm; returns False if the broker could route it nowhere."""
-        before = len(self.returned)
+    def _send(self, envelope: Envelope) -> None:
         self.producer.publish(
             envelope.to_json(),
             routing_key=envelope.type,
@@ -125,11 +131,28 @@ class EventPublisher:
             retry=self.retry,
             retry_policy=RETRY_POLICY,
         )
-        return len(self.returned) == before
+        if self._confirms is not None:
+            self._confirms.add()
+
+    def publish(self, envelope: Envelope) -> bool:
+        """Publish and wait for the confirm; returns False if the broker could route it nowhere."""
+        return self.publish_many([envelope])[0]
+
+    def publish_many(self, envelopes: list[Envelope], on_each=None) -> list[bool]:
+        """Each envelope in order (`on_each(envelope)` wraps its sending: a tracing span), then the broker's
+        confirms of them all, waited for once; for each, whether the broker routed it anywhere (a mandatory
+        message comes back, before its confirm, when no queue takes it)."""
+        self._returned_ids.clear()
+        for envelope in envelopes:
+            with on_each(envelope) if on_each is not None else nullcontext():
+                self._send(envelope)
+        if self._confirms is not None:
+            self._confirms.wait(self.connection, self.confirm_timeout)
+        return [envelope.id not in self._returned_ids for envelope in envelopes]
 
     def reset(self) -> None:
         """Drop the channel after a connection error, so the next publish starts clean."""
-        self._producer = None
+        self._producer = self._confirms = None
         close_quietly(self.connection)
 
 

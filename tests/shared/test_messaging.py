@@ -130,6 +130,47 @@ def test_unroutable_events_are_noticed(env, exchange_name):
     assert relay.unroutable == 1
 
 
+def test_a_batch_is_confirmed_once_and_each_unroutable_event_counted(env, exchange_name, monkeypatch):
+    """Only `user.app_installed.v1` has a queue: the batch's other events come back, each counted, and every row
+    of the batch is sent, after one wait for the broker's confirms of them all."""
+    from shared import bus
+
+    queue = unique("test.batch")
+    with Connection(AMQP_URL) as connection:
+        channel = connection.default_channel
+        event_exchange(exchange_name)(channel).declare()
+        channel.queue_declare(queue, durable=True, auto_delete=False)
+        channel.queue_bind(queue, exchange_name, routing_key="user.app_installed.v1")
+    try:
+        with env.database.connection_context(), env.database.atomic():
+            for user_id in range(1, 7):
+                if user_id % 3:
+                    env.outbox.add(EventType.USER_APP_INSTALLED, {"user_id": user_id, "platform": "ios"})
+                else:
+                    env.outbox.add(EventType.USER_REGISTERED, {
+                        "user_id": user_id, "email": f"u{user_id}@example.com", "locale": "en",
+                        "registered_at": "2026-12-06T17:00:00Z"})
+        waits = []
+        real_wait = bus.Confirms.wait
+        monkeypatch.setattr(bus.Confirms, "wait", lambda self, *args: waits.append(len(self.unsettled)) or
+                            real_wait(self, *args))
+        relay = OutboxRelay(env.outbox, env.database, AMQP_URL, event_exchange(exchange_name))
+
+        assert relay.relay_once() == 6
+        assert relay.unroutable == 2 and len(waits) == 1  # one wait, for the confirms still to come
+        with Connection(AMQP_URL) as connection:
+            routed = []
+            simple = connection.SimpleQueue(queue, no_ack=True)
+            while len(routed) < 4:
+                routed.append(json.loads(simple.get(timeout=10).body)["data"]["user_id"])
+            simple.close()
+        assert routed == [1, 2, 4, 5]
+        with env.database.connection_context():
+            assert env.outbox_model.select().where(env.outbox_model.sent_at.is_null()).count() == 0
+    finally:
+        delete_queues(queue)
+
+
 def run_consumer(consumer: EventConsumer):
     thread = threading.Thread(target=consumer.run, daemon=True)
     thread.start()
