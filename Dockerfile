@@ -34,7 +34,7 @@ WORKDIR /app
 COPY shared/ shared/
 COPY services/__init__.py services/registry.py services/migrate.py services/
 COPY services/${SERVICE}/ services/${SERVICE}/
-COPY deploy/gunicorn.conf.py deploy/healthcheck.py deploy/
+COPY deploy/gunicorn.conf.py deploy/gunicorn_worker.py deploy/healthcheck.py deploy/
 # Bytecode now, since the root file system is read-only when deployed.
 RUN python -m compileall -q shared services deploy
 USER 10001:10001

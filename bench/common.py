@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import psutil
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -31,15 +33,29 @@ def cpu_seconds(database) -> float:
     return spent
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of process `pid` and its descendants so far."""
+    total = 0.0
+    root = psutil.Process(pid)
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def gunicorn(app: str, port: int, env: dict, workers: int, threads: int, log: Path) -> subprocess.Popen:
+def gunicorn(app: str, port: int, env: dict, workers: int, threads: int, log: Path,
+             worker_class: str = "gthread") -> subprocess.Popen:
     args = [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-            "--threads", str(threads), "--worker-class", "gthread", "--keep-alive", "30", "--log-level", "warning",
+            "--threads", str(threads), "--worker-class", worker_class, "--keep-alive", "30", "--log-level", "warning",
             "--graceful-timeout", "10"]  # within the 20 s a benchmark waits before it kills: no orphaned workers
     return subprocess.Popen(args, cwd=ROOT, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
 

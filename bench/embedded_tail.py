@@ -26,7 +26,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import ROOT, base_env, free_port, wait_ready  # noqa: E402
+from bench.common import ROOT, base_env, free_port, tree_cpu, wait_ready  # noqa: E402
 
 OPERATIONS = ("create", "read", "reply", "list")
 
@@ -93,19 +93,6 @@ def client(port: int, seconds: float, samples: dict, errors: list, ready: thread
         timed("list", "GET", "/api/v1/tickets")
     for op in OPERATIONS:
         samples[op].extend(mine[op])
-
-
-def tree_cpu(pid: int) -> float:
-    """CPU seconds (user + system) of the product's processes so far."""
-    total = 0.0
-    root = psutil.Process(pid)
-    for process in [root, *root.children(recursive=True)]:
-        try:
-            times = process.cpu_times()
-            total += times.user + times.system
-        except psutil.NoSuchProcess:
-            pass
-    return total
 
 
 def tree_pss(pid: int) -> float:

@@ -5,6 +5,9 @@ With `--agent`, an agent's read of the ticket (`GET /api/v1/agent/tickets/{numbe
 measured the same way: the gateway writes one audit row (`ticket.viewed`) for each, a
 customer's read writes none, so the difference between the two overheads is the audit's cost.
 
+Beside latency it prints each service's CPU time per request (user + system of its gunicorn
+processes, psutil): the machine's other work moves the latencies at 1 connection, not that.
+
     make bench            (or: .venv/bin/python bench/gateway_overhead.py --requests 3000 [--agent])
 """
 from __future__ import annotations
@@ -20,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import base_env, free_port, gunicorn, load, wait_ready  # noqa: E402
+from bench.common import base_env, free_port, gunicorn, load, tree_cpu, wait_ready  # noqa: E402
 from services.registry import GATEWAY  # noqa: E402
 from shared.internal_auth import Caller, sign_internal_token  # noqa: E402
 
@@ -33,7 +36,18 @@ def call(url: str, body: dict | None = None, headers: dict | None = None) -> dic
 
 
 def median_result(samples: list[dict]) -> dict:
-    return {key: statistics.median(sample[key] for sample in samples) for key in ("rps", "p50", "p99", "errors")}
+    return {key: statistics.median(sample[key] for sample in samples)
+            for key in ("rps", "p50", "p99", "errors", "tickets_cpu", "gateway_cpu")}
+
+
+def load_with_cpu(services: dict, port: int, path: str, headers, requests: int, concurrency: int) -> dict:
+    """`load`, with the CPU ms per request each service's gunicorn processes spent: what a read
+    costs them whatever else the machine runs, unlike its latency."""
+    before = {name: tree_cpu(process.pid) for name, process in services.items()}
+    result = load(port, path, headers, requests, concurrency)
+    for name, process in services.items():
+        result[f"{name}_cpu"] = 1000 * (tree_cpu(process.pid) - before[name]) / result["requests"]
+    return result
 
 
 def main() -> None:
@@ -43,6 +57,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--gateway-worker-class", default="gthread",
+                        help="the gateway's gunicorn worker class, e.g. deploy.gunicorn_worker.KeepAliveThreadWorker "
+                             "(the tickets service keeps gthread)")
     parser.add_argument("--agent", action="store_true",
                         help="also measure an agent's read of the ticket, which the gateway audits")
     parser.add_argument("--gateway-database-url", default=None,
@@ -65,8 +82,9 @@ def main() -> None:
     try:
         wait_ready(tickets_port)
         processes.append(gunicorn("services.gateway.app:create_app()", gateway_port, env, args.workers,
-                                  args.threads, data_dir / "gateway.log"))
+                                  args.threads, data_dir / "gateway.log", args.gateway_worker_class))
         wait_ready(gateway_port)
+        services = {"tickets": processes[0], "gateway": processes[1]}
         gateway = f"http://127.0.0.1:{gateway_port}"
         call(gateway + "/api/v1/auth/register", {"email": "bench@example.com", "password": "bench password"})
         login = call(gateway + "/api/v1/auth/login", {"email": "bench@example.com", "password": "bench password"})
@@ -101,7 +119,8 @@ def main() -> None:
                 for round_number in range(args.rounds):
                     order = [("direct", tickets_port, direct), ("gateway", gateway_port, through)]
                     for name, port, headers in order if round_number % 2 == 0 else reversed(order):
-                        rounds[name].append(load(port, reader_path, headers, args.requests, concurrency))
+                        rounds[name].append(load_with_cpu(services, port, reader_path, headers, args.requests,
+                                                          concurrency))
                 results.append((concurrency, reader, median_result(rounds["direct"]),
                                 median_result(rounds["gateway"])))
     finally:
@@ -110,15 +129,18 @@ def main() -> None:
             process.wait(10)
 
     print(f"gateway database: {'PostgreSQL' if (args.gateway_database_url or '').startswith('postgres') else 'SQLite'}")
-    print(f"gunicorn: {args.workers} workers x {args.threads} threads (gthread) each; "
+    print(f"gunicorn: {args.workers} workers x {args.threads} threads each, the gateway's worker class "
+          f"{args.gateway_worker_class}; "
           f"{args.requests} GET /api/v1/tickets/{{number}} (an agent: /api/v1/agent/tickets/{{number}}) per sample, "
           f"median of {args.rounds} alternating rounds, keep-alive connections")
-    print(f"{'connections':<12}{'reader':<10}{'path':<10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
+    print(f"{'connections':<12}{'reader':<10}{'path':<10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}"
+          f"{'CPU ms per request: tickets':>29}{'gateway':>9}")
     added: dict[tuple[int, str], float] = {}
     for concurrency, reader, direct, through in results:
         for name, result in (("direct", direct), ("gateway", through)):
             print(f"{concurrency:<12}{reader:<10}{name:<10}{result['rps']:>10.0f}{result['p50']:>10.2f}"
-                  f"{result['p99']:>10.2f}{result['errors']:>8.0f}")
+                  f"{result['p99']:>10.2f}{result['errors']:>8.0f}{result['tickets_cpu']:>29.2f}"
+                  f"{result['gateway_cpu']:>9.2f}")
         ratio = through["p50"] / direct["p50"]
         added[concurrency, reader] = through["p50"] - direct["p50"]
         print(f"{concurrency:<12}{reader:<10}gateway/direct p50 ratio {ratio:.2f}: the gateway adds "

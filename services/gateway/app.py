@@ -8,7 +8,7 @@ from services.gateway import accounts, config, identity
 from services.gateway.extensions import limiter
 from services.gateway.fast_reads import FastReads
 from services.gateway.models import MIGRATIONS, OutboxMessage, db, init_database  # noqa: F401 (services.migrate reads them here)
-from services.gateway.upstream import UpstreamClient
+from services.gateway.service_client import UpstreamClient
 from shared.outbox import Outbox
 from shared.web import build_service
 
@@ -41,7 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         accounts.configure_hasher(app.config["PASSWORD_HASH_MEMORY_KIB"], app.config["PASSWORD_HASH_TIME_COST"])
         app.extensions["outbox"] = Outbox(OutboxMessage, producer=config.SERVICE)
         app.extensions["upstream"] = UpstreamClient(
-            app.config["SERVICE_URLS"], app.config["UPSTREAM_POOL_SIZE"], app.config["UPSTREAM_CONNECT_TIMEOUT"],
+            app.config["SERVICE_URLS"], app.config["UPSTREAM_CONNECT_TIMEOUT"],
             app.config["UPSTREAM_READ_TIMEOUT"], app.config["INTERNAL_TOKEN_SECRET"],
             app.config["INTERNAL_TOKEN_ISSUER"])
         limiter.init_app(app)

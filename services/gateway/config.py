@@ -13,7 +13,6 @@ def settings() -> dict:
         SERVICE_URLS={name: service_url(name, port) for name, port in DEFAULT_PORTS.items()},
         UPSTREAM_CONNECT_TIMEOUT=env_float("UPSTREAM_CONNECT_TIMEOUT", 2.0),
         UPSTREAM_READ_TIMEOUT=env_float("UPSTREAM_READ_TIMEOUT", 15.0),
-        UPSTREAM_POOL_SIZE=env_int("UPSTREAM_POOL_SIZE", 64),
         SESSION_TTL_SECONDS=env_int("SESSION_TTL_SECONDS", 24 * 3600),
         SESSION_COOKIE_SECURE=env_bool("SESSION_COOKIE_SECURE", False),
         GUEST_TOKEN_SECRET=secret("GUEST_TOKEN_SECRET"),

@@ -1,29 +1,21 @@
-"""Forwarding to the services: one pooled HTTP client, the internal token naming
-the caller, the services' errors passed through, and 503 in the contract's shape
-when a service cannot be reached in time."""
+"""Forwarding to the services: which service owns a path, the request passed on with
+the client of `service_client`, the services' answers and errors passed back."""
 from __future__ import annotations
 
-import datetime as dt
 import json
-import logging
 import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
-import urllib3
 from flask import Response, current_app, request, stream_with_context
 
 from services.gateway.identity import GRANT_KEY, apply_guest_grant
-from shared import clock, tracing
+from services.gateway.service_client import UpstreamClient
 from shared.errors import ApiError
-from shared.internal_auth import Caller, sign_internal_token
-
-log = logging.getLogger(__name__)
+from shared.internal_auth import Caller
 
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
               "transfer-encoding", "upgrade", "content-length", "content-encoding", "set-cookie", "server", "date"}
-STREAM_READ_TIMEOUT = 60.0
-TOKEN_REUSE = dt.timedelta(seconds=30)  # internal tokens live 60 s
 FORWARDED_REQUEST_HEADERS = ("Content-Type", "Accept", "Accept-Language", "X-Request-ID", "Last-Event-ID")
 
 
@@ -99,75 +91,6 @@ def upstream_path(wsgi_path: str) -> str:
     return quote(wsgi_path.encode("latin-1", "replace"), safe="/")
 
 
-class UpstreamClient:
-    """One keep-alive connection pool per service (urllib3), shared by the gateway's threads."""
-
-    def __init__(self, service_urls: dict[str, str], pool_size: int, connect_timeout: float,
-                 read_timeout: float, secret: str, issuer: str) -> None:
-        self.service_urls = service_urls
-        self.connect_timeout = connect_timeout
-        self.read_timeout = read_timeout
-        self.secret = secret
-        self.issuer = issuer
-        # One pool per service, made once: a request neither parses a URL nor looks a pool up.
-        self.pools = {name: urllib3.connection_from_url(url, maxsize=pool_size, block=False, retries=False)
-                      for name, url in service_urls.items()}
-        self.timeout = urllib3.Timeout(connect=connect_timeout, read=read_timeout)
-        # A live stream sends a heartbeat every few seconds; a quiet minute means it is gone.
-        self.stream_timeout = urllib3.Timeout(connect=connect_timeout, read=STREAM_READ_TIMEOUT)
-        self._tokens: dict[tuple, tuple[dt.datetime, str]] = {}
-
-    def internal_token(self, caller: Caller, service: str) -> str:
-        """Signed once per caller and service for half the token's life: signing is per caller, not per request."""
-        key = (service, caller.cache_key())
-        now = clock.now()
-        cached = self._tokens.get(key)
-        if cached is not None and cached[0] <= now < cached[0] + TOKEN_REUSE:
-            return cached[1]
-        token = sign_internal_token(caller, service, self.secret, self.issuer)
-        if len(self._tokens) > 10_000:
-            self._tokens.clear()
-        self._tokens[key] = (now, token)
-        return token
-
-    def request(self, service: str, method: str, path: str, caller: Caller | None, *, query: str = "",
-                body: bytes | None = None, headers: dict | None = None,
-                stream: bool = False) -> urllib3.BaseHTTPResponse:
-        pool = self.pools.get(service)
-        if pool is None:
-            raise ApiError(404, "not_found", "No such endpoint.")
-        outgoing = dict(headers or {})
-        outgoing["Authorization"] = "Bearer " + self.internal_token(caller or Caller(kind="anonymous"), service)
-        tracing.inject(outgoing)  # the service's span continues this request's trace
-        try:
-            return pool.urlopen(method, path + (f"?{query}" if query else ""), body=body, headers=outgoing,
-                                timeout=self.stream_timeout if stream else self.timeout,
-                                preload_content=not stream, redirect=False, retries=False)
-        except (urllib3.exceptions.TimeoutError, urllib3.exceptions.ReadTimeoutError):
-            log.warning("upstream timed out", extra={"service": service, "path": path})
-            raise ApiError(503, "service_unavailable",
-                           f"The {service} service did not answer in time; please try again.") from None
-        except urllib3.exceptions.HTTPError:
-            log.warning("upstream unreachable", extra={"service": service, "path": path})
-            raise ApiError(503, "service_unavailable",
-                           f"The {service} service is unavailable; please try again shortly.") from None
-
-    def json(self, service: str, method: str, path: str, caller: Caller | None, *, payload: dict | None = None,
-             query: str = "") -> tuple[int, dict]:
-        """A call whose answer the gateway itself reads (not passed through)."""
-        body = json.dumps(payload).encode() if payload is not None else None
-        headers = {"Content-Type": "application/json"} if body is not None else {}
-        response = self.request(service, method, path, caller, query=query, body=body, headers=headers)
-        try:
-            return response.status, json.loads(response.data or b"{}")
-        except ValueError:
-            return response.status, {}
-
-    def get_public(self, service: str, path: str, timeout: float = 2.0) -> dict:
-        response = self.pools[service].urlopen("GET", path, timeout=timeout, retries=False)
-        return json.loads(response.data)
-
-
 def client() -> UpstreamClient:
     return current_app.extensions["upstream"]
 
@@ -181,16 +104,8 @@ def forward(target: Route, caller: Caller | None) -> Response:
                                 query=request.query_string.decode("latin-1"), body=body, headers=headers,
                                 stream=target.stream)
     if target.stream:
-        response_headers = [(k, v) for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP]
-        def relay():
-            try:
-                yield from upstream.stream(None, decode_content=False)
-            finally:
-                # A stream ends when one side goes away: its connection is not fit for reuse.
-                upstream.close()
-                upstream.release_conn()
-
-        response = Response(stream_with_context(relay()), status=upstream.status, headers=response_headers)
+        response_headers = [(k, v) for k, v in upstream.headers if k.lower() not in HOP_BY_HOP]
+        response = Response(stream_with_context(upstream.chunks), status=upstream.status, headers=response_headers)
         response.headers["X-Accel-Buffering"] = "no"
         response.headers["Cache-Control"] = "no-cache"
         return response
@@ -211,7 +126,7 @@ def finished_answer(target: Route, upstream) -> tuple[int, list[tuple[str, str]]
     content = upstream.data
     if upstream.status >= 500 and not _is_contract_error(content):
         raise ApiError(502, "bad_gateway", f"The {target.service} service failed; please try again.")
-    return upstream.status, [(k, v) for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP], content
+    return upstream.status, [(k, v) for k, v in upstream.headers if k.lower() not in HOP_BY_HOP], content
 
 
 def forwarded_headers(get) -> dict:
