@@ -88,10 +88,13 @@ def settings() -> dict:
         WORKER_CHANNELS=env_list("NOTIFICATIONS_CHANNELS", CHANNELS),
         INBOX_PREFETCH=env_int("NOTIFICATIONS_PREFETCH", 1000),  # four batches: written, waiting, read, arriving
         INBOX_BATCH_SIZE=env_int("NOTIFICATIONS_BATCH_SIZE", 250),
-        DELIVERY_PREFETCH=env_int("NOTIFICATIONS_DELIVERY_PREFETCH", 20),
+        # Messages an email sender holds: each a chunk of up to EMAIL_BATCH_SIZE jobs (about 200 jobs in all).
+        DELIVERY_PREFETCH=env_int("NOTIFICATIONS_DELIVERY_PREFETCH", 4),
         EMAIL_SENDERS=env_int("NOTIFICATIONS_EMAIL_SENDERS", 2),
-        # Emails are sent one by one; a small batch only shares the consumer's bookkeeping.
-        EMAIL_BATCH_SIZE=env_int("NOTIFICATIONS_EMAIL_BATCH_SIZE", 10),
+        # Jobs per message on the email and push queues, and per email batch. Emails are sent one by one; what a
+        # larger chunk saves is the inbox worker's publishing and the broker's work per message (two inbox
+        # workers 1.25-1.37x one with chunks of ten, 1.39-1.44x with fifty: docs/performance.md).
+        EMAIL_BATCH_SIZE=env_int("NOTIFICATIONS_EMAIL_BATCH_SIZE", 50),
         MAX_RETRIES=env_int("NOTIFICATIONS_MAX_RETRIES", 8),
         # 1, 2, 4 ... 60 s: eight tries span about three minutes of an SMTP outage.
         BACKOFF_BASE=env_float("NOTIFICATIONS_BACKOFF_BASE", 1.0),

@@ -53,7 +53,7 @@ class ChannelJobs:
     pooled publisher, its confirms left to the consumer (a failure to publish rolls the batch back and its events
     come again; confirms that do not come, after the commit, make them come again too)."""
 
-    def __init__(self, broker_url: str, email_queue: str, push_queue: str, chunk: int = 10) -> None:
+    def __init__(self, broker_url: str, email_queue: str, push_queue: str, chunk: int = 50) -> None:
         self.email_queue = email_queue
         self.push_queue = push_queue
         self.chunk = max(1, chunk)  # jobs per message: as many as a channel's consumer delivers at once
