@@ -106,7 +106,7 @@ def test_gunicorn_settings_come_from_the_environment():
                                       "accesslog": None}
 
 
-def test_the_preloading_master_serves_healthz_once_before_its_workers_fork():
+def test_the_preloading_master_serves_healthz_once_before_its_workers_fork(monkeypatch):
     """What a Flask app builds at its first request is then built in the master and shared by the workers
     (issue 23); a warm-up that fails is logged and the master goes on."""
     import logging
@@ -115,6 +115,9 @@ def test_the_preloading_master_serves_healthz_once_before_its_workers_fork():
 
     from flask import Flask
 
+    # The settings file sets PROMETHEUS_MULTIPROC_DIR for gunicorn's processes: not for this test process and the
+    # ones its later tests start (prometheus_client would look for files in a folder that is not there).
+    monkeypatch.setattr(os, "environ", dict(os.environ))
     config = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
     app, served = Flask("warm"), []
 
