@@ -31,6 +31,7 @@ import psycopg2
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import ROOT, free_port, wait_ready  # noqa: E402
+from bench.product import delete_queues  # noqa: E402
 
 SERVICES = ("gateway", "tickets", "notifications", "video", "referrals")
 PG = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -118,6 +119,7 @@ def one_round(workers: int, root: Path = ROOT) -> dict:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
         admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        delete_queues(env, AMQP)  # a shared broker keeps no queues of a finished round
 
 
 def main() -> None:
