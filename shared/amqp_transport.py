@@ -13,6 +13,7 @@ Only plain TCP is changed; a TLS connection (`ssl`) keeps py-amqp's own transpor
 from __future__ import annotations
 
 import errno
+from contextlib import nullcontext
 from struct import unpack_from
 
 from amqp.transport import TCPTransport
@@ -21,21 +22,6 @@ from kombu.transport import pyamqp
 READ_CHUNK = 65536
 # A frame: type (1 byte), channel (2), payload size (4), the payload, the end byte.
 FRAME_HEADER, FRAME_END = 7, 1
-
-
-class _Unchanged:
-    """`having_timeout` for a frame already read: the socket as it is."""
-
-    __slots__ = ("sock",)
-
-    def __init__(self, sock) -> None:
-        self.sock = sock
-
-    def __enter__(self):
-        return self.sock
-
-    def __exit__(self, *exc) -> bool:
-        return False
 
 
 class BufferedTCPTransport(TCPTransport):
@@ -65,7 +51,7 @@ class BufferedTCPTransport(TCPTransport):
         """py-amqp's, unless the next frame is already whole in the buffer (no wait, so no timeout to set)."""
         buffered = self._read_buffer
         if len(buffered) >= FRAME_HEADER and len(buffered) >= FRAME_HEADER + unpack_from(">I", buffered, 3)[0] + FRAME_END:
-            return _Unchanged(self.sock)
+            return nullcontext(self.sock)
         return super().having_timeout(timeout)
 
 

@@ -95,13 +95,11 @@ class EventPublisher:
         self.exchange = exchange
         self.retry = retry
         self.confirm_timeout = confirm_timeout
-        self.returned: list[str] = []
         self._returned_ids: set[str] = set()
         self._producer: Producer | None = None
         self._confirms: Confirms | None = None
 
     def _on_return(self, exception, exchange, routing_key, message) -> None:
-        self.returned.append(routing_key)
         self._returned_ids.add((getattr(message, "properties", None) or {}).get("message_id"))
         log.warning("event unroutable", extra={"routing_key": routing_key, "exchange": exchange})
 

@@ -16,6 +16,12 @@ from collections.abc import Callable
 import peewee
 
 
+def _database_kind(model: type[peewee.Model]) -> type:
+    """The class of the database the model is bound to now (through its proxy): the SQL's dialect."""
+    database = model._meta.database
+    return type(getattr(database, "obj", None) or database)
+
+
 class Prepared:
     def __init__(self, build: Callable[..., peewee.ModelSelect]) -> None:
         self.build = build
@@ -23,8 +29,7 @@ class Prepared:
         self._made: dict[type, tuple[str, list]] = {}
 
     def _made_for(self, count: int) -> tuple[str, list]:
-        database = self._model._meta.database if self._model is not None else None
-        made = self._made.get(type(getattr(database, "obj", None) or database))
+        made = self._made.get(_database_kind(self._model)) if self._model is not None else None
         if made is not None:
             return made
         # Markers the fields do not convert (an integer field would refuse a string), found again in the parameters.
@@ -36,8 +41,7 @@ class Prepared:
         plan = [(markers.index(value), None) if value in markers else (None, value) for value in params]
         if sorted(index for index, _ in plan if index is not None) != list(range(count)):
             raise ValueError("each argument of a prepared query must be used exactly once")
-        database = query.model._meta.database
-        made = self._made[type(getattr(database, "obj", None) or database)] = (sql, plan)
+        made = self._made[_database_kind(query.model)] = (sql, plan)
         return made
 
     def rows(self, *values) -> list:

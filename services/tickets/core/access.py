@@ -70,7 +70,7 @@ def _guest_scope_leads_to(caller: Caller, number: str, ticket: Ticket) -> bool:
         return False
     if scoped in (number, ticket.number):
         return True
-    scoped_ticket = Ticket.get_or_none(Ticket.number == scoped)
+    scoped_ticket = ticket_by_number(scoped)
     return scoped_ticket is not None and merged_target(scoped_ticket).id == ticket.id
 
 
