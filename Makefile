@@ -36,9 +36,10 @@ test-unit: $(VENV)/.installed
 	$(PY) -m pytest -m "not e2e"
 
 ## make run-services: every service as its own gunicorn process and every worker as its own
-## process (honcho, deploy/Procfile.services), against this machine's RabbitMQ and PostgreSQL.
+## process (honcho, deploy/Procfile.services; the workers forked from one parent, deploy/workers.py),
+## against this machine's RabbitMQ and PostgreSQL.
 ## Each variable below may be overridden, e.g. `make run-services DATABASE_URL=postgresql://...`;
-## a process that dies is started again (deploy/respawn.py); PROCESSES="gateway tickets" starts some.
+## a process that dies is started again (deploy/respawn.py); PROCESSES="gateway tickets" starts some, WORKERS="tickets" some workers.
 RUN_SERVICES_ENV_FILE ?= .env.services
 run-services: export PATH := $(abspath $(VENV))/bin:$(PATH)
 run-services: export DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test

@@ -188,6 +188,16 @@ def backing_services() -> list[psutil.Process]:
     return [p for p in psutil.process_iter(["name"]) if p.info["name"] in ("postgres", "beam.smp")]
 
 
+def forked_worker(process: psutil.Process) -> str:
+    """Which worker a child of deploy/workers.py runs: its process name (15 bytes of "<service>-worker")."""
+    with contextlib.suppress(psutil.Error):
+        name = process.name()
+        for service in ALL:
+            if name.startswith(service.name):
+                return f"{service.name}-worker"
+    return "workers parent"
+
+
 def label(process: psutil.Process) -> str:
     """A short name for a process of the product: which service or worker it runs."""
     try:
@@ -196,6 +206,8 @@ def label(process: psutil.Process) -> str:
         return "?"
     if match := re.search(r"respawn\.py (\S+)", command):
         return f"respawn {match.group(1)}"
+    if "deploy.workers" in command:
+        return forked_worker(process)
     if match := re.search(r"services\.(\w+)\.(app|worker)", command):
         name = f"{match.group(1)} {'gunicorn' if 'gunicorn' in command else match.group(2)}"
         if "gunicorn" in command:

@@ -31,7 +31,7 @@ import psycopg2
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import ROOT, free_port, wait_ready  # noqa: E402
-from bench.product import delete_queues  # noqa: E402
+from bench.product import delete_queues, forked_worker  # noqa: E402
 
 SERVICES = ("gateway", "tickets", "notifications", "video", "referrals")
 PG = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -49,6 +49,8 @@ def label(process: psutil.Process) -> tuple[str, bool]:
     line = " ".join(process.cmdline())
     if "respawn.py" in line:
         return "respawn", False
+    if "deploy.workers" in line:
+        return forked_worker(process), True
     for name in SERVICES:
         if f"services.{name}.worker" in line:
             return f"{name}-worker", True

@@ -36,7 +36,7 @@ STABLE_AFTER = 30.0  # a child that ran this long starts again without waiting l
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with(parent: int):
+def die_with_parent(parent: int):
     """In the child, before exec: SIGTERM when the parent goes (Linux; elsewhere the parent's stop does it).
 
     Until the exec the child still has the parent's Python handler for SIGTERM, which would only note
@@ -78,7 +78,7 @@ class Supervisor:
         return [sys.executable, "-m", "services", "run", "--service", name]
 
     def spawn(self, child: Child) -> None:
-        child.process = subprocess.Popen(self.command(child.name), env=self.env, preexec_fn=_die_with(os.getpid()))
+        child.process = subprocess.Popen(self.command(child.name), env=self.env, preexec_fn=die_with_parent(os.getpid()))
         child.started = time.monotonic()
         log.info("service process started", extra={"service": child.name, "pid": child.process.pid})
 

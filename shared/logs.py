@@ -21,8 +21,8 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def configure_logging(level: str = "INFO") -> None:
-    """Send every log record to stdout as one JSON object per line."""
+def configure_logging(level: str = "INFO", fields: dict | None = None) -> None:
+    """Send every log record to stdout as one JSON object per line, with `fields` in each."""
     global _configured
     if _configured:
         return
@@ -31,6 +31,7 @@ def configure_logging(level: str = "INFO") -> None:
         JsonFormatter(
             "%(asctime)s %(levelname)s %(name)s %(message)s",
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            static_fields=fields or {},
         )
     )
     handler.addFilter(RedactSecrets())

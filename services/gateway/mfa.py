@@ -17,7 +17,6 @@ import secrets
 from dataclasses import dataclass
 
 import pyotp
-import segno
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
 
@@ -107,6 +106,8 @@ def enrolment_offer(account: Account) -> dict:
     issuer = current_app.config["MFA_ISSUER"]
     uri = pyotp.TOTP(secret, digits=DIGITS, interval=PERIOD).provisioning_uri(name=account.email,
                                                                               issuer_name=issuer)
+    import segno  # only here: the QR code library is not loaded by every gateway process
+
     svg = io.BytesIO()
     segno.make(uri, error="m").save(svg, kind="svg", xmldecl=False, scale=4, border=4,
                                     title=f"{issuer} two-factor sign-in")

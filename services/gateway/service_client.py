@@ -6,13 +6,12 @@ import datetime as dt
 import json
 import logging
 import os
+import select
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.client import HTTPConnection, HTTPException, HTTPResponse, HTTPSConnection
 from urllib.parse import quote, urlsplit
-
-from urllib3.util.wait import wait_for_read
 
 from shared import clock, tracing
 from shared.errors import ApiError
@@ -115,7 +114,7 @@ class UpstreamClient:
         if getattr(local, "pid", None) != os.getpid():  # a forked worker shares no socket with its parent
             local.pid, local.connections = os.getpid(), {}
         conn = local.connections.get(service)
-        if conn is not None and conn.sock is not None and not wait_for_read(conn.sock, timeout=0):
+        if conn is not None and conn.sock is not None and not readable(conn.sock):
             return conn, True
         if conn is not None:  # closed by the service, or it sent what was not asked for
             conn.close()
@@ -165,6 +164,14 @@ class UpstreamClient:
             return json.loads(conn.getresponse().read())
         finally:
             conn.close()
+
+
+def readable(sock) -> bool:
+    """Whether a kept-alive socket has something to read now: the service closed it, or sent what was
+    not asked for; either way it cannot carry the next request."""
+    poller = select.poll()
+    poller.register(sock, select.POLLIN)
+    return bool(poller.poll(0))
 
 
 def _address(url: str) -> tuple[str, str, int]:

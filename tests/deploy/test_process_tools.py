@@ -202,6 +202,50 @@ def test_respawn_restarts_a_dead_process_and_stops_on_sigterm(tmp_path):
         stop(supervisor, signal.SIGKILL)
 
 
+@pytest.mark.rabbitmq
+def test_forked_workers_start_each_worker_and_all_stop_on_sigterm(tmp_path):
+    prefix = f"test-forked-{uuid.uuid4().hex[:8]}."
+    env = clean_env(AMQP_URL=AMQP_URL, DATA_DIR=str(tmp_path / "data"), QUEUE_PREFIX=prefix,
+                    EVENT_EXCHANGE=f"test.forked.{uuid.uuid4().hex[:8]}", RESPAWN_DELAY="0.2")
+    log_path = tmp_path / "workers.log"
+    with open(log_path, "w") as log:
+        parent = subprocess.Popen([PYTHON, "-m", "deploy.workers", "video", "referrals"], cwd=ROOT, env=env,
+                                  stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        def started_workers():
+            records = json_lines(log_path.read_text())
+            found = {r["process"]: r["pid"] for r in records if r.get("message") == "worker started"}
+            return found if len(found) == 2 else None
+
+        workers = wait_until(started_workers, timeout=60)
+        assert set(workers) == {"video-worker", "referrals-worker"}
+        started = {r["process"]: r["pid"] for r in json_lines(log_path.read_text())
+                   if r.get("message") == "process started"}
+        assert started == workers  # each worker's own lines name it, as the parent's do
+        for pid in workers.values():
+            with open(f"/proc/{pid}/stat") as stat:
+                assert int(stat.read().rsplit(")", 1)[1].split()[1]) == parent.pid, "not a child of the parent"
+        parent.send_signal(signal.SIGTERM)
+        assert parent.wait(30) == 0
+        records = json_lines(log_path.read_text())
+        assert {r["process"] for r in records if r.get("message") == "worker stopped"} == set(workers)
+        for pid in workers.values():
+            with pytest.raises(ProcessLookupError):
+                os.kill(pid, 0)
+    finally:
+        stop(parent, signal.SIGKILL)
+        from bench.product import delete_queues
+
+        delete_queues(env, AMQP_URL)
+
+
+def test_forked_workers_refuse_a_service_without_a_worker():
+    run = subprocess.run([PYTHON, "-m", "deploy.workers", "tickets", "wallet"], cwd=ROOT, env=clean_env(),
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2
+    assert "no such worker: wallet" in run.stderr
+
+
 def migrate(*args, env):
     return subprocess.run([PYTHON, "-m", "services.migrate", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
@@ -317,24 +361,21 @@ def test_local_secrets_are_made_once_before_the_processes_start(tmp_path):
     assert "from-the-environment" not in first.stdout and not any(v in first.stdout for v in made.values())
 
 
-def test_procfile_runs_each_web_process_and_worker_alone_under_the_respawner():
-    from tests.deploy.conftest import SERVICES, has_worker
+def test_procfile_runs_each_web_process_under_the_respawner_and_the_workers_forked_from_one_parent():
+    from tests.deploy.conftest import SERVICES
 
     entries = {}
     for line in (ROOT / "deploy" / "Procfile.services").read_text(encoding="utf-8").splitlines():
         if line and not line.startswith("#"):
             name, _, command = line.partition(":")
             entries[name] = command.strip()
-    expected = set(SERVICES) | {f"{name}-worker" for name in SERVICES if has_worker(name)}
-    assert set(entries) == expected
+    assert set(entries) == set(SERVICES) | {"workers"}
     for name in SERVICES:
         web = entries[name]
         assert f"PORT=${name.upper()}_PORT " in web
         assert web.endswith(f"exec python deploy/respawn.py {name} -- gunicorn -c deploy/gunicorn.conf.py "
                             f"'services.{name}.app:create_app()'")
-        worker = entries.get(f"{name}-worker")
-        if worker:
-            assert worker == f"exec python deploy/respawn.py {name}-worker -- python -m services.{name}.worker"
+    assert entries["workers"] == "exec python deploy/respawn.py workers -- python -m deploy.workers $WORKERS"
     assert "GUNICORN_WORKER_CLASS=gthread" in entries["notifications"]
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert "honcho --procfile deploy/Procfile.services" in makefile

@@ -1,11 +1,13 @@
 """`make run-services` for real: every service its own gunicorn process and every
-worker its own process (honcho), on this machine's RabbitMQ and PostgreSQL, with a
-database, an exchange, queues and ports of its own.
+worker its own process (honcho; the workers forked from one parent, deploy/workers.py),
+on this machine's RabbitMQ and PostgreSQL, with a database, an exchange, queues and
+ports of its own.
 
 Through the gateway: the ticket flow works; the tickets service killed answers 503
 in the contract's shape at once (never a hang) while the rest keeps serving, and
-comes back with nothing lost; a second notifications worker that joins mid-burst
-shares the queues, and the totals stay exact.
+comes back with nothing lost; the tickets worker killed is forked again and relays
+what waited; a second notifications worker that joins mid-burst shares the queues,
+and the totals stay exact.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ import time
 import uuid
 from pathlib import Path
 
+import psutil
 import psycopg2
 import pytest
 import requests
@@ -41,15 +44,18 @@ PROCESSES = [p for name in SERVICES for p in (name, f"{name}-worker")]
 
 
 class ServicesRun(RunningProduct):
-    """The processes of `make run-services`, read through honcho's merged output."""
+    """The processes of `make run-services`, read through honcho's merged output: a worker's lines are
+    under honcho's `workers` and name it in their `process` field."""
 
     def records(self, process: str) -> list[dict]:
         found = []
         for line in self.logs().splitlines():
             match = HONCHO_LINE.match(line)
-            if match and match.group(1) == process:
+            if match and match.group(1) in (process, "workers"):
                 with contextlib.suppress(ValueError):
-                    found.append(json.loads(match.group(2)))
+                    record = json.loads(match.group(2))
+                    if match.group(1) == process or record.get("process") == process:
+                        found.append(record)
         return found
 
     def started_pids(self, process: str) -> list[int]:
@@ -59,7 +65,7 @@ class ServicesRun(RunningProduct):
     def stop(self) -> None:
         stop_process_group(self.process)
         # Anything honcho could not stop: each respawned child leads its own process group.
-        for process in PROCESSES:
+        for process in (*PROCESSES, "workers"):
             for pid in self.started_pids(process):
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.killpg(pid, signal.SIGKILL)
@@ -227,6 +233,30 @@ def test_tickets_killed_gives_503_at_once_and_comes_back_with_nothing_lost(servi
     # The reply's event, written just before the crash, reached the customer once.
     items = wait_for(lambda: inbox(alice)["items"], timeout=30, message="the reply's notification")
     assert len(items) == 1 and items[0]["link"].endswith(f"/support/tickets/{number}")
+
+
+def test_a_killed_worker_is_forked_again_and_relays_what_waited(services):
+    carol = register_and_login(services)
+    agent = create_agent(services)
+    number = open_ticket(carol, "While the worker is down")
+    killed = services.started_pids("tickets-worker")[-1]
+    parent = psutil.Process(killed).ppid()
+    assert parent in services.started_pids("workers"), "not forked by deploy/workers.py"
+    os.kill(killed, signal.SIGKILL)
+    wait_for(lambda: not psutil.pid_exists(killed) or psutil.Process(killed).status() == psutil.STATUS_ZOMBIE,
+             timeout=10, message="the worker gone")
+
+    # Its event waits in the tickets outbox until the worker is back.
+    assert agent.post(f"/api/v1/agent/tickets/{number}/messages",
+                      json={"body": "Relayed later", "kind": "reply"}).status_code == 201
+    wait_for(lambda: len(services.started_pids("tickets-worker")) == 2, timeout=60, interval=0.3,
+             message="the tickets worker forked again")
+    again = services.started_pids("tickets-worker")[-1]
+    assert again != killed and psutil.Process(again).ppid() == parent
+    items = wait_for(lambda: inbox(carol)["items"], timeout=30, message="the reply's notification")
+    assert len(items) == 1 and items[0]["link"].endswith(f"/support/tickets/{number}")
+    # The other workers were left alone.
+    assert all(len(services.started_pids(f"{name}-worker")) == 1 for name in SERVICES if name != "tickets")
 
 
 def handled(records: list[dict], ids: set[str], channel: str) -> list[tuple[str, int]]:
