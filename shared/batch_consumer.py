@@ -1,23 +1,24 @@
 """The batching consumer with a transaction (`build_worker(batch_size=...)`; the notifications inbox's): the
-events that have arrived are handled together in one
-transaction with their processed-event rows, then acked; each handler gets the batch's
-events of its types as a list (a few queries per batch, not per event). A handler that
-fails rolls the batch back, and its events go one by one (its own transaction, retry
-with back-off, dead-letter queue). The transaction runs on a writer thread of its own,
-so the next batch is read and parsed while the database works on this one; acks stay
-on the consumer's thread (the channel is not thread-safe), in order, after each commit.
+events that have arrived are handled together in one transaction with their processed-event rows, then
+acked; each handler gets the batch's events of its types as a list (a few queries per batch, not per
+event). A handler that fails rolls the batch back, and its events go one by one (its own transaction,
+retry with back-off, dead-letter queue).
+
+It all runs on the consumer's thread, one batch after the other. A writer thread of its own, reading the next
+batch while the database worked on this one, gained nothing: the two threads took turns on the interpreter's
+lock, and with two worker processes on two cores each stalled the other (issue 20: one process 3,228-4,000
+events/s with the thread, 3,391-4,012 without; two processes 4,851-5,245 with it, 5,662-6,425 without).
+A busy queue still has the next batch waiting in the prefetch while this one commits.
 
 `before_commit` may publish without waiting for the broker's confirms (`shared.bus.Confirming`): the batch
-commits and `after_commit` announces it meanwhile, and a confirmer thread waits for them before the batch is
-acked. Should they not come (a crash, a refusal), the events come again (redelivered, or retried with
-back-off) and find themselves handled: for every event handled before that comes again, `replay` makes again
-what `before_commit` publishes, and a second copy is the receiver's to recognise.
+commits and `after_commit` announces it, and only then are the confirms awaited, before the batch is acked.
+Should they not come (a crash, a refusal), the events come again (redelivered, or retried with back-off)
+and find themselves handled: for every event handled before that comes again, `replay` makes again what
+`before_commit` publishes, and a second copy is the receiver's to recognise.
 """
 from __future__ import annotations
 
 import logging
-import queue
-import threading
 from collections.abc import Callable
 
 import peewee
@@ -47,81 +48,34 @@ class BatchingEventConsumer(BatchingConsumer):
         self.before_commit = before_commit
         # For the handled events that come again: what the handlers returned, for `before_commit` only.
         self.replay = replay
-        # One batch waiting for the writer besides the one it writes: reading never runs far ahead.
-        self._to_write: queue.Queue = queue.Queue(maxsize=1)
-        self._to_confirm: queue.Queue = queue.Queue(maxsize=2)
-        self._written: queue.SimpleQueue = queue.SimpleQueue()
-        self._writer: threading.Thread | None = None
 
     def handle_batch(self, batch) -> None:
-        if self._writer is None:
-            self._writer = threading.Thread(target=self._write, name=f"{self.topology.name}-writer", daemon=True)
-            self._writer.start()
-            threading.Thread(target=self._confirm, name=f"{self.topology.name}-confirmer", daemon=True).start()
-        self.in_flight += 1
-        self._to_write.put(batch)
-
-    def _write(self) -> None:
-        """The writer thread: each batch's transaction, then its `after_commit`, not waiting for its confirms."""
-        while True:
-            batch = self._to_write.get()
+        """The batch's transaction, its `after_commit`, the confirms of what it published, then one ack; a failed
+        batch's events go one at a time."""
+        try:
+            results, effects, confirming = self._handle_in_one_transaction(batch)
+        except Exception as exc:  # noqa: BLE001 - one bad event must not hold back the others
+            log.warning("batch failed; handling its events one at a time",
+                        extra={"queue": self.topology.name, "size": len(batch), "error": repr(exc)[:300]})
+            for envelope, message in batch:
+                self._handle_alone(envelope, message)
+            return
+        self._after_commit(effects)
+        if confirming is not None:
             try:
-                results, effects, confirming = self._handle_in_one_transaction(batch)
-            except Exception as exc:  # noqa: BLE001 - one bad event must not hold back the others
-                self._to_confirm.put((batch, exc, None))
-                continue
-            self._after_commit(effects)
-            self._to_confirm.put((batch, results, confirming))
-
-    def _confirm(self) -> None:
-        """The confirmer thread: each batch's confirms, in order, before the consumer's thread may ack it."""
-        while True:
-            batch, outcome, confirming = self._to_confirm.get()
-            if confirming is not None:
-                try:
-                    confirming.wait()
-                except Exception as exc:  # noqa: BLE001 - committed: its events must come again
-                    outcome = Unconfirmed(repr(exc)[:300])
-            self._written.put((batch, outcome))
-
-    def settle(self, wait: bool = False) -> None:
-        """Ack the batches the writer committed, in order; a failed batch's events go one at a time."""
-        while self.in_flight:
-            if not wait and self._written.empty():  # the usual case, asked after every message: no exception
-                return
-            try:
-                batch, outcome = self._written.get(timeout=60) if wait else self._written.get_nowait()
-            except queue.Empty:
-                return
-            self.in_flight -= 1
-            if isinstance(outcome, Unconfirmed):
+                confirming.wait()
+            except Exception as exc:  # noqa: BLE001 - committed: its events must come again
+                outcome = Unconfirmed(repr(exc)[:300])
                 log.warning("batch committed, its messages not confirmed: its events come again",
                             extra={"queue": self.topology.name, "size": len(batch), "error": str(outcome)})
                 for envelope, message in batch:
                     self._retry_or_park(message, envelope, outcome)
-                continue
-            if isinstance(outcome, Exception):
-                log.warning("batch failed; handling its events one at a time",
-                            extra={"queue": self.topology.name, "size": len(batch), "error": repr(outcome)[:300]})
-                for envelope, message in batch:
-                    self._handle_alone(envelope, message)
-                continue
-            self.ack_all([message for _, message, _ in outcome])
-            for envelope, _message, duplicate in outcome:
-                if duplicate:
-                    log.info("duplicate event ignored", extra={"event_id": envelope.id, "queue": self.topology.name})
-            self.log_handled([envelope for envelope, _message, duplicate in outcome if not duplicate])
-
-    def forget_in_flight(self) -> None:
-        """The channel is gone, so these cannot be acked: let the writer finish, and drop the outcomes
-        (the events come again, and the processed-event rows make them duplicates)."""
-        while self.in_flight:
-            try:
-                self._written.get(timeout=60)
-            except queue.Empty:
-                break
-            self.in_flight -= 1
-        self.in_flight = 0
+                return
+        self.ack_all([message for _, message, _ in results])
+        for envelope, _message, duplicate in results:
+            if duplicate:
+                log.info("duplicate event ignored", extra={"event_id": envelope.id, "queue": self.topology.name})
+        self.log_handled([envelope for envelope, _message, duplicate in results if not duplicate])
 
     def _run_handlers(self, envelopes: list[Envelope]) -> list:
         """Each handler once, with the events of its types, in the order the table names the handlers."""

@@ -78,31 +78,18 @@ class BatchingConsumer(EventConsumer):
         with self.consumer_context(**kwargs) as (connection, _channel, _consumers):
             try:
                 while not self.should_stop:
-                    waiting = self.pending or self.in_flight
                     try:
-                        connection.drain_events(timeout=LINGER_SECONDS if waiting else safety_interval)
+                        connection.drain_events(timeout=LINGER_SECONDS if self.pending else safety_interval)
                     except TimeoutError:
                         self.flush()
                         connection.heartbeat_check()
-                    self.settle()
                     yield
                 # Stopping (SIGTERM): finish what was taken; the unsent prefetch goes back with the channel.
                 self.flush()
-                self.settle(wait=True)
             except Exception:
                 # The channel is gone: its unacked messages return to the queue by themselves.
                 self.pending.clear()
-                self.forget_in_flight()
                 raise
-
-    # A consumer that hands batches to another thread reports them done here, on the consumer's thread.
-    in_flight = 0
-
-    def settle(self, wait: bool = False) -> None:
-        pass
-
-    def forget_in_flight(self) -> None:
-        pass
 
     def flush(self) -> None:
         batch, self.pending = self.pending, []

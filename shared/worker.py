@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,8 +34,6 @@ class ServiceWorker:
     jobs: list[PeriodicJob] = field(default_factory=list)
     # More queues consumed by the same process (a service with several, e.g. one per delivery channel).
     more_consumers: list[EventConsumer] = field(default_factory=list)
-    # The interpreter's thread switch interval while it runs (sys.setswitchinterval), None: Python's 5 ms.
-    switch_interval: float | None = None
     stop_event: threading.Event = field(default_factory=threading.Event)
     threads: list[threading.Thread] = field(default_factory=list)
 
@@ -104,8 +101,6 @@ class ServiceWorker:
 
         signal.signal(signal.SIGTERM, _graceful)
         signal.signal(signal.SIGINT, _graceful)
-        if self.switch_interval:
-            sys.setswitchinterval(self.switch_interval)
         tracing.configure(otlp_endpoint(), self.name)
         self.start()
         if port := worker_metrics_port(self.name):
@@ -171,8 +166,5 @@ def build_worker(name: str, *, database, outbox, broker_url: str, exchange_name:
                                       processed_model, prefetch=work.prefetch, batch_size=work.batch_size,
                                       deliver_many=work.deliver_many, channel=work.label, **options)
                       for _ in range(work.consumers)]
-    # A batching consumer's reader and writer threads share the interpreter: it hands over every 0.2 ms instead of
-    # every 5, so a thread whose database answer has arrived does not wait long for the one that is parsing.
     return ServiceWorker(name, relay=relay, consumer=consumers[0] if consumers else None,
-                         more_consumers=consumers[1:], jobs=list(jobs or []),
-                         switch_interval=0.0002 if batch_size is not None else None)
+                         more_consumers=consumers[1:], jobs=list(jobs or []))

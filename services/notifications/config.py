@@ -86,7 +86,7 @@ def settings() -> dict:
         MAX_PUSH_SUBSCRIPTIONS=env_int("MAX_PUSH_SUBSCRIPTIONS", 20),
         # The worker: which channels this process consumes (a deployment per channel scales each on its queue).
         WORKER_CHANNELS=env_list("NOTIFICATIONS_CHANNELS", CHANNELS),
-        INBOX_PREFETCH=env_int("NOTIFICATIONS_PREFETCH", 1000),  # four batches: written, waiting, read, arriving
+        INBOX_PREFETCH=env_int("NOTIFICATIONS_PREFETCH", 1000),  # four batches: the one handled, the next arriving
         INBOX_BATCH_SIZE=env_int("NOTIFICATIONS_BATCH_SIZE", 250),
         # Messages an email sender holds: each a chunk of up to EMAIL_BATCH_SIZE jobs (about 200 jobs in all).
         DELIVERY_PREFETCH=env_int("NOTIFICATIONS_DELIVERY_PREFETCH", 4),
