@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 
 import pytest
@@ -34,6 +35,9 @@ def database_url(request, tmp_path):
 
 def pytest_sessionfinish(session):
     pg_templates.drop_all()
+    harness = sys.modules.get("tests.e2e.harness")
+    if harness is not None:  # the products' queues and exchanges, off the shared broker
+        harness.delete_broker_names()
 
 
 @pytest.fixture(autouse=True)

@@ -79,6 +79,20 @@ class RunningProduct:
                 self.process.wait(5)
 
 
+# The queues and exchanges of each product this test process started, deleted from the shared broker when the
+# session ends (`delete_broker_names`), not when the product stops: tests start a product again on its queues.
+BROKER_NAMES: list[dict] = []
+
+
+def delete_broker_names() -> None:
+    from bench.product import delete_queues
+
+    for names in BROKER_NAMES:
+        if names["AMQP_URL"].startswith("amqp"):
+            delete_queues(names, names["AMQP_URL"])
+    BROKER_NAMES.clear()
+
+
 def start_product(tmp_path: Path, extra_env: dict | None = None, *, timeout: float = 60.0) -> RunningProduct:
     """`python -m services run` with its own data folder, ports, exchange and queues.
 
@@ -126,6 +140,8 @@ def _start_product(tmp_path: Path, extra_env: dict | None, *, timeout: float) ->
         env[f"{name.upper()}_URL"] = f"http://127.0.0.1:{free_port()}"
     env["MAIL_CATCHER_PORT"] = str(free_port())
     env.update(extra_env or {})
+    BROKER_NAMES.append({"QUEUE_PREFIX": env["QUEUE_PREFIX"], "EVENT_EXCHANGE": env["EVENT_EXCHANGE"],
+                         "AMQP_URL": env.get("AMQP_URL") or ""})
     tmp_path.mkdir(parents=True, exist_ok=True)
     log_path = tmp_path / "product.log"
     log_file = open(log_path, "w")
