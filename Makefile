@@ -24,7 +24,7 @@ run: $(VENV)/.installed
 ## the order tests/conftest.py gives them, those that start a whole product first, not xdist's most-tests-first).
 TEST_PROCESSES ?= 2
 test: $(VENV)/.installed
-	$(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile --no-loadscope-reorder
+	$(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile --no-loadscope-reorder --durations=25
 
 ## make test-chaos: only the chaos tests (pytest marker `chaos`, also part of `make test`): a RabbitMQ node and a
 ## PostgreSQL server of the tests' own stopped under load, workers and the video scheduler SIGKILLed mid-burst,

@@ -32,6 +32,7 @@ from pathlib import Path
 from deploy.respawn import STABLE_AFTER, log
 from services.registry import ALL, BY_NAME
 from services.supervisor import die_with_parent
+from shared.logs import configure_logging
 
 STOP_TIMEOUT = 15.0
 POLL = 0.2
@@ -59,8 +60,6 @@ def run_child(worker: Worker, parent: int) -> None:
         die_with_parent(parent)()
         with contextlib.suppress(OSError):  # `top` and psutil's name(): the kernel keeps 15 bytes of it
             Path("/proc/self/comm").write_text(worker.name[:15])
-        from shared.logs import configure_logging
-
         configure_logging(fields={"process": worker.name})
         BY_NAME[worker.service].worker_module().main()
         code = 0
