@@ -25,6 +25,22 @@ import time
 STABLE_AFTER = 30.0  # a child that ran this long resets the back-off
 
 
+class Backoff:
+    """How long to wait before starting a process that exited: `first`, doubling on each quick failure up to
+    `most`; a process that ran `STABLE_AFTER` seconds waits `first` again."""
+
+    def __init__(self, first: float, most: float) -> None:
+        self.first = self.next = first
+        self.most = most
+
+    def after_exit(self, started: float) -> float:
+        """The wait before the next start of a process started at `started` (time.monotonic) that exited now."""
+        if time.monotonic() - started >= STABLE_AFTER:
+            self.next = self.first
+        delay, self.next = self.next, min(self.next * 2, self.most)
+        return delay
+
+
 def log(message: str, **fields) -> None:
     print(json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "level": "INFO",
                       "logger": "respawn", "message": message, **fields}), flush=True)
@@ -34,8 +50,7 @@ class Respawner:
     def __init__(self, name: str, command: list[str], delay: float, max_delay: float) -> None:
         self.name = name
         self.command = command
-        self.delay = delay
-        self.max_delay = max_delay
+        self.backoff = Backoff(delay, max_delay)
         self.stopping = threading.Event()
         self.child: subprocess.Popen | None = None
 
@@ -49,7 +64,6 @@ class Respawner:
                 pass
 
     def run(self) -> int:
-        delay = self.delay
         returncode = 0
         while not self.stopping.is_set():
             started = time.monotonic()
@@ -60,13 +74,11 @@ class Respawner:
             returncode = self.child.wait()
             if self.stopping.is_set():
                 break
-            if time.monotonic() - started >= STABLE_AFTER:
-                delay = self.delay
+            delay = self.backoff.after_exit(started)
             log("process exited; starting it again", process=self.name, returncode=returncode,
                 restart_in=delay)
             if self.stopping.wait(delay):
                 break
-            delay = min(delay * 2, self.max_delay)
         log("process stopped", process=self.name, returncode=returncode)
         return 0 if returncode in (0, -signal.SIGTERM, -signal.SIGINT) else returncode
 

@@ -29,7 +29,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from deploy.respawn import STABLE_AFTER, log
+from deploy.respawn import Backoff, log
 from services.registry import ALL, BY_NAME
 from services.supervisor import die_with_parent
 from shared.logs import configure_logging
@@ -41,10 +41,10 @@ POLL = 0.2
 @dataclass
 class Worker:
     service: str
+    backoff: Backoff
     pid: int = 0
     started: float = 0.0
     due: float = 0.0  # when to fork it (again)
-    delay: float = 0.0
 
     @property
     def name(self) -> str:
@@ -55,9 +55,8 @@ def run_child(worker: Worker, parent: int) -> None:
     """In the forked child: the service's worker, then exit without returning into the parent's loop."""
     code = 1
     try:
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, signal.SIG_DFL)  # the worker sets its own; until then, the default
-        die_with_parent(parent)()
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # the worker sets its own; until then, the default
+        die_with_parent(parent)()  # SIGTERM's default too
         with contextlib.suppress(OSError):  # `top` and psutil's name(): the kernel keeps 15 bytes of it
             Path("/proc/self/comm").write_text(worker.name[:15])
         configure_logging(fields={"process": worker.name})
@@ -75,9 +74,7 @@ def run_child(worker: Worker, parent: int) -> None:
 
 class Workers:
     def __init__(self, services: list[str], delay: float, max_delay: float) -> None:
-        self.workers = [Worker(service, delay=delay) for service in services]
-        self.first_delay = delay
-        self.max_delay = max_delay
+        self.workers = [Worker(service, Backoff(delay, max_delay)) for service in services]
         self.stopping = False
 
     def fork(self, worker: Worker) -> None:
@@ -102,12 +99,10 @@ class Workers:
                     worker.pid = 0
                     if self.stopping:
                         continue
-                    if time.monotonic() - worker.started >= STABLE_AFTER:
-                        worker.delay = self.first_delay
-                    worker.due = time.monotonic() + worker.delay
+                    delay = worker.backoff.after_exit(worker.started)
+                    worker.due = time.monotonic() + delay
                     log("process exited; starting it again", process=worker.name,
-                        returncode=os.waitstatus_to_exitcode(status), restart_in=worker.delay)
-                    worker.delay = min(worker.delay * 2, self.max_delay)
+                        returncode=os.waitstatus_to_exitcode(status), restart_in=delay)
 
     def stop(self, _signum=None, _frame=None) -> None:
         self.stopping = True
