@@ -31,7 +31,8 @@ import psycopg2
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import ROOT, free_port, wait_ready  # noqa: E402
-from bench.product import delete_queues, forked_worker  # noqa: E402
+from bench.product import delete_queues  # noqa: E402
+from bench.product import label as product_label  # noqa: E402
 
 SERVICES = ("gateway", "tickets", "notifications", "video", "referrals")
 PG = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -45,20 +46,10 @@ def admin(sql: str) -> None:
 
 
 def label(process: psutil.Process) -> tuple[str, bool]:
-    """A process's name in the table, and whether it is one of the application's."""
-    line = " ".join(process.cmdline())
-    if "respawn.py" in line:
-        return "respawn", False
-    if "deploy.workers" in line:
-        return forked_worker(process), True
-    for name in SERVICES:
-        if f"services.{name}.worker" in line:
-            return f"{name}-worker", True
-        if f"services.{name}.app" in line or f"SERVICE_NAME={name}" in line:
-            parent = process.parent()
-            master = parent is None or "respawn.py" in " ".join(parent.cmdline())
-            return f"{name} gunicorn {'master' if master else 'worker'}", True
-    return process.name(), False
+    """A process's name in the table (bench/product.py's), and whether it is one of the application's (not make,
+    honcho or a respawner)."""
+    name = product_label(process)
+    return name, not name.startswith("respawn") and ("gunicorn" in name or "worker" in name)
 
 
 def traffic(port: int) -> None:
