@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -120,6 +121,10 @@ class EventConsumer(ConsumerMixin):
         # a body that is not an event (not JSON, or not said to be) is parked here like any malformed event.
         return [Consumer(queues=[self.topology.queue], on_message=self._on_raw_message,
                          prefetch_count=self.prefetch)]
+
+    def on_consume_ready(self, connection, channel, consumers, **kwargs) -> None:
+        # Subscribed: from here on the broker hands this process its share of the queue.
+        log.info("consuming", extra={"queue": self.topology.name, "pid": os.getpid()})
 
     def _on_raw_message(self, message) -> None:
         if self.should_stop:

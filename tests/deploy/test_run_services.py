@@ -30,6 +30,7 @@ import requests
 
 from bench.common import stop_process_group
 from bench.product import delete_queues
+from services.notifications import config as notifications_config
 from shared.bus import EventPublisher, connect, event_exchange
 from shared.events import Envelope, EventType
 from tests.deploy.conftest import ROOT, SERVICES
@@ -300,9 +301,11 @@ def test_second_notifications_worker_joins_mid_burst_and_totals_stay_exact(servi
                                       env=services.env, stdout=log, stderr=subprocess.STDOUT,
                                       start_new_session=True)
         try:
-            wait_for(lambda: any(r.get("message") == "worker started" and r.get("pid") == second.pid
-                                 for r in worker_records(second_log)),
-                     timeout=30, message="the second worker")
+            queues = {services.env["QUEUE_PREFIX"] + name
+                      for name in (notifications_config.INBOX_QUEUE, notifications_config.EMAIL_QUEUE)}
+            wait_for(lambda: queues <= {r.get("queue") for r in worker_records(second_log)
+                                        if r.get("message") == "consuming" and r.get("pid") == second.pid},
+                     timeout=30, message="the second worker consuming")
             publish(100)
             ids = set(published)
             total = len(ids)
@@ -334,8 +337,6 @@ def test_second_notifications_worker_joins_mid_burst_and_totals_stay_exact(servi
 
 def assert_queues_drained(connection, prefix: str) -> None:
     """Nothing waits or is parked in the notifications queues."""
-    from services.notifications import config as notifications_config
-
     channel = connection.channel()
     try:
         def drained():
