@@ -143,14 +143,16 @@ def test_five_wrong_codes_end_the_mfa_token(product):
         assert wrong.status_code == 400 and wrong.json()["error"]["code"] == "invalid_code"
         lefts.append(wrong.json()["error"]["details"]["attempts_left"])
     assert lefts == [4, 3, 2, 1, 0]
-    ended = second_step(product, token, keys.next_code())
+    right = keys.next_code()
+    ended = second_step(product, token, right)
     assert ended.status_code == 401 and ended.json()["error"]["code"] == "mfa_token_expired"
-    assert second_step(product, "no-such-token", keys.next_code()).json()["error"]["code"] == "invalid_mfa_token"
+    assert second_step(product, "no-such-token", right).json()["error"]["code"] == "invalid_mfa_token"
     failed = audit_rows(product, "auth.mfa_failed", email)
     assert len(failed) == 5 and failed[0]["actor_id"] is not None
     assert [row["details"]["attempts_left"] for row in failed] == [4, 3, 2, 1, 0]
-    # A new login starts over, and the right code (not used above) still works.
-    assert login(product, email, PASSWORD).get("/api/v1/me").status_code == 200
+    # A new login starts over, and the right code, refused above with the ended token, was not spent.
+    again = second_step(product, password_step(product, email).json()["mfa_token"], right)
+    assert again.status_code == 200, again.text
 
 
 def test_a_failed_login_is_audited_with_the_typed_email_and_no_password(product):
