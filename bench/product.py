@@ -188,14 +188,21 @@ def backing_services() -> list[psutil.Process]:
     return [p for p in psutil.process_iter(["name"]) if p.info["name"] in ("postgres", "beam.smp")]
 
 
-def forked_worker(process: psutil.Process) -> str:
-    """Which worker a child of deploy/workers.py runs: its process name (15 bytes of "<service>-worker")."""
+PARENT = "processes parent"
+
+
+def forked(process: psutil.Process) -> str:
+    """What a child of deploy/processes.py runs, by its process name (15 bytes of "<service>" or
+    "<service>-worker"; a gunicorn's workers keep its master's): "<service>-worker" or "<service> gunicorn
+    master/worker"; the parent's own name is left alone."""
     with contextlib.suppress(psutil.Error):
         name = process.name()
         for service in ALL:
-            if name.startswith(service.name):
+            if name.startswith(service.name + "-"):
                 return f"{service.name}-worker"
-    return "workers parent"
+            if name == service.name:
+                return f"{service.name} gunicorn {'master' if process.children() else 'worker'}"
+    return PARENT
 
 
 def label(process: psutil.Process) -> str:
@@ -206,8 +213,8 @@ def label(process: psutil.Process) -> str:
         return "?"
     if match := re.search(r"respawn\.py (\S+)", command):
         return f"respawn {match.group(1)}"
-    if "deploy.workers" in command:
-        return forked_worker(process)
+    if "deploy.processes" in command:
+        return forked(process)
     if match := re.search(r"services\.(\w+)\.(app|worker)", command):
         name = f"{match.group(1)} {'gunicorn' if 'gunicorn' in command else match.group(2)}"
         if "gunicorn" in command:

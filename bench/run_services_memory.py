@@ -31,7 +31,7 @@ import psycopg2
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import ROOT, free_port, wait_ready  # noqa: E402
-from bench.product import delete_queues  # noqa: E402
+from bench.product import PARENT, delete_queues  # noqa: E402
 from bench.product import label as product_label  # noqa: E402
 
 SERVICES = ("gateway", "tickets", "notifications", "video", "referrals")
@@ -49,7 +49,7 @@ def label(process: psutil.Process) -> tuple[str, bool]:
     """A process's name in the table (bench/product.py's), and whether it is one of the application's (not make,
     honcho or a respawner)."""
     name = product_label(process)
-    return name, not name.startswith("respawn") and ("gunicorn" in name or "worker" in name)
+    return name, name == PARENT or "gunicorn" in name or name.endswith("-worker")
 
 
 def traffic(port: int) -> None:

@@ -83,15 +83,11 @@ class JsonLogger(glogging.Logger):
 
     def setup(self, cfg) -> None:
         super().setup(cfg)
-        from pythonjsonlogger.json import JsonFormatter
+        from shared.logs import RedactSecrets, json_formatter
 
-        from shared.logs import RedactSecrets
-
-        formatter = JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s",
-                                  rename_fields={"asctime": "time", "levelname": "level", "name": "logger"})
         for logger in (self.error_log, self.access_log):
             for handler in logger.handlers:
-                handler.setFormatter(formatter)
+                handler.setFormatter(json_formatter())
                 if not any(isinstance(f, RedactSecrets) for f in handler.filters):
                     handler.addFilter(RedactSecrets())
 

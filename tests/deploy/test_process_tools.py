@@ -13,6 +13,7 @@ import sys
 import time
 import uuid
 
+import psutil
 import psycopg2
 import pytest
 import requests
@@ -203,35 +204,45 @@ def test_respawn_restarts_a_dead_process_and_stops_on_sigterm(tmp_path):
 
 
 @pytest.mark.rabbitmq
-def test_forked_workers_start_each_worker_and_all_stop_on_sigterm(tmp_path):
+def test_forked_processes_serve_and_work_and_all_stop_on_sigterm(tmp_path):
+    port = free_port()
     prefix = f"test-forked-{uuid.uuid4().hex[:8]}."
-    env = clean_env(AMQP_URL=AMQP_URL, DATA_DIR=str(tmp_path / "data"), QUEUE_PREFIX=prefix,
-                    EVENT_EXCHANGE=f"test.forked.{uuid.uuid4().hex[:8]}", RESPAWN_DELAY="0.2")
-    log_path = tmp_path / "workers.log"
+    env = clean_env(AMQP_URL=AMQP_URL, DATA_DIR=str(tmp_path / "data"), QUEUE_PREFIX=prefix, VIDEO_PORT=str(port),
+                    EVENT_EXCHANGE=f"test.forked.{uuid.uuid4().hex[:8]}", RESPAWN_DELAY="0.2", GUNICORN_WORKERS="3",
+                    PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"))
+    log_path = tmp_path / "processes.log"
     with open(log_path, "w") as log:
-        parent = subprocess.Popen([PYTHON, "-m", "deploy.workers", "video", "referrals"], cwd=ROOT, env=env,
-                                  stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        parent = subprocess.Popen([PYTHON, "-m", "deploy.processes", "video", "video-worker", "referrals-worker"],
+                                  cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        def started_workers():
+        def all_started():
             records = json_lines(log_path.read_text())
             found = {r["process"]: r["pid"] for r in records if r.get("message") == "worker started"}
-            return found if len(found) == 2 else None
+            found.update({r["process"]: int(r["message"].rsplit("(", 1)[1].rstrip(")")) for r in records
+                          if str(r.get("message", "")).startswith("Listening at")})
+            return found if len(found) == 3 else None
 
-        workers = wait_until(started_workers, timeout=60)
-        assert set(workers) == {"video-worker", "referrals-worker"}
+        pids = wait_until(all_started, timeout=60)
+        assert set(pids) == {"video", "video-worker", "referrals-worker"}
         started = {r["process"]: r["pid"] for r in json_lines(log_path.read_text())
                    if r.get("message") == "process started"}
-        assert started == workers  # each worker's own lines name it, as the parent's do
-        for pid in workers.values():
-            with open(f"/proc/{pid}/stat") as stat:
-                assert int(stat.read().rsplit(")", 1)[1].split()[1]) == parent.pid, "not a child of the parent"
+        assert started == pids  # each process's own lines (gunicorn's too) name it, as the parent's do
+        assert all(psutil.Process(pid).ppid() == parent.pid for pid in pids.values()), "not children of the parent"
+        assert all(os.getpgid(pid) == pid for pid in pids.values()), "each leads its own process group"
+        assert psutil.Process(pids["video"]).name() == "video" and len(psutil.Process(pids["video"]).children()) == 1
+        assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).json() == {"status": "ok",
+                                                                                     "service": "video"}
+        # One gunicorn worker (not GUNICORN_WORKERS), and its metric values in the process's own directory.
+        assert requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).status_code == 200
+        assert {p.name for p in (tmp_path / "metrics").iterdir()} == set(pids)
+        gunicorn_worker = psutil.Process(pids["video"]).children()[0].pid
         parent.send_signal(signal.SIGTERM)
         assert parent.wait(30) == 0
         records = json_lines(log_path.read_text())
-        assert {r["process"] for r in records if r.get("message") == "worker stopped"} == set(workers)
-        for pid in workers.values():
-            with pytest.raises(ProcessLookupError):
-                os.kill(pid, 0)
+        assert {r["process"] for r in records if r.get("message") == "worker stopped"} == {"video-worker",
+                                                                                            "referrals-worker"}
+        for pid in (*pids.values(), gunicorn_worker):
+            wait_until(lambda pid=pid: not psutil.pid_exists(pid), timeout=10)
     finally:
         stop(parent, signal.SIGKILL)
         from bench.product import delete_queues
@@ -239,11 +250,11 @@ def test_forked_workers_start_each_worker_and_all_stop_on_sigterm(tmp_path):
         delete_queues(env, AMQP_URL)
 
 
-def test_forked_workers_refuse_a_service_without_a_worker():
-    run = subprocess.run([PYTHON, "-m", "deploy.workers", "tickets", "wallet"], cwd=ROOT, env=clean_env(),
+def test_forked_processes_refuse_a_process_that_does_not_exist():
+    run = subprocess.run([PYTHON, "-m", "deploy.processes", "tickets-worker", "wallet"], cwd=ROOT, env=clean_env(),
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 2
-    assert "no such worker: wallet" in run.stderr
+    assert "no such process: wallet" in run.stderr
 
 
 def migrate(*args, env):
@@ -361,21 +372,12 @@ def test_local_secrets_are_made_once_before_the_processes_start(tmp_path):
     assert "from-the-environment" not in first.stdout and not any(v in first.stdout for v in made.values())
 
 
-def test_procfile_runs_each_web_process_under_the_respawner_and_the_workers_forked_from_one_parent():
-    from tests.deploy.conftest import SERVICES
-
+def test_procfile_runs_every_process_forked_from_one_parent_under_the_respawner():
     entries = {}
     for line in (ROOT / "deploy" / "Procfile.services").read_text(encoding="utf-8").splitlines():
         if line and not line.startswith("#"):
             name, _, command = line.partition(":")
             entries[name] = command.strip()
-    assert set(entries) == set(SERVICES) | {"workers"}
-    for name in SERVICES:
-        web = entries[name]
-        assert f"PORT=${name.upper()}_PORT " in web
-        assert web.endswith(f"exec python deploy/respawn.py {name} -- gunicorn -c deploy/gunicorn.conf.py "
-                            f"'services.{name}.app:create_app()'")
-    assert entries["workers"] == "exec python deploy/respawn.py workers -- python -m deploy.workers $WORKERS"
-    assert "GUNICORN_WORKER_CLASS=gthread" in entries["notifications"]
+    assert entries == {"app": "exec python deploy/respawn.py app -- python -m deploy.processes $PROCESSES"}
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert "honcho --procfile deploy/Procfile.services" in makefile

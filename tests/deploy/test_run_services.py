@@ -1,5 +1,5 @@
 """`make run-services` for real: every service its own gunicorn process and every
-worker its own process (honcho; the workers forked from one parent, deploy/workers.py),
+worker its own process, all forked from one parent (honcho, deploy/processes.py),
 on this machine's RabbitMQ and PostgreSQL, with a database, an exchange, queues and
 ports of its own.
 
@@ -45,17 +45,17 @@ PROCESSES = [p for name in SERVICES for p in (name, f"{name}-worker")]
 
 
 class ServicesRun(RunningProduct):
-    """The processes of `make run-services`, read through honcho's merged output: a worker's lines are
-    under honcho's `workers` and name it in their `process` field."""
+    """The processes of `make run-services`, read through honcho's merged output: every line is under honcho's
+    `app` (deploy/processes.py and what it forks) and names its process in its `process` field."""
 
     def records(self, process: str) -> list[dict]:
         found = []
         for line in self.logs().splitlines():
             match = HONCHO_LINE.match(line)
-            if match and match.group(1) in (process, "workers"):
+            if match and match.group(1) == "app":
                 with contextlib.suppress(ValueError):
                     record = json.loads(match.group(2))
-                    if match.group(1) == process or record.get("process") == process:
+                    if record.get("process") == process:
                         found.append(record)
         return found
 
@@ -66,7 +66,7 @@ class ServicesRun(RunningProduct):
     def stop(self) -> None:
         stop_process_group(self.process)
         # Anything honcho could not stop: each respawned child leads its own process group.
-        for process in (*PROCESSES, "workers"):
+        for process in (*PROCESSES, "app"):
             for pid in self.started_pids(process):
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.killpg(pid, signal.SIGKILL)
@@ -146,6 +146,8 @@ def test_every_service_and_worker_is_its_own_process(services):
     pids = {process: services.started_pids(process) for process in PROCESSES}
     assert all(len(found) == 1 for found in pids.values()), pids
     assert len({found[0] for found in pids.values()}) == len(PROCESSES)
+    [parent] = services.started_pids("app")
+    assert {psutil.Process(found[0]).ppid() for found in pids.values()} == {parent}, "not forked by one parent"
     for name, port in services.ports.items():
         assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).json() == {"status": "ok",
                                                                                      "service": name}
@@ -221,7 +223,7 @@ def test_tickets_killed_gives_503_at_once_and_comes_back_with_nothing_lost(servi
     assert alice.get("/api/v1/notifications").status_code == 200
     assert len(services.started_pids("tickets")) == 1, "restarted before the checks"
 
-    # The respawner starts it again; what was stored is all there, and the refused write is not.
+    # Its parent forks it again; what was stored is all there, and the refused write is not.
     wait_for(lambda: alice.get("/api/v1/tickets").status_code == 200, timeout=60, interval=0.3,
              message="the tickets service back")
     assert len(services.started_pids("tickets")) == 2
@@ -242,7 +244,7 @@ def test_a_killed_worker_is_forked_again_and_relays_what_waited(services):
     number = open_ticket(carol, "While the worker is down")
     killed = services.started_pids("tickets-worker")[-1]
     parent = psutil.Process(killed).ppid()
-    assert parent in services.started_pids("workers"), "not forked by deploy/workers.py"
+    assert parent in services.started_pids("app"), "not forked by deploy/processes.py"
     os.kill(killed, signal.SIGKILL)
     wait_for(lambda: not psutil.pid_exists(killed) or psutil.Process(killed).status() == psutil.STATUS_ZOMBIE,
              timeout=10, message="the worker gone")
