@@ -19,6 +19,8 @@ import tempfile
 
 from gunicorn import glogging
 
+from services.registry import BY_NAME
+
 
 def _int(name: str, default: int) -> int:
     raw = os.environ.get(name, "").strip()
@@ -29,15 +31,12 @@ def _str(name: str, default: str) -> str:
     return os.environ.get(name, "").strip() or default
 
 
-# Threads per worker by service, where open streams each hold one (the rest take gunicorn's 8).
-STREAM_THREADS = {"gateway": 32, "tickets": 32, "notifications": 64}
-
 service = _str("SERVICE_NAME", "")
 # The app, unless the command line names one: the image's command names none.
 wsgi_app = f"services.{service}.app:create_app()" if service else None
 bind = _str("GUNICORN_BIND", f"{_str('HOST', '0.0.0.0')}:{_int('PORT', 8000)}")
 workers = _int("GUNICORN_WORKERS", 2)
-threads = _int("GUNICORN_THREADS", STREAM_THREADS.get(service, 8))
+threads = _int("GUNICORN_THREADS", BY_NAME[service].threads if service in BY_NAME else 8)  # services/registry.py
 worker_class = _str("GUNICORN_WORKER_CLASS", "gthread")
 # The app is made once in the master and its workers are forked from it, sharing its pages (its code,
 # its imported libraries) copy-on-write: with two workers a service takes about half the memory

@@ -21,7 +21,7 @@ import threading
 import time
 from urllib.parse import urlparse
 
-from werkzeug.serving import WSGIRequestHandler, make_server
+from waitress.server import create_server
 
 from services import registry
 from shared.bus import resolve_broker_url
@@ -29,16 +29,6 @@ from shared.config import amqp_url, data_dir, embedded_process_per_service, list
 from shared.logs import configure_logging
 
 log = logging.getLogger("services")
-
-
-class QuietRequestHandler(WSGIRequestHandler):
-    """werkzeug's request handler without its `Server: Werkzeug/... Python/...` header:
-    the answers need not tell anyone which software and versions to try."""
-
-    def send_response(self, code, message=None):
-        self.log_request(code)
-        self.send_response_only(code, message)
-        self.send_header("Date", self.date_time_string())
 
 
 class Product:
@@ -51,8 +41,12 @@ class Product:
         self.stopped = threading.Event()
 
     def serve(self, name: str, app, port: int, host: str = "127.0.0.1") -> None:
-        server = make_server(host, port, app, threaded=True, request_handler=QuietRequestHandler)
-        thread = threading.Thread(target=server.serve_forever, name=f"http-{name}", daemon=True)
+        """The app on waitress: kept-alive connections, and as many threads as the service takes deployed
+        (services/registry.py). No `Server` header (it would tell anyone which software to try), and the
+        `X-Forwarded-*` headers left to the app (the gateway's ProxyFix trusts TRUSTED_PROXY_COUNT hops)."""
+        server = create_server(app, host=host, port=port, threads=registry.BY_NAME[name].threads, ident="",
+                               clear_untrusted_proxy_headers=False, connection_limit=1000, asyncore_use_poll=True)
+        thread = threading.Thread(target=server.run, name=f"http-{name}", daemon=True)
         thread.start()
         self.servers.append(server)
         log.info("service listening", extra={"service": name, "url": f"http://{host}:{port}"})
@@ -102,7 +96,7 @@ class Product:
         worker's threads take up to a poll interval to notice, and need not take turns."""
         for worker in self.workers:
             worker.request_stop()
-        closing = [threading.Thread(target=server.shutdown, daemon=True) for server in self.servers]
+        closing = [threading.Thread(target=stop_server, args=(server,), daemon=True) for server in self.servers]
         for thread in closing:
             thread.start()
         for thread in closing:
@@ -110,6 +104,12 @@ class Product:
         for worker in self.workers:
             worker.stop(timeout=10)
         self.stopped.set()
+
+
+def stop_server(server) -> None:
+    """No new connection, then the requests in hand finished (an open stream is left after 5 s)."""
+    server.close()
+    server.task_dispatcher.shutdown(timeout=5)
 
 
 def wait_until_listening(url: str, timeout: float = 120.0) -> bool:

@@ -16,6 +16,9 @@ from types import ModuleType
 class Service:
     name: str
     port: int  # in the embedded default; deployments set <NAME>_URL / PORT
+    # Requests served at once by a process (gunicorn's threads per worker, `make run`'s per service): an open
+    # text/event-stream holds one for as long as its page stays open, hence more for those that stream.
+    threads: int = 8
 
     @property
     def package(self) -> str:
@@ -39,12 +42,12 @@ class Service:
 
 # The services behind the gateway, in start order; the gateway starts last, on PORT.
 BACKENDS = (
-    Service("tickets", 8101),
-    Service("notifications", 8102),
+    Service("tickets", 8101, threads=32),  # live chats
+    Service("notifications", 8102, threads=64),  # the notifications stream
     Service("video", 8103),
     Service("referrals", 8104),
 )
-GATEWAY = Service("gateway", 8000)
+GATEWAY = Service("gateway", 8000, threads=32)  # relays both
 ALL = (GATEWAY, *BACKENDS)
 BY_NAME = {service.name: service for service in ALL}
 DEFAULT_PORTS = {service.name: service.port for service in BACKENDS}

@@ -38,8 +38,9 @@ class Tickets(MethodView):
         fields, files = load_body(schemas.TicketCreateSchema())
         checked = attachment_rules().check(files)
         refuse_wallet_secrets(ticket_texts(fields), checked)
+        similar = workflow.similar_open_tickets(requester, fields["category"])
         with db.atomic():
-            ticket, similar, messages = workflow.create_ticket(outbox(), attachment_store(), requester, fields, checked)
+            ticket, messages = workflow.create_ticket(outbox(), attachment_store(), requester, fields, checked)
         # A new ticket has no escalation, merged tickets or rating yet, and its messages are known.
         return {"ticket": presenters.ticket_dict(ticket, escalation=None, messages=messages),
                 "similar_open_tickets": [{"number": t.number, "subject": t.subject, "status": t.status,

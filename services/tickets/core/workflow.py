@@ -85,7 +85,8 @@ def find_duplicate(requester: Requester, txid: str | None, order_id: str | None)
 
 
 def similar_open_tickets(requester: Requester, category: str) -> list[Ticket]:
-    """Up to five: their number, subject, status and category (all the answer shows of them)."""
+    """Up to five: their number, subject, status and category (all the answer shows of them). Read before the
+    ticket's transaction, which it need not lengthen: SQLite's writers take turns for as long as one lasts."""
     return list(Ticket.select(Ticket.id, Ticket.number, Ticket.subject, Ticket.status, Ticket.category).where(requester_filter(requester) & Ticket.status.in_(ACTIVE_STATUSES)
                                       & (Ticket.category == category))
                 .order_by(Ticket.updated_at.desc()).limit(5))
@@ -109,7 +110,6 @@ def event_data(ticket: Ticket, **extra) -> dict:
 
 class NewTicket(NamedTuple):
     ticket: Ticket
-    similar: list[Ticket]  # the requester's other open tickets of the category
     messages: list[tuple[Message, list[Attachment]]]  # its one message: no query needed to show it
 
 
@@ -120,7 +120,6 @@ def create_ticket(outbox, store: AttachmentStore, requester: Requester, fields: 
         raise ApiError(409, "duplicate_ticket",
                        f"Ticket {duplicate.number} about this transaction or order is still open; "
                        "please continue there.", {"ticket_number": duplicate.number})
-    similar = similar_open_tickets(requester, fields["category"])
     now = clock.now()
     occurred_at = fields.get("occurred_at")
     if occurred_at is not None:
@@ -144,7 +143,7 @@ def create_ticket(outbox, store: AttachmentStore, requester: Requester, fields: 
     auto_assign(outbox, ticket)
     sla_clocks.ticket_created(ticket)
     outbox.add(EventType.TICKET_CREATED, event_data(ticket, channel=channel))
-    return NewTicket(ticket, similar, [(first, attachments)])
+    return NewTicket(ticket, [(first, attachments)])
 
 
 def _attach(store: AttachmentStore, ticket: Ticket, message: Message, files: list[CheckedFile]) -> list[Attachment]:

@@ -55,12 +55,16 @@ def belongs(agent_id: int | None, ticket: Ticket) -> bool:
                                 & group_of(ticket.tier, ticket.department)).exists()
 
 
-def _lock_group(ticket: Ticket) -> None:
+def _lock_group(ticket: Ticket) -> bool:
+    """Take the group's lock until the transaction ends; False where there is none to take: SQLite's
+    transactions (`BEGIN IMMEDIATE`) are one at a time already, so nothing changed since the first look."""
     database = db.obj
-    if is_postgres(database):
-        schema = getattr(database, "_service_schema", "")
-        key = zlib.crc32(f"{schema}:assign:{ticket.department or ''}:{ticket.tier}".encode())
-        database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (key,))
+    if not is_postgres(database):
+        return False
+    schema = getattr(database, "_service_schema", "")
+    key = zlib.crc32(f"{schema}:assign:{ticket.department or ''}:{ticket.tier}".encode())
+    database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (key,))
+    return True
 
 
 def choose(ticket: Ticket, limit: int | None = None) -> Agent | None:
@@ -71,10 +75,9 @@ def choose(ticket: Ticket, limit: int | None = None) -> Agent | None:
     nobody to choose, whatever is committing meanwhile; otherwise the look is repeated under it.
     """
     limit = max_open() if limit is None else limit
-    if not _free_agents(ticket, limit):
-        return None
-    _lock_group(ticket)
     free = _free_agents(ticket, limit)
+    if free and _lock_group(ticket):
+        free = _free_agents(ticket, limit)
     return free[0] if free else None
 
 
