@@ -21,9 +21,9 @@ the kernel if the parent dies without passing it on.
 
 Each web process listens on `<NAME>_PORT`. The gateway, notifications, video and referrals wait on their
 peers, database and streams more than they compute: one gunicorn worker each (its threads serve) unless
-`<NAME>_GUNICORN_WORKERS` says otherwise; tickets takes `GUNICORN_WORKERS`. Open text/event-streams
-(notifications, live chats, and the gateway relaying them) each hold a thread: those three take more
-threads (`<NAME>_GUNICORN_THREADS`). Metric values go to `PROMETHEUS_MULTIPROC_DIR/<NAME>` (a directory of
+`<NAME>_GUNICORN_WORKERS` says otherwise; tickets takes `GUNICORN_WORKERS`. Each takes its threads from
+services/registry.py unless `<NAME>_GUNICORN_THREADS` says otherwise: an open text/event-stream
+(notifications, live chats, and the gateway relaying them) holds one, so those three take more. Metric values go to `PROMETHEUS_MULTIPROC_DIR/<NAME>` (a directory of
 the parent's own when unset), one per process, as each container has its own.
 """
 from __future__ import annotations
@@ -45,10 +45,8 @@ from deploy.respawn import Backoff, log
 ROOT = Path(__file__).resolve().parent.parent
 STOP_TIMEOUT = 15.0
 POLL = 0.2
-# A web process's gunicorn workers and threads unless <NAME>_GUNICORN_WORKERS / _THREADS say otherwise;
-# None leaves GUNICORN_WORKERS / GUNICORN_THREADS (deploy/gunicorn.conf.py) to decide.
-WEB = {"gateway": (1, 32), "tickets": (None, 32), "notifications": (1, 64), "video": (1, None),
-       "referrals": (1, None)}
+# A web process's gunicorn workers unless <NAME>_GUNICORN_WORKERS says otherwise; None: GUNICORN_WORKERS's.
+WEB = {"gateway": 1, "tickets": None, "notifications": 1, "video": 1, "referrals": 1}
 
 
 @dataclass
@@ -78,12 +76,13 @@ def run_web(service: str) -> None:
     """gunicorn's master for `service`, as `gunicorn -c deploy/gunicorn.conf.py` runs it."""
     from gunicorn.app.wsgiapp import WSGIApplication
 
+    from services.registry import BY_NAME
+
     prefix = service.upper()
-    workers, threads = WEB[service]
-    os.environ.update(SERVICE_NAME=service, PORT=os.environ[f"{prefix}_PORT"])
-    for setting, default in (("WORKERS", workers), ("THREADS", threads)):
-        if value := os.environ.get(f"{prefix}_GUNICORN_{setting}") or default:
-            os.environ[f"GUNICORN_{setting}"] = str(value)
+    os.environ.update(SERVICE_NAME=service, PORT=os.environ[f"{prefix}_PORT"],
+                      GUNICORN_THREADS=os.environ.get(f"{prefix}_GUNICORN_THREADS") or str(BY_NAME[service].threads))
+    if workers := os.environ.get(f"{prefix}_GUNICORN_WORKERS") or WEB[service]:
+        os.environ["GUNICORN_WORKERS"] = str(workers)
     sys.argv = ["gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py")]
     WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").run()
 
