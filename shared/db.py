@@ -14,6 +14,7 @@ import logging
 import threading
 import weakref
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlparse
@@ -68,19 +69,37 @@ class QueuedSqliteDatabase(PooledSqliteDatabase):
             self._end_turn()
             raise
 
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """`callback()` once this thread's transaction commits (at once outside one); never if it rolls back."""
+        if not self.in_transaction():
+            callback()
+            return
+        pending = getattr(self._turn, "after_commit", None)
+        if pending is None:
+            pending = self._turn.after_commit = []
+        pending.append(callback)
+
     def commit(self) -> None:
         try:
             super().commit()
+        except BaseException:
+            self._turn.after_commit = None
+            raise
         finally:
             self._end_turn()
+        pending, self._turn.after_commit = getattr(self._turn, "after_commit", None), None
+        for callback in pending or ():
+            callback()
 
     def rollback(self) -> None:
+        self._turn.after_commit = None
         try:
             super().rollback()
         finally:
             self._end_turn()
 
     def close(self) -> bool:
+        self._turn.after_commit = None  # what a closed connection left open is rolled back
         try:
             return super().close()
         finally:

@@ -81,3 +81,36 @@ def test_a_thread_that_begins_again_before_its_transaction_ended_keeps_its_turn_
     database.commit()
     database.close()
     assert another_thread_writes(database, "after"), "the turn was lost"
+
+
+def test_after_commit_runs_once_the_transaction_commits_and_never_after_a_rollback(database):
+    seen: list[str] = []
+
+    def committed_rows() -> int:  # read on another thread's connection: what a relay would find
+        found = []
+
+        def read() -> None:
+            with database.connection_context():
+                found.append(database.execute_sql("SELECT COUNT(*) FROM item").fetchone()[0])
+
+        thread = threading.Thread(target=read)
+        thread.start()
+        thread.join(5)
+        return found[0]
+
+    with database.connection_context():
+        with database.atomic():
+            database.execute_sql("INSERT INTO item (value) VALUES ('kept')")
+            database.after_commit(lambda: seen.append(f"committed, {committed_rows()} row(s) visible"))
+            with database.atomic():  # a savepoint's end is not the commit
+                database.execute_sql("INSERT INTO item (value) VALUES ('nested')")
+            assert seen == []
+        assert seen == ["committed, 2 row(s) visible"]
+        with pytest.raises(RuntimeError), database.atomic():
+            database.execute_sql("INSERT INTO item (value) VALUES ('undone')")
+            database.after_commit(lambda: seen.append("rolled back"))
+            raise RuntimeError("the handler failed")
+        with database.atomic():
+            database.execute_sql("INSERT INTO item (value) VALUES ('next')")  # the rolled back callback is gone
+        database.after_commit(lambda: seen.append("outside a transaction: at once"))
+    assert seen == ["committed, 2 row(s) visible", "outside a transaction: at once"]
