@@ -36,10 +36,11 @@ test-unit: $(VENV)/.installed
 	$(PY) -m pytest -m "not e2e"
 
 ## make run-services: every service as its own gunicorn process and every worker as its own
-## process, all forked from one parent (honcho, deploy/Procfile.services, deploy/processes.py),
-## against this machine's RabbitMQ and PostgreSQL.
+## process, all forked from one parent (deploy/processes.py, kept running by deploy/respawn.py),
+## against this machine's RabbitMQ and PostgreSQL; their JSON log lines name each in `process`.
 ## Each variable below may be overridden, e.g. `make run-services DATABASE_URL=postgresql://...`;
-## a process that dies is forked again; PROCESSES="gateway tickets tickets-worker" starts some.
+## a process that dies is forked again; PROCESSES="gateway tickets tickets-worker" starts some;
+## a file RUN_SERVICES_ENV_FILE (.env.services), when present, sets more (its values win).
 RUN_SERVICES_ENV_FILE ?= .env.services
 run-services: export PATH := $(abspath $(VENV))/bin:$(PATH)
 run-services: export DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
@@ -56,10 +57,9 @@ run-services: export VIDEO_URL ?= http://127.0.0.1:$(VIDEO_PORT)
 run-services: export REFERRALS_URL ?= http://127.0.0.1:$(REFERRALS_PORT)
 run-services: export PUBLIC_URL ?= http://127.0.0.1:$(GATEWAY_PORT)
 run-services: export GUNICORN_WORKERS ?= 2
-run-services: export PROCESSES ?=
 run-services: $(VENV)/.installed
 	$(PY) deploy/local_secrets.py
-	$(VENV)/bin/honcho --procfile deploy/Procfile.services --app-root $(CURDIR) --env $(RUN_SERVICES_ENV_FILE) start
+	RUN_SERVICES_ENV_FILE=$(RUN_SERVICES_ENV_FILE) exec $(PY) deploy/respawn.py app -- $(PY) -m deploy.processes $(PROCESSES)
 
 ## make migrate [SERVICE=tickets]: apply pending migrations (every service by default).
 migrate: $(VENV)/.installed

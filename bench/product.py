@@ -89,7 +89,7 @@ def start_run(workdir: Path) -> Product:
 
 
 def start_services(workdir: Path, gunicorn_workers: int | None = None) -> Product:
-    """`make run-services`: gunicorn per service and a process per worker (honcho), on this machine's
+    """`make run-services`: gunicorn per service and a process per worker (deploy/processes.py), on this machine's
     PostgreSQL (a database of its own) and RabbitMQ (an exchange and queues of their own)."""
     import psycopg2
 

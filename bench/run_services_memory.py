@@ -6,7 +6,7 @@ in MiB (2**20 bytes; issue 23's 400 MB target is 381 MiB), the total in MB too.
     .venv/bin/python bench/run_services_memory.py [--rounds 3] [--workers 2]
 
 "Application" processes are the services' gunicorn masters and workers and the workers' processes;
-the launchers (make, honcho, deploy/respawn.py) are listed apart. Target (issue 23): <= 400 MB PSS.
+the launchers (make, deploy/respawn.py) are listed apart. Target (issue 23): <= 400 MB PSS.
 """
 from __future__ import annotations
 
@@ -46,8 +46,8 @@ def admin(sql: str) -> None:
 
 
 def label(process: psutil.Process) -> tuple[str, bool]:
-    """A process's name in the table (bench/product.py's), and whether it is one of the application's (not make,
-    honcho or a respawner)."""
+    """A process's name in the table (bench/product.py's), and whether it is one of the application's (not make
+    or the respawner)."""
     name = product_label(process)
     return name, name == PARENT or "gunicorn" in name or name.endswith("-worker")
 
@@ -133,7 +133,7 @@ def main() -> None:
         print(f"  {name:<34}{len(values)} x {statistics.mean(values):6.1f} MiB")
     total = statistics.median(r["total"] for r in rounds)
     print(f"application total: {total:.0f} MiB = {total * 2**20 / 1e6:.0f} MB PSS (median of {args.rounds}); "
-          f"launchers (make, honcho, respawn): {statistics.median(r['launchers'] for r in rounds):.0f} MiB")
+          f"launchers (make, respawn): {statistics.median(r['launchers'] for r in rounds):.0f} MiB")
 
 
 if __name__ == "__main__":

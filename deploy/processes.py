@@ -14,8 +14,8 @@ copy-on-write. The parent opens no connection and starts no thread.
 A child that dies (a crash, an operator's `kill -9`) is forked again after `RESPAWN_DELAY` seconds, doubling
 on each quick failure up to `RESPAWN_MAX_DELAY` (deploy/respawn.py's rule); each start prints one JSON line
 `{"logger": "respawn", "message": "process started", "process": NAME, "pid": ...}`, and each child's own
-lines (a gunicorn's workers' too) carry `"process": NAME`, since they share honcho's prefix. A child leads its
-own process group: a signal meant for a gunicorn reaches its workers and nothing else. SIGTERM or SIGINT
+lines (a gunicorn's workers' too) carry `"process": NAME`: they all write JSON lines to the same stdout, each
+line in one write. A child leads its own process group: a signal meant for a gunicorn reaches its workers and nothing else. SIGTERM or SIGINT
 stops every child (SIGTERM, SIGKILL after `STOP_TIMEOUT`), then the parent; a child also gets SIGTERM from
 the kernel if the parent dies without passing it on.
 
@@ -24,7 +24,8 @@ peers, database and streams more than they compute: one gunicorn worker each (it
 `<NAME>_GUNICORN_WORKERS` says otherwise; tickets takes `GUNICORN_WORKERS`. Each takes its threads from
 services/registry.py unless `<NAME>_GUNICORN_THREADS` says otherwise: an open text/event-stream
 (notifications, live chats, and the gateway relaying them) holds one, so those three take more. Metric values go to `PROMETHEUS_MULTIPROC_DIR/<NAME>` (a directory of
-the parent's own when unset), one per process, as each container has its own.
+the parent's own when unset), one per process, as each container has its own. A file named by
+`RUN_SERVICES_ENV_FILE` (`.env.services`), when present, sets more variables; its values win.
 """
 from __future__ import annotations
 
@@ -197,6 +198,9 @@ def preload(names: list[str]) -> None:
 
 
 def main(argv: list[str]) -> int:
+    from dotenv import load_dotenv
+
+    load_dotenv(os.environ.get("RUN_SERVICES_ENV_FILE") or ".env.services", override=True)
     known = every_process()
     names = argv or known
     unknown = [name for name in names if name not in known]

@@ -1,12 +1,10 @@
-"""Keep one process of the local multi-process run alive, as compose and Kubernetes do.
+"""Keep a process alive, as compose and Kubernetes do (`make run-services` runs deploy/processes.py under it).
 
     python deploy/respawn.py NAME -- COMMAND [ARG ...]
 
-honcho stops every process as soon as one exits; under this wrapper a process
-that dies (a crash, an out-of-memory kill, an operator's `kill -9`) is started
-again after `RESPAWN_DELAY` seconds (doubling on each quick failure up to
-`RESPAWN_MAX_DELAY`), so one service can be killed and restarted while the others
-keep serving. SIGTERM or SIGINT is passed on to the child, which then stops for good.
+A process that dies (a crash, an out-of-memory kill, an operator's `kill -9`) is
+started again after `RESPAWN_DELAY` seconds (doubling on each quick failure up to
+`RESPAWN_MAX_DELAY`); deploy/processes.py keeps the same rule for each process it forks. SIGTERM or SIGINT is passed on to the child, which then stops for good.
 
 The child runs in its own process group, so a signal meant for it (and its gunicorn
 workers) reaches all of them and nothing else. Each start prints one JSON line:

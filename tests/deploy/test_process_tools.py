@@ -207,9 +207,12 @@ def test_respawn_restarts_a_dead_process_and_stops_on_sigterm(tmp_path):
 def test_forked_processes_serve_and_work_and_all_stop_on_sigterm(tmp_path):
     port = free_port()
     prefix = f"test-forked-{uuid.uuid4().hex[:8]}."
-    env = clean_env(AMQP_URL=AMQP_URL, DATA_DIR=str(tmp_path / "data"), QUEUE_PREFIX=prefix, VIDEO_PORT=str(port),
+    # The port from the env file (`.env.services` by default), over the environment's.
+    (tmp_path / "services.env").write_text(f"VIDEO_PORT={port}\n")
+    env = clean_env(AMQP_URL=AMQP_URL, DATA_DIR=str(tmp_path / "data"), QUEUE_PREFIX=prefix, VIDEO_PORT="1",
                     EVENT_EXCHANGE=f"test.forked.{uuid.uuid4().hex[:8]}", RESPAWN_DELAY="0.2", GUNICORN_WORKERS="3",
-                    PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"))
+                    PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
+                    RUN_SERVICES_ENV_FILE=str(tmp_path / "services.env"))
     log_path = tmp_path / "processes.log"
     with open(log_path, "w") as log:
         parent = subprocess.Popen([PYTHON, "-m", "deploy.processes", "video", "video-worker", "referrals-worker"],
@@ -370,14 +373,3 @@ def test_local_secrets_are_made_once_before_the_processes_start(tmp_path):
     subprocess.run([PYTHON, "deploy/local_secrets.py"], cwd=ROOT, env=env, check=True, capture_output=True)
     assert {p.name: p.read_text() for p in (tmp_path / "secrets").iterdir()} == made
     assert "from-the-environment" not in first.stdout and not any(v in first.stdout for v in made.values())
-
-
-def test_procfile_runs_every_process_forked_from_one_parent_under_the_respawner():
-    entries = {}
-    for line in (ROOT / "deploy" / "Procfile.services").read_text(encoding="utf-8").splitlines():
-        if line and not line.startswith("#"):
-            name, _, command = line.partition(":")
-            entries[name] = command.strip()
-    assert entries == {"app": "exec python deploy/respawn.py app -- python -m deploy.processes $PROCESSES"}
-    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    assert "honcho --procfile deploy/Procfile.services" in makefile

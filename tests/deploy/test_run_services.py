@@ -1,5 +1,5 @@
 """`make run-services` for real: every service its own gunicorn process and every
-worker its own process, all forked from one parent (honcho, deploy/processes.py),
+worker its own process, all forked from one parent (deploy/processes.py),
 on this machine's RabbitMQ and PostgreSQL, with a database, an exchange, queues and
 ports of its own.
 
@@ -15,7 +15,6 @@ import contextlib
 import email
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -40,23 +39,20 @@ from tests.support import AMQP_URL, PG_URL, free_port
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.rabbitmq]
 
 UPSTREAM_READ_TIMEOUT = 5.0
-HONCHO_LINE = re.compile(r"^\d\d:\d\d:\d\d (\S+?)\.\d+\s*\| (.*)$")
 PROCESSES = [p for name in SERVICES for p in (name, f"{name}-worker")]
 
 
 class ServicesRun(RunningProduct):
-    """The processes of `make run-services`, read through honcho's merged output: every line is under honcho's
-    `app` (deploy/processes.py and what it forks) and names its process in its `process` field."""
+    """The processes of `make run-services`, read through their merged output: JSON lines, each naming its
+    process in its `process` field (deploy/processes.py and what it forks, and deploy/respawn.py)."""
 
     def records(self, process: str) -> list[dict]:
         found = []
         for line in self.logs().splitlines():
-            match = HONCHO_LINE.match(line)
-            if match and match.group(1) == "app":
-                with contextlib.suppress(ValueError):
-                    record = json.loads(match.group(2))
-                    if record.get("process") == process:
-                        found.append(record)
+            with contextlib.suppress(ValueError):
+                record = json.loads(line)
+                if isinstance(record, dict) and record.get("process") == process:
+                    found.append(record)
         return found
 
     def started_pids(self, process: str) -> list[int]:
@@ -65,7 +61,7 @@ class ServicesRun(RunningProduct):
 
     def stop(self) -> None:
         stop_process_group(self.process)
-        # Anything honcho could not stop: each respawned child leads its own process group.
+        # Anything that outlived make: each forked process leads its own process group.
         for process in (*PROCESSES, "app"):
             for pid in self.started_pids(process):
                 with contextlib.suppress(ProcessLookupError, PermissionError):
