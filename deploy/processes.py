@@ -188,7 +188,10 @@ def preload(names: list[str]) -> None:
 
     for name in names:
         service = BY_NAME[name.removesuffix("-worker")]
-        service.worker_module() if name.endswith("-worker") else service.app_module()
+        if name.endswith("-worker"):
+            service.worker_module()
+        else:
+            service.app_module()
     if any(not name.endswith("-worker") for name in names):
         import gunicorn.app.wsgiapp  # noqa: F401
         import gunicorn.arbiter  # noqa: F401
