@@ -109,7 +109,7 @@ def test_two_agents_on_one_ticket_see_each_other_and_a_stale_reply_waits(browser
     browser.type("#agent-body", "It is on its way.")
     browser.click("#agent-send")
     assert "Any news?" in browser.visible("#stale-box").text
-    assert "Any news?" in browser.text_of("#history")  # the page caught up with the ticket
+    browser.wait_text("#history", "Any news?")  # the page catches up with the ticket (it loads it again)
     bodies = [m["body"] for m in ana.get(f"/api/v1/agent/tickets/{number}").json()["messages"]]
     assert "It is on its way." not in bodies
     browser.screenshot("agent-stale-reply")
