@@ -57,6 +57,8 @@ def gunicorn(app: str, port: int, env: dict, workers: int, threads: int, log: Pa
     args = [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
             "--threads", str(threads), "--worker-class", worker_class, "--keep-alive", "30", "--log-level", "warning",
             "--graceful-timeout", "10"]  # within the 20 s a benchmark waits before it kills: no orphaned workers
+    if os.path.isdir("/dev/shm"):  # as deploy/gunicorn.conf.py: the heartbeat file touched at every request, in memory
+        args += ["--worker-tmp-dir", "/dev/shm"]
     return subprocess.Popen(args, cwd=ROOT, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
 
 

@@ -13,11 +13,13 @@ processes, psutil): the machine's other work moves the latencies at 1 connection
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.request
 from pathlib import Path
 
@@ -123,6 +125,10 @@ def main() -> None:
                                                           concurrency))
                 results.append((concurrency, reader, median_result(rounds["direct"]),
                                 median_result(rounds["gateway"])))
+        # The same reads, one direct and one through the gateway in turn on one client: whatever the machine
+        # does meanwhile falls on both alike (this VM's speed moves within seconds, between the rounds above).
+        pairs = [(reader, interleaved(tickets_port, gateway_port, reader_path, direct, through, args.requests))
+                 for reader, reader_path, direct, through in readers]
     finally:
         for process in processes:
             process.terminate()
@@ -145,11 +151,30 @@ def main() -> None:
         added[concurrency, reader] = through["p50"] - direct["p50"]
         print(f"{concurrency:<12}{reader:<10}gateway/direct p50 ratio {ratio:.2f}: the gateway adds "
               f"{100 * (ratio - 1):.0f}% to p50 (issue 23: <= 10%)")
+    for reader, (direct_p50, gateway_p50) in pairs:
+        print(f"1, in turn  {reader:<10}direct p50 {direct_p50:.2f} ms, gateway p50 {gateway_p50:.2f} ms: ratio "
+              f"{gateway_p50 / direct_p50:.2f} ({args.requests} pairs, each a direct read then one through the gateway)")
     for concurrency in args.concurrency:
         if (concurrency, "agent") in added:
             audit = added[concurrency, "agent"] - added[concurrency, "customer"]
             print(f"{concurrency:<12}the audit row of an agent's read: {audit:+.2f} ms at p50 "
                   f"(the gateway's p50 overhead for an agent minus that for a customer)")
+
+
+def interleaved(direct_port: int, gateway_port: int, path: str, direct_headers, gateway_headers,
+                pairs: int) -> tuple[float, float]:
+    """p50 (ms) of `pairs` direct reads and of as many through the gateway, made in turn on kept-alive connections."""
+    connections = {port: http.client.HTTPConnection("127.0.0.1", port, timeout=30) for port in (direct_port, gateway_port)}
+    latencies: dict[int, list[float]] = {direct_port: [], gateway_port: []}
+    for _ in range(pairs):
+        for port, headers in ((direct_port, direct_headers), (gateway_port, gateway_headers)):
+            started = time.perf_counter()
+            connections[port].request("GET", path, headers=headers())
+            response = connections[port].getresponse()
+            response.read()
+            if response.status == 200:
+                latencies[port].append((time.perf_counter() - started) * 1000)
+    return statistics.median(latencies[direct_port]), statistics.median(latencies[gateway_port])
 
 
 def agent_reader(gateway: str, env: dict, number: str):
