@@ -127,6 +127,23 @@ def stop_process_group(process: subprocess.Popen, grace: float = 40.0) -> None:
         process.wait(5)
 
 
+def stop_tree(process: subprocess.Popen, settle: float = 30.0) -> None:
+    """`stop_process_group`, then up to `settle` seconds for what it started to stop too (`make run-services`'
+    make exits at once, and deploy/processes.py's children lead process groups of their own); what is left
+    is said, not hidden (a stop that did not reach it is a fault to find), and killed."""
+    try:
+        tree = psutil.Process(process.pid).children(recursive=True)
+    except psutil.Error:
+        tree = []
+    stop_process_group(process)
+    _, left = psutil.wait_procs(tree, timeout=settle)
+    if left:
+        print(f"left running after the stop: {[p.pid for p in left]}; killed", file=sys.stderr)
+    for leftover in left:
+        with contextlib.suppress(psutil.Error):
+            leftover.kill()
+
+
 def base_env(data_dir: Path) -> dict:
     env = dict(os.environ)
     for key in [k for k in env if k.endswith("DATABASE_URL") or k == "AMQP_URL"]:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import psutil
 
-from bench.common import ROOT, free_port, stop_process_group, wait_ready
+from bench.common import ROOT, free_port, stop_tree, wait_ready
 from services.registry import ALL, BACKENDS
 
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -56,12 +56,7 @@ class Product:
         """Stops what the bench started (a product it was only pointed at is left alone)."""
         if self.process is None:
             return
-        tree = self.processes()
-        stop_process_group(self.process)
-        # What outlived its parent (respawn.py puts each child in a process group of its own).
-        for process in tree:
-            with contextlib.suppress(psutil.Error):
-                process.kill()
+        stop_tree(self.process)
         for step in self.cleanup:
             with contextlib.suppress(Exception):
                 step()

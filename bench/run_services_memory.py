@@ -14,7 +14,6 @@ import argparse
 import contextlib
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -30,7 +29,7 @@ import psycopg2
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import ROOT, free_port, wait_ready  # noqa: E402
+from bench.common import ROOT, free_port, stop_tree, wait_ready  # noqa: E402
 from bench.product import PARENT, delete_queues  # noqa: E402
 from bench.product import label as product_label  # noqa: E402
 
@@ -85,7 +84,6 @@ def one_round(workers: int, root: Path = ROOT) -> dict:
                DATA_DIR=str(tmp / "data"), GUNICORN_WORKERS=str(workers), RUN_SERVICES_ENV_FILE=str(tmp / "none.env"),
                PUBLIC_URL=f"http://127.0.0.1:{ports['gateway']}", PASSWORD_HASH_MEMORY_KIB="1024",
                PASSWORD_HASH_TIME_COST="1", GUNICORN_ACCESS_LOG="false", VENV=str(Path(sys.executable).parent.parent))
-    tree: list[psutil.Process] = []
     process = subprocess.Popen(["make", "--no-print-directory", "-o", f"{env['VENV']}/.installed", "run-services"],
                                cwd=root, env=env, stdout=open(tmp / "run.log", "w"), stderr=subprocess.STDOUT,
                                start_new_session=True)
@@ -106,21 +104,7 @@ def one_round(workers: int, root: Path = ROOT) -> dict:
                     launchers += pss
         return {"processes": dict(found), "total": sum(sum(v) for v in found.values()), "launchers": launchers}
     finally:
-        with contextlib.suppress(psutil.Error):
-            tree = psutil.Process(process.pid).children(recursive=True)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(40)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-        # make exits at once; what it started stops on its own within deploy/processes.py's STOP_TIMEOUT.
-        _, left = psutil.wait_procs(tree, timeout=30)
-        if left:  # said, not hidden: a stop that did not reach them is a fault to find
-            print(f"left running after the stop: {[product_label(p) for p in left]}; killed", file=sys.stderr)
-            for leftover in left:
-                with contextlib.suppress(psutil.Error):
-                    leftover.kill()
+        stop_tree(process)
         admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         delete_queues(env, AMQP)  # a shared broker keeps no queues of a finished round
 

@@ -182,17 +182,17 @@ class Processes:
         return 0
 
 
-def preload(names: list[str]) -> None:
+def preload(children: list[Child]) -> None:
     """Import, once and here, what the children run: each service's app or worker, and gunicorn."""
     from services.registry import BY_NAME
 
-    for name in names:
-        service = BY_NAME[name.removesuffix("-worker")]
-        if name.endswith("-worker"):
+    for child in children:
+        service = BY_NAME[child.service]
+        if child.is_worker:
             service.worker_module()
         else:
             service.app_module()
-    if any(not name.endswith("-worker") for name in names):
+    if any(not child.is_worker for child in children):
         import gunicorn.app.wsgiapp  # noqa: F401
         import gunicorn.arbiter  # noqa: F401
         import gunicorn.workers.gthread  # noqa: F401
@@ -218,9 +218,9 @@ def main(argv: list[str]) -> int:
     own_dir = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or tempfile.mkdtemp(prefix="prometheus-run-services-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
-    preload(names)
     processes = Processes(names, metrics_dir, float(os.environ.get("RESPAWN_DELAY", "1")),
                           float(os.environ.get("RESPAWN_MAX_DELAY", "30")))
+    preload(processes.children)
     signal.signal(signal.SIGTERM, processes.stop)
     signal.signal(signal.SIGINT, processes.stop)
     try:

@@ -80,15 +80,12 @@ class QueuedSqliteDatabase(PooledSqliteDatabase):
         pending.append(callback)
 
     def commit(self) -> None:
+        pending, self._turn.after_commit = getattr(self._turn, "after_commit", None), None
         try:
             super().commit()
-        except BaseException:
-            self._turn.after_commit = None
-            raise
         finally:
             self._end_turn()
-        pending, self._turn.after_commit = getattr(self._turn, "after_commit", None), None
-        for callback in pending or ():
+        for callback in pending or ():  # only once the commit went through
             callback()
 
     def rollback(self) -> None:
