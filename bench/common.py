@@ -62,12 +62,12 @@ def gunicorn(app: str, port: int, env: dict, workers: int, threads: int, log: Pa
     return subprocess.Popen(args, cwd=ROOT, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
 
 
-def wait_ready(port: int, path: str = "/readyz", timeout: float = 30.0) -> None:
+def wait_ready(port: int, path: str = "/readyz", timeout: float = 30.0, headers: dict | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            conn.request("GET", path)
+            conn.request("GET", path, headers=headers or {})
             if conn.getresponse().status == 200:
                 return
         except OSError:

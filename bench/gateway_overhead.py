@@ -86,6 +86,9 @@ def main() -> None:
         processes.append(gunicorn("services.gateway.app:create_app()", gateway_port, env, args.workers,
                                   args.threads, data_dir / "gateway.log", args.gateway_worker_class))
         wait_ready(gateway_port)
+        floor_port = free_port()
+        processes.append(gunicorn("bench.forward_only:app", floor_port, env, args.workers, args.threads,
+                                  data_dir / "forward_only.log", args.gateway_worker_class))
         services = {"tickets": processes[0], "gateway": processes[1]}
         gateway = f"http://127.0.0.1:{gateway_port}"
         call(gateway + "/api/v1/auth/register", {"email": "bench@example.com", "password": "bench password"})
@@ -129,6 +132,9 @@ def main() -> None:
         # does meanwhile falls on both alike (this VM's speed moves within seconds, between the rounds above).
         pairs = [(reader, interleaved(tickets_port, gateway_port, reader_path, direct, through, args.requests))
                  for reader, reader_path, direct, through in readers]
+        # The floor: the same in turn through an app that only forwards, under the same gunicorn.
+        wait_ready(floor_port, path, headers=direct_headers())
+        floor = interleaved(tickets_port, floor_port, path, direct_headers, direct_headers, args.requests)
     finally:
         for process in processes:
             process.terminate()
@@ -154,6 +160,9 @@ def main() -> None:
     for reader, (direct_p50, gateway_p50) in pairs:
         print(f"1, in turn  {reader:<10}direct p50 {direct_p50:.2f} ms, gateway p50 {gateway_p50:.2f} ms: ratio "
               f"{gateway_p50 / direct_p50:.2f} ({args.requests} pairs, each a direct read then one through the gateway)")
+    print(f"1, in turn  forwarding only: direct p50 {floor[0]:.2f} ms, through bench/forward_only.py under the same "
+          f"gunicorn {floor[1]:.2f} ms: ratio {floor[1] / floor[0]:.2f}, {floor[1] - floor[0]:.2f} ms added before a "
+          f"gateway does any work of its own")
     for concurrency in args.concurrency:
         if (concurrency, "agent") in added:
             audit = added[concurrency, "agent"] - added[concurrency, "customer"]
