@@ -17,10 +17,10 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 
 STABLE_AFTER = 30.0  # a child that ran this long resets the back-off
+POLL = 0.1  # seconds: how soon a back-off's wait sees a stop
 
 
 class Backoff:
@@ -49,13 +49,16 @@ class Respawner:
         self.name = name
         self.command = command
         self.backoff = Backoff(delay, max_delay)
-        self.stopping = threading.Event()
+        self.stopping = False
         self.child: subprocess.Popen | None = None
 
     def stop(self, signum: int, _frame=None) -> None:
-        self.stopping.set()
+        """The signal handler: it notes the stop and passes the signal on, and takes no lock. It runs between
+        two bytecodes of the main thread, maybe inside itself: `make`'s process group gets SIGTERM and make
+        sends it again, and a second handler waiting for a lock the first one held hung the respawner."""
+        self.stopping = True
         child = self.child
-        if child is not None and child.poll() is None:
+        if child is not None and child.returncode is None:
             try:
                 os.killpg(child.pid, signum)
             except ProcessLookupError:
@@ -63,19 +66,22 @@ class Respawner:
 
     def run(self) -> int:
         returncode = 0
-        while not self.stopping.is_set():
+        while not self.stopping:
             started = time.monotonic()
             self.child = subprocess.Popen(self.command, start_new_session=True)
             log("process started", process=self.name, pid=self.child.pid)
-            if self.stopping.is_set():  # a signal that came while it was being started
+            if self.stopping:  # a signal that came while it was being started
                 self.stop(signal.SIGTERM)
             returncode = self.child.wait()
-            if self.stopping.is_set():
+            if self.stopping:
                 break
             delay = self.backoff.after_exit(started)
             log("process exited; starting it again", process=self.name, returncode=returncode,
                 restart_in=delay)
-            if self.stopping.wait(delay):
+            deadline = time.monotonic() + delay
+            while not self.stopping and time.monotonic() < deadline:
+                time.sleep(min(POLL, deadline - time.monotonic()))
+            if self.stopping:
                 break
         log("process stopped", process=self.name, returncode=returncode)
         return 0 if returncode in (0, -signal.SIGTERM, -signal.SIGINT) else returncode

@@ -203,6 +203,34 @@ def test_respawn_restarts_a_dead_process_and_stops_on_sigterm(tmp_path):
         stop(supervisor, signal.SIGKILL)
 
 
+def test_respawn_stops_when_sigterm_comes_again_while_it_handles_the_first(tmp_path):
+    """`make run-services` stopped by a signal to its process group: the respawner gets SIGTERM from the
+    group and again from make, the second while it handles the first. It stops, and its child with it
+    (it once hung there with the whole product running)."""
+    log_path = tmp_path / "respawn.log"
+    for _ in range(10):
+        with open(log_path, "w") as log:
+            supervisor = subprocess.Popen([PYTHON, "deploy/respawn.py", "sleeper", "--", PYTHON, "-c",
+                                           "import time; time.sleep(120)"], cwd=ROOT, env=clean_env(), stdout=log,
+                                          stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            child = wait_until(lambda: [r["pid"] for r in json_lines(log_path.read_text())
+                                        if r.get("message") == "process started"])[0]
+            for gap in range(400):  # signals a few to a few hundred microseconds apart: some land inside the handling of another
+                if supervisor.poll() is not None:
+                    break
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(supervisor.pid, signal.SIGTERM)
+                time.sleep(gap % 7 * 0.00003)
+            # It stopped (a signal after it logged its stop may end the interpreter's own exit).
+            assert supervisor.wait(15) in (0, -signal.SIGTERM)
+            with pytest.raises(ProcessLookupError):
+                os.kill(child, 0)
+            assert [r["message"] for r in json_lines(log_path.read_text())][-1] == "process stopped"
+        finally:
+            stop(supervisor, signal.SIGKILL)
+
+
 @pytest.mark.rabbitmq
 def test_forked_processes_serve_and_work_and_all_stop_on_sigterm(tmp_path):
     port = free_port()
