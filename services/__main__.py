@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
-import signal
 import socket
 import sys
 import threading
@@ -27,6 +26,7 @@ from services import registry
 from shared.bus import resolve_broker_url
 from shared.config import amqp_url, data_dir, embedded_process_per_service, listen_host, log_level, service_url
 from shared.logs import configure_logging
+from shared.signals import StopSignals
 
 log = logging.getLogger("services")
 
@@ -136,13 +136,10 @@ def run(only: str | None = None) -> int:
     product = Product()
     product.start(broker, only)
 
-    def _stop(signum, _frame):
+    signals = StopSignals().install()
+    if (signum := signals.wait(until=product.stopped)) is not None:
         log.info("stopping", extra={"signal": signum})
-        threading.Thread(target=product.stop, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
-    product.stopped.wait()
+        product.stop()
     return 0
 
 

@@ -26,6 +26,7 @@ import time
 from dataclasses import dataclass, field
 
 from shared.config import environment_with
+from shared.signals import POLL, StopSignals
 
 log = logging.getLogger("services")
 
@@ -65,11 +66,13 @@ class Child:
 class Supervisor:
     """Starts, watches and stops one child process per service."""
 
-    def __init__(self, names: list[str], env: dict, ready_after: float = 0.0, command=None) -> None:
+    def __init__(self, names: list[str], env: dict, ready_after: float = 0.0, command=None,
+                 signals: StopSignals | None = None) -> None:
         self.children = [Child(name) for name in names]
         self.env = env
         self.command = command or self.service_command
         self.stopping = threading.Event()
+        self.signals = signals  # SIGTERM or SIGINT, noted by their handler for `stop_noted`
         self.failed: str | None = None
         self.ready_after = ready_after  # until then a child's death fails the run instead of a restart
 
@@ -86,12 +89,26 @@ class Supervisor:
         for child in self.children:
             self.spawn(child)
 
+    def stop_noted(self) -> bool:
+        """Whether the run is stopping: a signal its handler noted makes it so, here in the main thread."""
+        if self.signals is not None and self.signals.received is not None and not self.stopping.is_set():
+            log.info("stopping", extra={"signal": self.signals.received})
+            self.stopping.set()
+        return self.stopping.is_set()
+
+    def pause(self, seconds: float) -> bool:
+        """Wait up to `seconds`, seeing a signal within `POLL`; whether the run is stopping."""
+        deadline = time.monotonic() + seconds
+        while not self.stop_noted() and (left := deadline - time.monotonic()) > 0:
+            self.stopping.wait(min(POLL, left))
+        return self.stop_noted()
+
     def watch(self, poll: float = 0.2) -> int:
         """Until stopped: restart what dies. Returns the run's exit status."""
-        while not self.stopping.wait(poll):
+        while not self.pause(poll):
             for child in self.children:
                 code = child.process.poll() if child.process else None
-                if code is None or self.stopping.is_set():
+                if code is None or self.stop_noted():  # a child that got the same Ctrl-C is not restarted
                     continue
                 if time.monotonic() < self.ready_after:
                     log.error("service process exited while starting; stopping",
@@ -107,7 +124,7 @@ class Supervisor:
             child.delay = RESTART_DELAY
         log.warning("service process exited; starting it again",
                     extra={"service": child.name, "returncode": code, "restart_in": child.delay})
-        if self.stopping.wait(child.delay):
+        if self.pause(child.delay):
             return
         child.delay = min(child.delay * 2, RESTART_MAX_DELAY)
         child.restarts += 1
@@ -135,15 +152,8 @@ def supervise(names: list[str], broker: str, startup_grace: float = 20.0, comman
     """Run each service in `names` as its own process on `broker`, until SIGTERM or SIGINT.
     `command(name)`: the child's command line (tests give their own)."""
     env = environment_with(AMQP_URL=broker)
-    supervisor = Supervisor(names, env, ready_after=time.monotonic() + startup_grace, command=command)
-
-    def _stop(signum, frame):
-        log.info("stopping", extra={"signal": signum})
-        supervisor.stopping.set()  # before a child that got the same Ctrl-C is seen to exit
-        threading.Thread(target=supervisor.stop, args=(signum, frame), daemon=True).start()
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
+    supervisor = Supervisor(names, env, ready_after=time.monotonic() + startup_grace, command=command,
+                            signals=StopSignals().install())
     supervisor.start()
     code = supervisor.watch()
     supervisor.stop()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from shared import metrics, tracing
 from shared.config import otlp_endpoint, outbox_poll_seconds, worker_metrics_port
 from shared.consumer import EventConsumer
 from shared.outbox import OutboxRelay
+from shared.signals import StopSignals
 
 log = logging.getLogger(__name__)
 
@@ -95,19 +95,14 @@ class ServiceWorker:
 
     def run_forever(self) -> None:
         """Run until SIGTERM or SIGINT, with `/metrics` on `<NAME>_WORKER_METRICS_PORT` if set."""
-        def _graceful(signum, _frame):
-            log.info("worker stopping", extra={"worker": self.name, "signal": signum, "pid": os.getpid()})
-            self.request_stop()
-
-        signal.signal(signal.SIGTERM, _graceful)
-        signal.signal(signal.SIGINT, _graceful)
+        signals = StopSignals().install()
         tracing.configure(otlp_endpoint(), self.name)
         self.start()
         if port := worker_metrics_port(self.name):
             metrics.serve(port)
         log.info("worker started", extra={"worker": self.name, "pid": os.getpid()})
-        while not self.stop_event.wait(0.5):
-            pass
+        if (signum := signals.wait(until=self.stop_event)) is not None:
+            log.info("worker stopping", extra={"worker": self.name, "signal": signum, "pid": os.getpid()})
         self.stop()
         log.info("worker stopped", extra={"worker": self.name, "pid": os.getpid()})
 
