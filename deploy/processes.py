@@ -154,6 +154,7 @@ class Processes:
                         returncode=os.waitstatus_to_exitcode(status), restart_in=delay)
 
     def stop(self, _signum=None, _frame=None) -> None:
+        """SIGTERM to each child; as the signal handler it takes no lock (shared/signals.py says why)."""
         self.stopping = True
         for child in self.children:
             if child.pid:
@@ -170,6 +171,7 @@ class Processes:
             for child in self.children:
                 if not child.pid and not self.stopping and time.monotonic() >= child.due:
                     self.fork(child)
+        self.stop()  # again from here: a child forked while the handler ran got no signal from it
         deadline = time.monotonic() + STOP_TIMEOUT
         while any(c.pid for c in self.children) and time.monotonic() < deadline:
             time.sleep(POLL / 2)
