@@ -130,11 +130,8 @@ def close_pooled_connections() -> None:
 
 
 def make_database(url: str, schema: str) -> peewee.Database:
-    """Open (lazily) the database that `url` names.
-
-    On PostgreSQL the service's tables live in `schema` (the service's name unless
-    the URL says `?schema=...`).
-    """
+    """Open (lazily) the database that `url` names; on PostgreSQL the service's tables live in `schema`
+    (the service's name unless the URL says `?schema=...`)."""
     database = _make_database(url, schema)
     _made.add(database)
     return database
@@ -254,19 +251,15 @@ def _migration_lock(database: peewee.Database, name: str):
 
 @contextlib.contextmanager
 def _first_connection_lock(database: peewee.Database):
-    """For a SQLite file, a lock beside it that the processes starting together (a service's gunicorn
-    workers, its event worker) take before they connect to migrate. A connection's first pragma turns
-    a new file to WAL, and SQLite answers "database is locked" at once, without its busy handler, to
-    a process doing so while another one does (11 of 20 rounds with three processes)."""
+    """A SQLite file's processes starting together (a service's gunicorn workers, its event worker) take
+    turns before they connect to migrate: a connection's first pragma turns a new file to WAL, and SQLite
+    answers another process doing so "database is locked" at once, without its busy handler."""
     if not isinstance(database, peewee.SqliteDatabase) or database.database == ":memory:":
         yield
         return
     with open(f"{database.database}.migrate-lock", "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+        fcntl.flock(handle, fcntl.LOCK_EX)  # until the file is closed
+        yield
 
 
 def open_service_database(proxy: peewee.DatabaseProxy, url: str, service: str, migrations: Path,
