@@ -7,8 +7,9 @@
 4. the end-to-end latency, p50/p99, from an agent's reply (its HTTP request through the
    gateway) to the inbox item arriving on the customer's live stream, at 100 replies/s:
    deployed (each service under gunicorn, each worker its own process, PostgreSQL, as
-   `make run-services` starts it), then as `make run` starts it (one process, SQLite),
-   both on RabbitMQ; and, for reference, from the event on the bus to the stream.
+   `make run-services` starts it), then as `make run` starts it on a broker (SQLite, a process per
+   service; `EMBEDDED_PROCESSES=one` in the environment measures one process), both on RabbitMQ;
+   and, for reference, from the event on the bus to the stream.
 
     .venv/bin/python bench/notifications_throughput.py [--events 20000] [--repeat 3] [--database-url ...]
 
@@ -571,7 +572,8 @@ def main() -> None:
                   f"{args.rate:.0f} events/s: p50 {bus['p50_ms']:.0f} ms, p99 {bus['p99_ms']:.0f} ms, "
                   f"max {bus['max_ms']:.0f} ms ({bus['arrived']}/{bus['events']} arrived)", flush=True)
         shapes = [(True, "deployed: each service and worker its own process, PostgreSQL"),
-                  (False, "make run: one process, SQLite")]
+                  (False, "make run: SQLite, " + ("one process" if os.environ.get("EMBEDDED_PROCESSES") == "one"
+                                                  else "a process per service"))]
         for deployed, shape in ([] if args.skip_latency else shapes[:1] if args.only_deployed else shapes):
             latency = end_to_end_latency(args.replies, args.rate, 20, smtp_port, deployed)
             print(f"agent reply -> inbox item on the live stream ({shape}) at {latency['rate']:.0f} replies/s: "

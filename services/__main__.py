@@ -4,10 +4,10 @@
     python -m services run --service tickets   # one service and its worker (what the parent starts)
 
 Each service keeps its own port, database file and worker, exactly as when it is
-deployed alone. By default every service shares one process, which lets the
-in-process bus stand in for RabbitMQ when `AMQP_URL` does not reach one; with
-`EMBEDDED_PROCESSES=service` and a broker that answers, each service runs as a child
-process of this one (services/supervisor.py), so they do not share a GIL.
+deployed alone. When a broker answers at `AMQP_URL`, each service runs as a child process
+of this one (services/supervisor.py), so they do not share a GIL; without one, every service
+shares this process, and the in-process bus stands in for RabbitMQ (`EMBEDDED_PROCESSES=one`
+keeps one process on a broker too).
 """
 from __future__ import annotations
 

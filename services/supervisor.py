@@ -1,10 +1,10 @@
-"""`make run` with a broker and `EMBEDDED_PROCESSES=service`: each service (its app and its worker) as a
-child process of one parent.
+"""`make run` with a broker: each service (its app and its worker) as a child process of one parent.
 
-In one process every service and worker shares one GIL, and under 8 concurrent ticket creations
-the tail reached a second (issue 23). When the bus crosses processes (RabbitMQ answers at
-`AMQP_URL`) and `EMBEDDED_PROCESSES=service` asks for it, the parent starts `python -m services run --service NAME` for each service instead,
-on the ports and data files the one-process run uses, and watches them:
+In one process every service and worker shares one GIL: at 100 agent replies a second the reply's
+inbox item reached the customer's stream at p99 120 ms, against 25 ms with a process per service
+(issue 23). When the bus crosses processes (RabbitMQ answers at `AMQP_URL`), unless
+`EMBEDDED_PROCESSES=one` asks for one process, the parent starts `python -m services run --service NAME`
+for each service instead, on the ports and data files the one-process run uses, and watches them:
 
 - SIGTERM or SIGINT (Ctrl-C) to the parent stops every child (SIGTERM, then SIGKILL after
   `STOP_TIMEOUT`); each child also gets SIGTERM from the kernel if the parent dies without

@@ -130,9 +130,9 @@ def listen_host(default: str) -> str:
 
 
 def embedded_process_per_service() -> bool:
-    """`make run` on a broker: each service in a process of its own (`EMBEDDED_PROCESSES=service`), or
-    all in one (`one`, the default)."""
-    return env_str("EMBEDDED_PROCESSES", "one").lower() == "service"
+    """`make run` on a broker: each service in a process of its own (`service`, the default), or all in one
+    (`EMBEDDED_PROCESSES=one`). The in-process bus, without a broker, cannot cross processes: one there."""
+    return env_str("EMBEDDED_PROCESSES", "service").lower() == "service"
 
 
 def environment_with(**values: str) -> dict:

@@ -1,4 +1,4 @@
-"""`make run` with RabbitMQ answering and `EMBEDDED_PROCESSES=service`: each service in a process of its own under one parent
+"""`make run` with RabbitMQ answering (`EMBEDDED_PROCESSES` left at its default): each service in a process of its own under one parent
 (services/supervisor.py), the events crossing processes on the broker; the product behaves the same."""
 import psutil
 import pytest
@@ -11,7 +11,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def product(tmp_path_factory):
-    running = start_product(tmp_path_factory.mktemp("product"), {"AMQP_URL": AMQP_URL, "EMBEDDED_PROCESSES": "service"}, timeout=120)
+    running = start_product(tmp_path_factory.mktemp("product"), {"AMQP_URL": AMQP_URL}, timeout=120)
     yield running
     running.stop()
 
