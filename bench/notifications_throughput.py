@@ -226,14 +226,10 @@ def worker_rate(workers: int, events: int, users: int, database_url: str | None,
 
 
 def delete_queues(exchange: str, prefix: str) -> None:
-    connection = pika_connection()
-    channel = connection.channel()
-    for name in ("notifications.events", "notifications.email", "notifications.push"):
-        for suffix in ("", ".retry", ".dlq"):
-            channel.queue_delete(prefix + name + suffix)
-    channel.exchange_delete(exchange)
-    channel.exchange_delete(f"{exchange}.notifications.live")
-    connection.close()
+    """Every service's queues (with their retry and dead-letter ones) and the exchanges of a run."""
+    from bench.product import delete_queues as delete_product_queues
+
+    delete_product_queues({"EVENT_EXCHANGE": exchange, "QUEUE_PREFIX": prefix}, AMQP_URL)
 
 
 def smtp_sink(port: int, folder: Path) -> subprocess.Popen:
@@ -510,6 +506,8 @@ def end_to_end_latency(replies: int, rate: float, tickets: int, smtp_port: int, 
                 "bus_p50_ms": statistics.median(bus_to_stream), "bus_p99_ms": percentile(bus_to_stream, 0.99)}
     finally:
         product.stop()
+        if not deployed:  # the harness leaves them to its test session's end; a shared broker keeps no bench queues
+            delete_queues(product.env["EVENT_EXCHANGE"], product.env["QUEUE_PREFIX"])
 
 
 def figures(values: list[float], fmt: str = "{:,.0f}") -> str:
