@@ -27,11 +27,12 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import ROOT, base_env, free_port, tree_cpu, wait_ready  # noqa: E402
+from bench.product import delete_queues  # noqa: E402
 
 OPERATIONS = ("create", "read", "reply", "list")
 
 
-def start(data_dir: Path, amqp: str | None, root: Path = ROOT) -> tuple[subprocess.Popen, int]:
+def start(data_dir: Path, amqp: str | None, root: Path = ROOT) -> tuple[subprocess.Popen, int, dict]:
     env = base_env(data_dir)
     env["PYTHONPATH"] = str(root)
     port = free_port()
@@ -48,7 +49,7 @@ def start(data_dir: Path, amqp: str | None, root: Path = ROOT) -> tuple[subproce
                                stdout=open(data_dir / "product.log", "w"), stderr=subprocess.STDOUT)
     for each in (*backends.values(), port):
         wait_ready(each, timeout=120)
-    return process, port
+    return process, port, env
 
 
 def call(conn: http.client.HTTPConnection, method: str, path: str, body=None, token=None) -> tuple[int, dict]:
@@ -108,7 +109,7 @@ def percentile(values: list[float], share: float) -> float:
 
 def one_round(clients: int, seconds: float, amqp: str | None, root: Path = ROOT) -> dict:
     data_dir = Path(tempfile.mkdtemp(prefix="bench-embedded-"))
-    process, port = start(data_dir, amqp, root)
+    process, port, env = start(data_dir, amqp, root)
     try:
         samples = {op: [] for op in OPERATIONS}
         errors: list = []
@@ -126,6 +127,8 @@ def one_round(clients: int, seconds: float, amqp: str | None, root: Path = ROOT)
     finally:
         process.terminate()
         process.wait(30)
+        if amqp:  # a shared broker keeps no bench queues
+            delete_queues(env, amqp)
     result = {op: {"n": len(v), "rps": len(v) / seconds, "p50": statistics.median(v) if v else float("nan"),
                    "p99": percentile(v, 0.99)} for op, v in samples.items()}
     result["errors"] = len(errors)
