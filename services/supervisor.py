@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass, field
 
 from shared.config import environment_with
-from shared.signals import POLL, StopSignals
+from shared.signals import StopSignals
 
 log = logging.getLogger("services")
 
@@ -72,7 +72,7 @@ class Supervisor:
         self.env = env
         self.command = command or self.service_command
         self.stopping = threading.Event()
-        self.signals = signals  # SIGTERM or SIGINT, noted by their handler for `stop_noted`
+        self.signals = signals or StopSignals()  # SIGTERM or SIGINT, noted by their handler once installed
         self.failed: str | None = None
         self.ready_after = ready_after  # until then a child's death fails the run instead of a restart
 
@@ -91,16 +91,14 @@ class Supervisor:
 
     def stop_noted(self) -> bool:
         """Whether the run is stopping: a signal its handler noted makes it so, here in the main thread."""
-        if self.signals is not None and self.signals.received is not None and not self.stopping.is_set():
+        if self.signals.received is not None and not self.stopping.is_set():
             log.info("stopping", extra={"signal": self.signals.received})
             self.stopping.set()
         return self.stopping.is_set()
 
     def pause(self, seconds: float) -> bool:
-        """Wait up to `seconds`, seeing a signal within `POLL`; whether the run is stopping."""
-        deadline = time.monotonic() + seconds
-        while not self.stop_noted() and (left := deadline - time.monotonic()) > 0:
-            self.stopping.wait(min(POLL, left))
+        """Wait up to `seconds`, seeing a signal within `shared.signals.POLL`; whether the run is stopping."""
+        self.signals.wait(until=self.stopping, timeout=seconds)
         return self.stop_noted()
 
     def watch(self, poll: float = 0.2) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 
 POLL = 0.1  # seconds: how soon a waiting main thread sees a signal
 
@@ -27,8 +28,12 @@ class StopSignals:
         if self.received is None:
             self.received = signum
 
-    def wait(self, until: threading.Event) -> int | None:
-        """Until a signal comes (its number) or `until` is set (None, unless a signal came too)."""
-        while self.received is None and not until.wait(POLL):
-            pass
+    def wait(self, until: threading.Event, timeout: float | None = None) -> int | None:
+        """Until a signal comes (its number), `until` is set or `timeout` seconds pass (None, unless a signal
+        came too)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.received is None:
+            step = POLL if deadline is None else min(POLL, deadline - time.monotonic())
+            if step <= 0 or until.wait(step):
+                break
         return self.received

@@ -51,6 +51,9 @@ def test_the_wait_ends_without_a_signal_when_its_event_is_set():
     started = time.monotonic()
     assert signals.wait(until=done) is None
     assert time.monotonic() - started < 10
+    started = time.monotonic()
+    assert signals.wait(until=threading.Event(), timeout=0.3) is None  # nothing came: the timeout ends it
+    assert time.monotonic() - started >= 0.3
     signals._note(signal.SIGINT, None)
     signals._note(signal.SIGTERM, None)
     assert signals.wait(until=threading.Event()) == signal.SIGINT  # the first signal is the one kept
