@@ -4,9 +4,12 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import signal
 import socket
 import struct
+import subprocess
 import threading
+import time
 import uuid
 import zlib
 
@@ -142,3 +145,14 @@ def as_replicas(run, database, replicas: int = 2, rounds: int = 5) -> list:
         thread.join(60)
     assert errors == []
     return answers
+
+
+def sigterm_burst(process: subprocess.Popen, signals: int = 400) -> None:
+    """SIGTERMs a few to a few hundred microseconds apart until `process` exits, so that some land while it
+    handles another (`make run-services` stopped by a signal to make's group: SIGTERM, then make's own)."""
+    for gap in range(signals):
+        if process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(process.pid, signal.SIGTERM)
+        time.sleep(gap % 7 * 0.00003)

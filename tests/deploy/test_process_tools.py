@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from tests.deploy.conftest import ROOT
-from tests.support import AMQP_URL, PG_URL, drop_pg_schema, free_port, unique
+from tests.support import AMQP_URL, PG_URL, drop_pg_schema, free_port, sigterm_burst, unique
 
 PYTHON = sys.executable
 
@@ -216,12 +216,7 @@ def test_respawn_stops_when_sigterm_comes_again_while_it_handles_the_first(tmp_p
         try:
             child = wait_until(lambda: [r["pid"] for r in json_lines(log_path.read_text())
                                         if r.get("message") == "process started"])[0]
-            for gap in range(400):  # signals a few to a few hundred microseconds apart: some land inside the handling of another
-                if supervisor.poll() is not None:
-                    break
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(supervisor.pid, signal.SIGTERM)
-                time.sleep(gap % 7 * 0.00003)
+            sigterm_burst(supervisor)
             # It stopped (a signal after it logged its stop may end the interpreter's own exit).
             assert supervisor.wait(15) in (0, -signal.SIGTERM)
             with pytest.raises(ProcessLookupError):

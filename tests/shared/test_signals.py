@@ -2,7 +2,6 @@
 signals, some landing while the main thread waits on an Event or while the handler runs, still ends the wait."""
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import subprocess
@@ -12,6 +11,7 @@ import time
 from pathlib import Path
 
 from shared.signals import StopSignals
+from tests.support import sigterm_burst
 
 ROOT = Path(__file__).resolve().parents[2]
 WAITER = """
@@ -29,12 +29,7 @@ def test_a_burst_of_sigterms_ends_the_main_threads_wait_with_the_signal():
                                   env={**os.environ, "PYTHONPATH": str(ROOT)})
         try:
             assert waiter.stdout.readline().strip() == "ready"
-            for gap in range(400):  # a few to a few hundred microseconds apart
-                if waiter.poll() is not None:
-                    break
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(waiter.pid, signal.SIGTERM)
-                time.sleep(gap % 7 * 0.00003)
+            sigterm_burst(waiter)
             output, _ = waiter.communicate(timeout=15)
             assert output.split() == [str(int(signal.SIGTERM))]
             assert waiter.returncode in (0, -signal.SIGTERM)  # a signal after its answer may end its exit
